@@ -1,0 +1,204 @@
+// One WebRTC peer connection with the project's two data channels. Like
+// simple-peer, a Peer never talks to a server: it emits `signal` and the owner
+// delivers the other side's signals to `handleSignal()`. The host side offers;
+// the guest side only answers, so offers never collide.
+
+import { Emitter } from '../common/emitter.js';
+import {
+  CwmnError, DOM_CHANNEL, DOM_CHANNEL_ID, ErrorCode, POINTER_CHANNEL, POINTER_CHANNEL_ID,
+  type SignalData,
+} from '../protocol/index.js';
+
+/** Give up when the channels are not open this long after creation. */
+export const PEER_CONNECT_TIMEOUT_MS = 20_000;
+/** Senders pause above this many buffered bytes on the DOM channel… */
+export const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
+/** …and resume below this many. */
+export const BUFFER_LOW_BYTES = 1024 * 1024;
+
+export interface PeerOptions {
+  /** True on the host: creates the offer. */
+  initiator: boolean;
+  iceServers: RTCIceServer[];
+  /** The RTCPeerConnection constructor; the global one by default (Node passes a polyfill). */
+  RTCPeerConnection?: typeof RTCPeerConnection;
+}
+
+export type PeerEvents = {
+  /** Negotiation data to deliver to the other side's `handleSignal()`. */
+  signal: (data: SignalData) => void;
+  /** Both channels are open. */
+  open: () => void;
+  /** A binary frame arrived on the DOM channel. */
+  dom: (frame: Uint8Array) => void;
+  /** A text message arrived on the pointer channel. */
+  pointer: (text: string) => void;
+  /** The DOM channel's buffer drained below `BUFFER_LOW_BYTES`. */
+  drain: () => void;
+  /** A runtime failure; `close` follows. Emitted at most once. */
+  error: (err: CwmnError) => void;
+  /** The peer is closed. Emitted exactly once. */
+  close: () => void;
+};
+
+export class Peer extends Emitter<PeerEvents> {
+  private readonly pc: RTCPeerConnection;
+  private readonly domChannel: RTCDataChannel;
+  private readonly pointerChannel: RTCDataChannel;
+  private readonly pendingCandidates: RTCIceCandidateInit[] = [];
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private opened = false;
+  private destroyed = false;
+
+  constructor(private readonly options: PeerOptions) {
+    super();
+    const PC = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
+    this.pc = new PC({ iceServers: options.iceServers });
+    this.domChannel = this.pc.createDataChannel(DOM_CHANNEL, { negotiated: true, id: DOM_CHANNEL_ID, ordered: true });
+    this.pointerChannel = this.pc.createDataChannel(POINTER_CHANNEL, {
+      negotiated: true, id: POINTER_CHANNEL_ID, ordered: false, maxRetransmits: 0,
+    });
+    this.domChannel.binaryType = 'arraybuffer';
+    this.domChannel.bufferedAmountLowThreshold = BUFFER_LOW_BYTES;
+    this.wire();
+    this.connectTimer = setTimeout(() => {
+      this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection timed out'));
+    }, PEER_CONNECT_TIMEOUT_MS);
+    if (options.initiator) void this.offer();
+  }
+
+  get isOpen(): boolean {
+    return this.opened && !this.destroyed;
+  }
+
+  /** Bytes queued on the DOM channel and not yet sent. */
+  get bufferedAmount(): number {
+    return this.domChannel.bufferedAmount;
+  }
+
+  /** Largest message the remote side accepts, as negotiated (bytes). */
+  get maxMessageSize(): number {
+    return this.pc.sctp?.maxMessageSize ?? 16 * 1024;
+  }
+
+  /** Delivers the other side's negotiation data. */
+  async handleSignal(data: SignalData): Promise<void> {
+    if (this.destroyed) return;
+    try {
+      if ('description' in data) {
+        const { description } = data;
+        if (description.type === 'offer' && this.options.initiator) {
+          throw new CwmnError(ErrorCode.PROTOCOL, 'The answering side sent an offer');
+        }
+        await this.pc.setRemoteDescription(description);
+        for (const candidate of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(candidate);
+        if (description.type === 'offer') {
+          const answer = await this.pc.createAnswer();
+          await this.pc.setLocalDescription(answer);
+          const local = this.pc.localDescription ?? answer;
+          this.emit('signal', { description: { type: 'answer', sdp: local.sdp ?? '' } });
+        }
+      } else if (data.candidate) {
+        if (this.pc.remoteDescription) await this.pc.addIceCandidate(data.candidate);
+        else this.pendingCandidates.push(data.candidate);
+      }
+    } catch (err) {
+      this.fail(err instanceof CwmnError ? err : new CwmnError(ErrorCode.PEER_CONNECTION, 'Negotiation failed', { cause: err }));
+    }
+  }
+
+  /** Sends one binary frame on the DOM channel. Returns false when the peer is not open. */
+  sendDom(frame: Uint8Array): boolean {
+    if (!this.isOpen || this.domChannel.readyState !== 'open') return false;
+    try {
+      this.domChannel.send(frame as Uint8Array<ArrayBuffer>);
+      return true;
+    } catch (err) {
+      this.fail(new CwmnError(ErrorCode.DATA_CHANNEL, 'DOM channel send failed', { cause: err }));
+      return false;
+    }
+  }
+
+  /** Sends one text message on the pointer channel (lossy by design). */
+  sendPointer(text: string): boolean {
+    if (!this.isOpen || this.pointerChannel.readyState !== 'open') return false;
+    try {
+      this.pointerChannel.send(text);
+      return true;
+    } catch {
+      return false; // A lost pointer update is superseded by the next one.
+    }
+  }
+
+  /** Closes channels and connection. Idempotent; emits `close` once. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearTimeout(this.connectTimer);
+    for (const channel of [this.pointerChannel, this.domChannel]) {
+      channel.onopen = channel.onclose = channel.onmessage = channel.onerror = null;
+      channel.onbufferedamountlow = null;
+      try { channel.close(); } catch { /* already closed */ }
+    }
+    this.pc.onicecandidate = this.pc.onconnectionstatechange = null;
+    try { this.pc.close(); } catch { /* already closed */ }
+    this.emit('close');
+    this.removeAllListeners();
+  }
+
+  private async offer(): Promise<void> {
+    try {
+      const offer = await this.pc.createOffer();
+      await this.pc.setLocalDescription(offer);
+      const local = this.pc.localDescription ?? offer;
+      if (!this.destroyed) this.emit('signal', { description: { type: 'offer', sdp: local.sdp ?? '' } });
+    } catch (err) {
+      this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Could not create an offer', { cause: err }));
+    }
+  }
+
+  private wire(): void {
+    this.pc.onicecandidate = (e) => {
+      const c = e.candidate;
+      this.emit('signal', {
+        candidate: c && c.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } : null,
+      });
+    };
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'failed') {
+        this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection failed'));
+      } else if (this.pc.connectionState === 'closed') {
+        this.destroy();
+      }
+    };
+    const onOpen = () => {
+      if (this.opened || this.domChannel.readyState !== 'open' || this.pointerChannel.readyState !== 'open') return;
+      this.opened = true;
+      clearTimeout(this.connectTimer);
+      this.emit('open');
+    };
+    const onClose = () => {
+      if (!this.destroyed) this.fail(new CwmnError(ErrorCode.DATA_CHANNEL, 'Data channel closed'));
+    };
+    this.domChannel.onopen = onOpen;
+    this.pointerChannel.onopen = onOpen;
+    this.domChannel.onclose = onClose;
+    this.pointerChannel.onclose = onClose;
+    this.domChannel.onbufferedamountlow = () => this.emit('drain');
+    this.domChannel.onmessage = (e: MessageEvent) => {
+      const { data } = e;
+      if (data instanceof ArrayBuffer) this.emit('dom', new Uint8Array(data));
+      else if (ArrayBuffer.isView(data)) this.emit('dom', new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      // Text on the binary channel is ignored: it is not part of the protocol.
+    };
+    this.pointerChannel.onmessage = (e: MessageEvent) => {
+      if (typeof e.data === 'string') this.emit('pointer', e.data);
+    };
+  }
+
+  private fail(err: CwmnError): void {
+    if (this.destroyed) return;
+    this.emit('error', err);
+    this.destroy();
+  }
+}

@@ -1,0 +1,236 @@
+// Messages on the signaling WebSocket, between host or guest and the server.
+// The server only relays `signal` payloads; page data never passes through it.
+
+import { ErrorCode, type WireError } from './errors.js';
+import {
+  isInteger, isNonEmptyString, isRecord, isString, isToken,
+} from './guards.js';
+import {
+  MAX_CANDIDATE_LENGTH, MAX_NAME_LENGTH, MAX_SDP_LENGTH, PROTOCOL_VERSION,
+} from './limits.js';
+
+/** What the host's code learns about its session (`getSessionInfo()`). */
+export interface SessionInfo {
+  sessionId: string;
+  isReplay: boolean;
+  hostName: string;
+  hostEmail: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  /** Epoch milliseconds; the server ends the session then. */
+  expiresAt: number;
+  guestCount: number;
+}
+
+/** A guest as the server knows it (no pointer data: that travels peer-to-peer). */
+export interface GuestRecord {
+  id: string;
+  name: string;
+  /** Epoch milliseconds. */
+  joinedAt: number;
+}
+
+/** Why a session or a guest's participation ended. */
+export type EndReason = 'host-ended' | 'expired' | 'removed';
+
+/** WebRTC negotiation data relayed verbatim between host and one guest. */
+export type SignalData =
+  | { description: { type: 'offer' | 'answer'; sdp: string } }
+  | { candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null };
+
+/** Messages from a host's page to the server. */
+export type HostToServer =
+  | { type: 'host-hello'; v: number; sessionId: string; hostToken: string }
+  | { type: 'create-link'; rid: number }
+  | { type: 'end-session'; rid: number }
+  | { type: 'signal'; to: string; data: SignalData };
+
+/** Messages from a guest's viewer to the server. */
+export type GuestToServer =
+  | { type: 'guest-join'; v: number; token: string; name: string }
+  | { type: 'signal'; data: SignalData };
+
+/** Messages from the server to a host. */
+export type ServerToHost =
+  | { type: 'welcome'; session: SessionInfo; guests: GuestRecord[]; iceServers: RTCIceServer[] }
+  | { type: 'reply'; rid: number; ok: true; result: unknown }
+  | { type: 'reply'; rid: number; ok: false; error: WireError }
+  | { type: 'guest-joined'; guest: GuestRecord }
+  | { type: 'guest-left'; guestId: string }
+  | { type: 'signal'; from: string; data: SignalData }
+  | { type: 'session-ended'; reason: EndReason }
+  | { type: 'error'; error: WireError };
+
+/** Messages from the server to a guest. */
+export type ServerToGuest =
+  | { type: 'joined'; guestId: string; sessionId: string; hostName: string; iceServers: RTCIceServer[] }
+  | { type: 'signal'; data: SignalData }
+  | { type: 'session-ended'; reason: EndReason }
+  | { type: 'error'; error: WireError };
+
+/** Result of validating an inbound message. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+function fail(message: string): { ok: false; error: WireError } {
+  return { ok: false, error: { code: ErrorCode.PROTOCOL, message } };
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ids minted by the server for sessions and guests. */
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{6,40}$/.test(value);
+}
+
+function isRid(value: unknown): value is number {
+  return isInteger(value, 0, Number.MAX_SAFE_INTEGER);
+}
+
+export function isSignalData(value: unknown): value is SignalData {
+  if (!isRecord(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return false;
+  if ('description' in value) {
+    const d = value.description;
+    return isRecord(d)
+      && (d.type === 'offer' || d.type === 'answer')
+      && isNonEmptyString(d.sdp, MAX_SDP_LENGTH);
+  }
+  if ('candidate' in value) {
+    const c = value.candidate;
+    if (c === null) return true;
+    return isRecord(c)
+      && isString(c.candidate, MAX_CANDIDATE_LENGTH)
+      && (c.sdpMid === null || isString(c.sdpMid, 64))
+      && (c.sdpMLineIndex === null || isInteger(c.sdpMLineIndex, 0, 64));
+  }
+  return false;
+}
+
+/** Copies only the fields a signal may carry, dropping anything extra. */
+function cleanSignal(data: SignalData): SignalData {
+  if ('description' in data) return { description: { type: data.description.type, sdp: data.description.sdp } };
+  const c = data.candidate;
+  return {
+    candidate: c && { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex },
+  };
+}
+
+/** Validates a raw socket message from a host. */
+export function parseHostMessage(raw: string): Parsed<HostToServer> {
+  const m = parseJson(raw);
+  if (!isRecord(m)) return fail('Message is not a JSON object');
+  switch (m.type) {
+    case 'host-hello':
+      if (m.v !== PROTOCOL_VERSION) return fail(`Unsupported protocol version (server speaks ${PROTOCOL_VERSION})`);
+      if (!isId(m.sessionId) || !isToken(m.hostToken)) return fail('Malformed host-hello');
+      return { ok: true, value: { type: 'host-hello', v: m.v, sessionId: m.sessionId, hostToken: m.hostToken } };
+    case 'create-link':
+    case 'end-session':
+      if (!isRid(m.rid)) return fail(`Malformed ${m.type}`);
+      return { ok: true, value: { type: m.type, rid: m.rid } };
+    case 'signal':
+      if (!isId(m.to) || !isSignalData(m.data)) return fail('Malformed signal');
+      return { ok: true, value: { type: 'signal', to: m.to, data: cleanSignal(m.data) } };
+    default:
+      return fail('Unknown message type');
+  }
+}
+
+/** Validates a raw socket message from a guest. */
+export function parseGuestMessage(raw: string): Parsed<GuestToServer> {
+  const m = parseJson(raw);
+  if (!isRecord(m)) return fail('Message is not a JSON object');
+  switch (m.type) {
+    case 'guest-join':
+      if (m.v !== PROTOCOL_VERSION) return fail(`Unsupported protocol version (server speaks ${PROTOCOL_VERSION})`);
+      if (!isString(m.token, 128) || !isString(m.name, MAX_NAME_LENGTH)) return fail('Malformed guest-join');
+      return { ok: true, value: { type: 'guest-join', v: m.v, token: m.token, name: m.name } };
+    case 'signal':
+      if (!isSignalData(m.data)) return fail('Malformed signal');
+      return { ok: true, value: { type: 'signal', data: cleanSignal(m.data) } };
+    default:
+      return fail('Unknown message type');
+  }
+}
+
+function isSessionInfo(v: unknown): v is SessionInfo {
+  return isRecord(v) && isId(v.sessionId) && typeof v.isReplay === 'boolean'
+    && isString(v.hostName, MAX_NAME_LENGTH) && isString(v.hostEmail, 254)
+    && isInteger(v.startedAt, 0, Number.MAX_SAFE_INTEGER)
+    && isInteger(v.expiresAt, 0, Number.MAX_SAFE_INTEGER)
+    && isInteger(v.guestCount, 0, 1_000_000);
+}
+
+export function isGuestRecord(v: unknown): v is GuestRecord {
+  return isRecord(v) && isId(v.id) && isString(v.name, MAX_NAME_LENGTH)
+    && isInteger(v.joinedAt, 0, Number.MAX_SAFE_INTEGER);
+}
+
+function isWireError(v: unknown): v is WireError {
+  return isRecord(v) && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+function isEndReason(v: unknown): v is EndReason {
+  return v === 'host-ended' || v === 'expired' || v === 'removed';
+}
+
+function isIceServers(v: unknown): v is RTCIceServer[] {
+  return Array.isArray(v) && v.every((s) => isRecord(s) && (typeof s.urls === 'string' || Array.isArray(s.urls)));
+}
+
+/** Validates a server message as seen by a host (the server is trusted less than fully). */
+export function parseServerToHost(raw: string): Parsed<ServerToHost> {
+  const m = parseJson(raw);
+  if (!isRecord(m)) return fail('Message is not a JSON object');
+  switch (m.type) {
+    case 'welcome':
+      if (!isSessionInfo(m.session) || !Array.isArray(m.guests) || !m.guests.every(isGuestRecord)
+        || !isIceServers(m.iceServers)) return fail('Malformed welcome');
+      return { ok: true, value: m as ServerToHost };
+    case 'reply':
+      if (!isRid(m.rid)) return fail('Malformed reply');
+      if (m.ok === true) return { ok: true, value: { type: 'reply', rid: m.rid, ok: true, result: m.result } };
+      if (m.ok === false && isWireError(m.error)) return { ok: true, value: { type: 'reply', rid: m.rid, ok: false, error: m.error } };
+      return fail('Malformed reply');
+    case 'guest-joined':
+      return isGuestRecord(m.guest) ? { ok: true, value: { type: 'guest-joined', guest: m.guest } } : fail('Malformed guest-joined');
+    case 'guest-left':
+      return isId(m.guestId) ? { ok: true, value: { type: 'guest-left', guestId: m.guestId } } : fail('Malformed guest-left');
+    case 'signal':
+      if (!isId(m.from) || !isSignalData(m.data)) return fail('Malformed signal');
+      return { ok: true, value: { type: 'signal', from: m.from, data: cleanSignal(m.data) } };
+    case 'session-ended':
+      return isEndReason(m.reason) ? { ok: true, value: { type: 'session-ended', reason: m.reason } } : fail('Malformed session-ended');
+    case 'error':
+      return isWireError(m.error) ? { ok: true, value: { type: 'error', error: m.error } } : fail('Malformed error');
+    default:
+      return fail('Unknown message type');
+  }
+}
+
+/** Validates a server message as seen by a guest. */
+export function parseServerToGuest(raw: string): Parsed<ServerToGuest> {
+  const m = parseJson(raw);
+  if (!isRecord(m)) return fail('Message is not a JSON object');
+  switch (m.type) {
+    case 'joined':
+      if (!isId(m.guestId) || !isId(m.sessionId) || !isString(m.hostName, MAX_NAME_LENGTH)
+        || !isIceServers(m.iceServers)) return fail('Malformed joined');
+      return { ok: true, value: { type: 'joined', guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName, iceServers: m.iceServers } };
+    case 'signal':
+      return isSignalData(m.data) ? { ok: true, value: { type: 'signal', data: cleanSignal(m.data) } } : fail('Malformed signal');
+    case 'session-ended':
+      return isEndReason(m.reason) ? { ok: true, value: { type: 'session-ended', reason: m.reason } } : fail('Malformed session-ended');
+    case 'error':
+      return isWireError(m.error) ? { ok: true, value: { type: 'error', error: m.error } } : fail('Malformed error');
+    default:
+      return fail('Unknown message type');
+  }
+}
