@@ -16,13 +16,13 @@ export async function encodePayload(message: unknown): Promise<Payload> {
   return { bytes: await collect(stream, Number.POSITIVE_INFINITY), compressed: true };
 }
 
-/** Parses a payload; throws `ERR_PROTOCOL` on bad data, `ERR_TOO_LARGE` past `MAX_DECODED_BYTES`. */
-export async function decodePayload(payload: Payload): Promise<unknown> {
+/** Parses a payload; throws `ERR_PROTOCOL` on bad data, `ERR_TOO_LARGE` once inflated past `maxBytes`. */
+export async function decodePayload(payload: Payload, maxBytes = MAX_DECODED_BYTES): Promise<unknown> {
   let bytes = payload.bytes;
   if (payload.compressed) {
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
     try {
-      bytes = await collect(stream, MAX_DECODED_BYTES);
+      bytes = await collect(stream, maxBytes);
     } catch (err) {
       if (err instanceof CwmnError) throw err;
       throw new CwmnError(ErrorCode.PROTOCOL, 'Corrupt compressed payload', { cause: err });

@@ -1,0 +1,28 @@
+// Entry of the guest viewer page (/s/<token>): reads the token from the path
+// and the optional display name from `?name=`, then starts the viewer.
+import { MAX_NAME_LENGTH } from '../protocol/index.js';
+import { Viewer } from './viewer.js';
+
+function element(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`viewer page is missing #${id}`);
+  return el;
+}
+
+const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
+const name = (new URLSearchParams(location.search).get('name') ?? '').slice(0, MAX_NAME_LENGTH);
+const socketUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+
+const viewer = new Viewer({
+  socketUrl,
+  token,
+  name,
+  elements: {
+    stage: element('cwmn-stage'),
+    layer: element('cwmn-layer'),
+    surface: element('cwmn-surface'),
+    status: element('cwmn-status'),
+    hostLabel: element('cwmn-host'),
+  },
+});
+viewer.start();

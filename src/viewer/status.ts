@@ -1,0 +1,71 @@
+// What the viewer tells the guest, as data: each status has a code (also set
+// on <body data-state>), a message in plain words, and whether it is final.
+
+export type StatusCode =
+  | 'connecting' | 'waiting' | 'live' | 'reconnecting' | 'lost'
+  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'session-over' | 'error';
+
+export interface Status {
+  code: StatusCode;
+  message: string;
+  /** A final status is never replaced by a transient one. */
+  final: boolean;
+}
+
+const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
+  'connecting': { message: 'Connecting to the session…', final: false },
+  'waiting': { message: 'Connected. Waiting for the host’s screen…', final: false },
+  'live': { message: 'Live', final: false },
+  'reconnecting': { message: 'Reconnecting…', final: false },
+  'lost': { message: 'The connection to the host was lost.', final: true },
+  'ended': { message: 'The host ended the session.', final: true },
+  'expired': { message: 'This session has expired.', final: true },
+  'removed': { message: 'You were removed from the session.', final: true },
+  'link-used': { message: 'This link was already used. Ask the host for a new invite link.', final: true },
+  'link-expired': { message: 'This link has expired. Ask the host for a new invite link.', final: true },
+  'link-invalid': { message: 'This link is not valid. Check that you copied the whole link.', final: true },
+  'session-over': { message: 'This session has already ended.', final: true },
+  'error': { message: 'Something went wrong. Please reload the page.', final: true },
+};
+
+export function statusOf(code: StatusCode): Status {
+  return { code, ...STATUSES[code] };
+}
+
+/** The status shown for an error code from the server. */
+export function statusForError(code: string): StatusCode {
+  switch (code) {
+    case 'ERR_LINK_USED': return 'link-used';
+    case 'ERR_LINK_EXPIRED': return 'link-expired';
+    case 'ERR_LINK_INVALID': return 'link-invalid';
+    case 'ERR_SESSION_ENDED': return 'session-over';
+    default: return 'error';
+  }
+}
+
+/** Renders the status into the viewer page (outside the mirror iframe), as text. */
+export class StatusView {
+  private current: Status = statusOf('connecting');
+
+  constructor(private readonly textEl: HTMLElement, private readonly body: HTMLElement) {
+    this.render();
+  }
+
+  get status(): Status {
+    return this.current;
+  }
+
+  /** Shows `code` unless a final status is already shown. Returns whether it changed. */
+  set(code: StatusCode, detail?: string): boolean {
+    if (this.current.final || this.current.code === code) return false;
+    this.current = statusOf(code);
+    if (detail) this.current = { ...this.current, message: detail };
+    this.render();
+    return true;
+  }
+
+  private render(): void {
+    this.textEl.textContent = this.current.message;
+    this.body.dataset.state = this.current.code;
+  }
+}

@@ -1,0 +1,154 @@
+// The guest viewer page: joins with the link's token, mirrors the host's page,
+// draws the host's cursor and the other guests' pointers, sends this guest's
+// pointer and clicks, and keeps the guest told what is happening.
+
+import { colorFor, POINTER_LAYER_CSS, PointerLayer } from '../common/pointer-layer.js';
+import type { PointerView } from '../protocol/index.js';
+import { GuestConnection } from './guest-connection.js';
+import { Mirror, type HostPointerEvent } from './mirror.js';
+import { PointerInput } from './pointer-input.js';
+import { StatusView, statusForError, type StatusCode } from './status.js';
+
+/** Id of the host's cursor in the pointer layer. */
+const HOST_POINTER_ID = 'host';
+const HOST_COLOR = '#111827';
+
+export interface ViewerElements {
+  stage: HTMLElement;
+  layer: HTMLElement;
+  surface: HTMLElement;
+  status: HTMLElement;
+  hostLabel: HTMLElement;
+}
+
+export interface ViewerOptions {
+  socketUrl: string;
+  token: string;
+  name: string;
+  elements: ViewerElements;
+}
+
+export class Viewer {
+  private readonly status: StatusView;
+  private readonly connection: GuestConnection;
+  private readonly mirror: Mirror;
+  private readonly layer: PointerLayer;
+  private readonly input: PointerInput;
+  private others: PointerView[] = [];
+  private hostPointer: { x: number; y: number } | null = null;
+  private hostName = 'the host';
+  private readonly onResize = () => {
+    this.mirror.fit();
+    this.redrawPointers();
+  };
+
+  constructor(private readonly options: ViewerOptions) {
+    const { elements } = options;
+    this.status = new StatusView(elements.status, document.body);
+    const style = document.createElement('style');
+    style.textContent = POINTER_LAYER_CSS;
+    document.head.appendChild(style);
+    this.layer = new PointerLayer(elements.layer);
+    this.mirror = new Mirror({
+      root: elements.stage,
+      onHostPointer: (e) => this.handleHostPointer(e),
+      onApplied: () => this.handleApplied(),
+    });
+    this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name });
+    this.input = new PointerInput({
+      surface: elements.surface,
+      toPage: (cx, cy) => this.toPage(cx, cy),
+      send: (m) => this.connection.sendPointer(m),
+    });
+    this.wire();
+    window.addEventListener('resize', this.onResize);
+  }
+
+  start(): void {
+    this.connection.connect();
+  }
+
+  private wire(): void {
+    const c = this.connection;
+    c.on('joined', (info) => {
+      this.hostName = info.hostName || 'the host';
+      this.options.elements.hostLabel.textContent = `Viewing ${this.hostName}’s screen`;
+      this.setStatus('waiting');
+    });
+    c.on('events', (events) => this.mirror.apply(events));
+    c.on('pointer', (m) => {
+      if (m.t === 'pointers') {
+        this.others = m.pointers;
+        this.redrawPointers();
+      } else {
+        const p = this.pageToRoot(m.x, m.y);
+        this.layer.ripple(p.left, p.top, colorFor(m.id));
+      }
+    });
+    c.on('refused', (code, message) => this.end(statusForError(code), code === 'ERR_SERVER' ? message : undefined));
+    c.on('ended', (reason) => this.end(reason === 'expired' ? 'expired' : reason === 'removed' ? 'removed' : 'ended'));
+    c.on('lost', () => this.end('lost'));
+  }
+
+  private handleApplied(): void {
+    if (this.mirror.ready && this.status.status.code !== 'live') {
+      this.mirror.fit();
+      this.setStatus('live');
+    }
+    this.redrawPointers();
+  }
+
+  private handleHostPointer(e: HostPointerEvent): void {
+    const p = this.mirror.toRoot(e.x, e.y);
+    if (e.kind === 'click') {
+      this.layer.ripple(p.left, p.top, HOST_COLOR);
+      return;
+    }
+    this.hostPointer = { x: e.x, y: e.y };
+    this.layer.place(HOST_POINTER_ID, this.hostName, p.left, p.top, HOST_COLOR);
+  }
+
+  private redrawPointers(): void {
+    const keep = new Set<string>();
+    if (this.hostPointer) {
+      const p = this.mirror.toRoot(this.hostPointer.x, this.hostPointer.y);
+      this.layer.place(HOST_POINTER_ID, this.hostName, p.left, p.top, HOST_COLOR);
+      keep.add(HOST_POINTER_ID);
+    }
+    for (const g of this.others) {
+      const p = this.pageToRoot(g.x, g.y);
+      this.layer.place(g.id, g.name, p.left, p.top);
+      keep.add(g.id);
+    }
+    this.layer.retain(keep);
+  }
+
+  /** Host page coordinates → stage coordinates. */
+  private pageToRoot(x: number, y: number): { left: number; top: number } {
+    const scroll = this.mirror.scroll;
+    return this.mirror.toRoot(x - scroll.x, y - scroll.y);
+  }
+
+  /** Viewer client coordinates → host page coordinates. */
+  private toPage(clientX: number, clientY: number): { x: number; y: number } | null {
+    if (!this.mirror.ready) return null;
+    const box = this.options.elements.stage.getBoundingClientRect();
+    const v = this.mirror.fromRoot(clientX - box.left, clientY - box.top);
+    if (!v) return null;
+    const scroll = this.mirror.scroll;
+    return { x: v.x + scroll.x, y: v.y + scroll.y };
+  }
+
+  private setStatus(code: StatusCode, detail?: string): void {
+    this.status.set(code, detail);
+  }
+
+  /** A final status: stop everything, keep the last frame visible under the notice. */
+  private end(code: StatusCode, detail?: string): void {
+    this.setStatus(code, detail);
+    this.input.destroy();
+    this.layer.clear();
+    this.connection.close();
+    window.removeEventListener('resize', this.onResize);
+  }
+}
