@@ -37,7 +37,7 @@ export class Recorder {
     this.stopRecording = record({
       emit: (event) => this.handleEvent(event),
       // rrweb batches mouse positions every 500 ms by default; guests need ≈60 Hz.
-      sampling: { mousemove: POINTER_INTERVAL_MS, mousemoveCallback: POINTER_INTERVAL_MS, scroll: POINTER_INTERVAL_MS, input: 'last' },
+      sampling: { mousemove: POINTER_INTERVAL_MS, mousemoveCallback: POINTER_INTERVAL_MS, scroll: POINTER_INTERVAL_MS },
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headMetaHttpEquiv: true },
       maskInputOptions: { password: true },
       blockSelector: this.options.blockSelector,

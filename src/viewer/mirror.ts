@@ -91,7 +91,8 @@ export class Mirror {
   apply(events: WireEvent[]): void {
     for (const event of events) {
       if (event.type === EventType.FullSnapshot) this.hasSnapshot = true;
-      else if (!this.hasSnapshot) continue; // Nothing to apply increments to yet.
+      // Increments before the first snapshot have nothing to apply to.
+      else if (!this.hasSnapshot && event.type !== EventType.Meta) continue;
       this.replayer.addEvent(event as unknown as eventWithTime);
       this.watchHostPointer(event);
     }
