@@ -1,0 +1,145 @@
+// The CwmnAPI facade in a real page: misuse, authorization and failures.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openHost, startCwmn, startSite, type Cwmn } from './harness.js';
+
+type Recorded = { name: string; args: unknown[] };
+const names = (page: Page) => page.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.map((e) => e.name));
+
+/** Runs `fn` in the page and returns the error code it threw or rejected with (or 'ok'). */
+function codeOf(page: Page, fn: string): Promise<string> {
+  return page.evaluate(`(async () => {
+    try { await (${fn})(); return 'ok'; } catch (e) { return e && e.name === 'CwmnError' ? e.code : 'not a CwmnError: ' + e; }
+  })()`);
+}
+
+describe('CwmnAPI facade', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  describe('on an authorized origin', () => {
+    let cwmn: Cwmn;
+    let site: { url: string; close(): Promise<void> };
+    let host: Page;
+    beforeAll(async () => {
+      cwmn = await startCwmn();
+      site = await startSite(cwmn.server.url);
+      host = await openHost(await browser.newContext(), `${site.url}/host.html`);
+    });
+    afterAll(async () => {
+      await site?.close();
+      await cwmn?.close();
+    });
+
+    it('rejects unknown events and non-function callbacks with ERR_INVALID_PARAMS', async () => {
+      expect(await codeOf(host, `() => CwmnAPI.on('no such event', () => {})`)).toBe('ERR_INVALID_PARAMS');
+      expect(await codeOf(host, `() => CwmnAPI.on('init', 'not a function')`)).toBe('ERR_INVALID_PARAMS');
+    });
+
+    it('once() fires at most once and returns a function that deregisters', async () => {
+      const counts = await host.evaluate(async () => {
+        let a = 0;
+        let b = 0;
+        window.CwmnAPI!.once('session pending', () => a++);
+        const cancel = window.CwmnAPI!.once('session pending', () => b++);
+        cancel();
+        await window.CwmnAPI!.session.start({ hostName: 'Once' });
+        await window.CwmnAPI!.session.endSession();
+        await window.CwmnAPI!.session.start({ hostName: 'Twice' });
+        await window.CwmnAPI!.session.endSession();
+        return { a, b };
+      });
+      expect(counts).toEqual({ a: 1, b: 0 });
+    });
+
+    it('refuses calls in the wrong state with ERR_INVALID_STATE (throwing or rejecting)', async () => {
+      expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
+      expect(await codeOf(host, '() => CwmnAPI.session.getSessionInfo()')).toBe('ERR_INVALID_STATE');
+      expect(await codeOf(host, '() => CwmnAPI.guest.getGuestList()')).toBe('ERR_INVALID_STATE');
+      expect(await codeOf(host, '() => CwmnAPI.session.endSession()')).toBe('ERR_INVALID_STATE');
+      expect(await codeOf(host, '() => CwmnAPI.guest.getInviteLink()')).toBe('ERR_INVALID_STATE');
+      expect(await codeOf(host, '() => CwmnAPI.replay.getVideoURL()')).toBe('ERR_INVALID_STATE');
+      // A value function throws synchronously, a promise function rejects.
+      const kinds = await host.evaluate(() => {
+        let threw = false;
+        try { window.CwmnAPI!.session.getSessionInfo(); } catch { threw = true; }
+        const p = window.CwmnAPI!.session.endSession();
+        p.catch(() => {});
+        return { threw, isPromise: p instanceof Promise };
+      });
+      expect(kinds).toEqual({ threw: true, isPromise: true });
+    });
+
+    it('rejects bad parameters with ERR_INVALID_PARAMS and stays in no session', async () => {
+      expect(await codeOf(host, '() => CwmnAPI.session.start({ hostName: 42 })')).toBe('ERR_INVALID_PARAMS');
+      expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'x'.repeat(101) })`)).toBe('ERR_INVALID_PARAMS');
+      expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'A', hostEmail: 'not an email' })`)).toBe('ERR_INVALID_PARAMS');
+      expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'A', isReplay: 'yes' })`)).toBe('ERR_INVALID_PARAMS');
+      expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
+    });
+
+    it('refuses a second start while in session', async () => {
+      await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'A' }));
+      expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'B' })`)).toBe('ERR_INVALID_STATE');
+      expect(await host.evaluate(() => window.CwmnAPI!.session.getSessionInfo().hostName)).toBe('A');
+      await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    });
+
+    it('reports the domain information', async () => {
+      const info = await host.evaluate(() => window.CwmnAPI!.getDomainInfo());
+      expect(info).toMatchObject({ domain: '127.0.0.1', authorized: true });
+    });
+
+    it('fires session failed and rejects with ERR_NETWORK when the server is down', async () => {
+      await cwmn.server.close();
+      expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'A' })`)).toBe('ERR_NETWORK');
+      expect((await names(host)).slice(-3)).toEqual(['session pending', 'session failed', 'ready no session']);
+      expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
+    });
+  });
+
+  describe('on an origin the server does not allow', () => {
+    let cwmn: Cwmn;
+    let site: { url: string; close(): Promise<void> };
+    let host: Page;
+    beforeAll(async () => {
+      cwmn = await startCwmn({ CWMN_ALLOWED_ORIGINS: 'https://shop.example.com' });
+      site = await startSite(cwmn.server.url);
+      host = await (await browser.newContext()).newPage();
+      await host.goto(`${site.url}/host.html`);
+      await host.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'unauthorized');
+    });
+    afterAll(async () => {
+      await site?.close();
+      await cwmn?.close();
+    });
+
+    it('goes init → unauthorized → init failed, and refuses to start', async () => {
+      expect(await names(host)).toEqual(['init', 'unauthorized', 'init failed']);
+      expect(await host.evaluate(() => window.CwmnAPI!.getDomainInfo()?.authorized)).toBe(false);
+      expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'A' })`)).toBe('ERR_INVALID_STATE');
+    });
+
+    it('is refused by the server itself, not only by the embed', async () => {
+      const status = await host.evaluate(async (server) => {
+        const res = await fetch(`${server}/api/sessions`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostName: 'A', hostEmail: '', isReplay: false }),
+        }).catch(() => null);
+        return res ? res.status : 'blocked';
+      }, cwmn.server.url);
+      // The server answers 403 without CORS approval, so the browser blocks the response.
+      expect(status).toBe('blocked');
+      const direct = await fetch(`${cwmn.server.url}/api/sessions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', origin: site.url }, body: JSON.stringify({ hostName: 'A', hostEmail: '', isReplay: false }),
+      });
+      expect(direct.status).toBe(403);
+      expect((await direct.json()).error.code).toBe('ERR_UNAUTHORIZED');
+    });
+  });
+});
