@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_LINK_TTL_SECONDS, DEFAULT_SESSION_MAX_SECONDS, HELLO_TIMEOUT_MS, loadConfig, PING_INTERVAL_MS,
+} from '../../../signaling/config.js';
+
+const ROOT = path.resolve('/srv/cwmn');
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    const c = loadConfig({}, ROOT);
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      publicUrl: null,
+      allowedOrigins: [],
+      dataDir: path.join(ROOT, 'data'),
+      rootDir: ROOT,
+      iceServers: [],
+      sessionMaxSeconds: DEFAULT_SESSION_MAX_SECONDS,
+      linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
+      helloTimeoutMs: HELLO_TIMEOUT_MS,
+      pingIntervalMs: PING_INTERVAL_MS,
+    });
+    expect(DEFAULT_SESSION_MAX_SECONDS).toBe(14400);
+    expect(DEFAULT_LINK_TTL_SECONDS).toBe(86400);
+    expect(typeof c.log).toBe('function');
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      CWMN_PUBLIC_URL: 'https://co.example/base/',
+      CWMN_ALLOWED_ORIGINS: ' https://A.example , http://b.example:8080/ ,',
+      CWMN_DATA_DIR: 'var/state',
+      CWMN_ICE_SERVERS: '[{"urls":"stun:stun.example:3478"},{"urls":["turn:t.example"],"username":"u","credential":"p"}]',
+      CWMN_SESSION_MAX_SECONDS: '60',
+      CWMN_LINK_TTL_SECONDS: '0.5',
+    }, ROOT);
+    expect(c.port).toBe(0);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.publicUrl).toBe('https://co.example/base');
+    expect(c.allowedOrigins).toEqual(['https://a.example', 'http://b.example:8080']);
+    expect(c.dataDir).toBe(path.join(ROOT, 'var/state'));
+    expect(c.iceServers).toHaveLength(2);
+    expect(c.sessionMaxSeconds).toBe(60);
+    expect(c.linkTtlSeconds).toBe(0.5);
+  });
+
+  it('keeps an absolute data dir as is', () => {
+    expect(loadConfig({ CWMN_DATA_DIR: '/tmp/x' }, ROOT).dataDir).toBe(path.resolve('/tmp/x'));
+  });
+
+  it('refuses invalid ICE server JSON with a clear message and a stable code', () => {
+    expect(() => loadConfig({ CWMN_ICE_SERVERS: '[{urls:' }, ROOT)).toThrow(/CWMN_ICE_SERVERS is not valid JSON/);
+    try {
+      loadConfig({ CWMN_ICE_SERVERS: '{"urls":"stun:x"}' }, ROOT);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
+      expect((err as Error).message).toMatch(/must be a JSON array of RTCIceServer/);
+    }
+    expect(() => loadConfig({ CWMN_ICE_SERVERS: '[{"urls":5}]' }, ROOT)).toThrow(/RTCIceServer/);
+  });
+
+  it('refuses bad values', () => {
+    expect(() => loadConfig({ PORT: '70000' }, ROOT)).toThrow(/PORT/);
+    expect(() => loadConfig({ PORT: 'http' }, ROOT)).toThrow(/PORT/);
+    expect(() => loadConfig({ CWMN_PUBLIC_URL: 'ftp://x' }, ROOT)).toThrow(/CWMN_PUBLIC_URL/);
+    expect(() => loadConfig({ CWMN_PUBLIC_URL: 'not a url' }, ROOT)).toThrow(/CWMN_PUBLIC_URL/);
+    expect(() => loadConfig({ CWMN_ALLOWED_ORIGINS: 'example.com' }, ROOT)).toThrow(/CWMN_ALLOWED_ORIGINS/);
+    expect(() => loadConfig({ CWMN_ALLOWED_ORIGINS: 'https://a.example/path' }, ROOT)).toThrow(/CWMN_ALLOWED_ORIGINS/);
+    expect(() => loadConfig({ CWMN_SESSION_MAX_SECONDS: '0' }, ROOT)).toThrow(/CWMN_SESSION_MAX_SECONDS/);
+    expect(() => loadConfig({ CWMN_LINK_TTL_SECONDS: '-1' }, ROOT)).toThrow(/CWMN_LINK_TTL_SECONDS/);
+  });
+
+  it('treats empty variables as unset', () => {
+    const c = loadConfig({ PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '' }, ROOT);
+    expect(c.port).toBe(8080);
+    expect(c.allowedOrigins).toEqual([]);
+    expect(c.iceServers).toEqual([]);
+    expect(c.publicUrl).toBeNull();
+  });
+});

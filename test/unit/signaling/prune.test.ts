@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { pruneStore } from '../../../signaling/prune.js';
+import type { SessionRecord } from '../../../signaling/state/records.js';
+import { MemoryStore } from '../../../signaling/state/store.js';
+
+const base: SessionRecord = {
+  id: 'session-a', isReplay: false, hostName: 'Ada', hostEmail: '', origin: '', hostTokenHash: 'h'.repeat(43),
+  startedAt: 0, expiresAt: 100, endedAt: null, endReason: null, guestSeq: 0,
+};
+
+describe('pruneStore', () => {
+  it('forgets long-ended sessions and long-dead links, keeping recent ones', () => {
+    const store = new MemoryStore();
+    store.putSession({ ...base, id: 'running' });
+    store.putSession({ ...base, id: 'ended-old', endedAt: 100, endReason: 'expired' });
+    store.putSession({ ...base, id: 'ended-new', endedAt: 900, endReason: 'host-ended' });
+    store.putLink({ tokenHash: 'l1', sessionId: 'running', createdAt: 0, expiresAt: 100, usedAt: null });
+    store.putLink({ tokenHash: 'l2', sessionId: 'running', createdAt: 0, expiresAt: 900, usedAt: 50 });
+    store.putLink({ tokenHash: 'l3', sessionId: 'ended-old', createdAt: 0, expiresAt: 2000, usedAt: null });
+
+    const removed = pruneStore(store, 1000, 500);
+    expect(removed).toBe(3);
+    expect(store.allSessions().map((s) => s.id).sort()).toEqual(['ended-new', 'running']);
+    expect(store.allLinks().map((l) => l.tokenHash)).toEqual(['l2']);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedRateLimiter, TokenBucket } from '../../../signaling/rate-limit.js';
+
+function clock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => { t += ms; } };
+}
+
+describe('TokenBucket', () => {
+  it('allows a burst, then the sustained rate', () => {
+    const c = clock();
+    const bucket = new TokenBucket({ burst: 3, perSecond: 2 }, c.now);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    c.advance(499);
+    expect(bucket.take()).toBe(false);
+    c.advance(1);
+    expect(bucket.take()).toBe(true);
+    expect(bucket.take()).toBe(false);
+  });
+
+  it('never holds more than the burst', () => {
+    const c = clock();
+    const bucket = new TokenBucket({ burst: 2, perSecond: 100 }, c.now);
+    c.advance(60_000);
+    expect(bucket.isFull()).toBe(true);
+    expect([bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, false]);
+  });
+});
+
+describe('KeyedRateLimiter', () => {
+  it('keeps one bucket per key and forgets full ones on sweep', () => {
+    const c = clock();
+    const limiter = new KeyedRateLimiter({ burst: 1, perSecond: 1 }, c.now);
+    expect(limiter.take('a')).toBe(true);
+    expect(limiter.take('a')).toBe(false);
+    expect(limiter.take('b')).toBe(true);
+    expect(limiter.size).toBe(2);
+    limiter.sweep();
+    expect(limiter.size).toBe(2);
+    c.advance(1000);
+    limiter.sweep();
+    expect(limiter.size).toBe(0);
+    expect(limiter.take('a')).toBe(true);
+  });
+});

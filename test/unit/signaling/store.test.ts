@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openFileStore } from '../../../signaling/state/file-store.js';
+import { STATE_VERSION, type LinkRecord, type SessionRecord, type StoreSnapshot } from '../../../signaling/state/records.js';
+import { readStateFile, writeStateFile } from '../../../signaling/state/state-file.js';
+import { MemoryStore } from '../../../signaling/state/store.js';
+import { hashToken } from '../../../signaling/tokens.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tmp(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const session: SessionRecord = {
+  id: 'session-1', isReplay: false, hostName: 'Ada', hostEmail: '', origin: 'https://a.example',
+  hostTokenHash: hashToken('host-token-123456'), startedAt: 1000, expiresAt: 2000, endedAt: null, endReason: null, guestSeq: 0,
+};
+const link: LinkRecord = { tokenHash: hashToken('link-token-123456'), sessionId: 'session-1', createdAt: 1000, expiresAt: 5000, usedAt: null };
+
+describe('MemoryStore', () => {
+  it('persists after every change, and once per batch', () => {
+    const writes: StoreSnapshot[] = [];
+    const store = new MemoryStore(undefined, (s) => writes.push(s));
+    store.putSession(session);
+    expect(writes).toHaveLength(1);
+    const result = store.batch(() => {
+      store.putLink(link);
+      store.putSession({ ...session, guestSeq: 1 });
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toEqual({ version: STATE_VERSION, sessions: [{ ...session, guestSeq: 1 }], links: [link] });
+    store.deleteLink('unknown');
+    expect(writes).toHaveLength(2); // Nothing changed, nothing written.
+    store.close();
+    store.deleteLink(link.tokenHash);
+    expect(writes).toHaveLength(2); // Closed: no more writes.
+  });
+
+  it('keeps copies: changing a record given to it changes nothing', () => {
+    const store = new MemoryStore();
+    const record = { ...session };
+    store.putSession(record);
+    record.hostName = 'Mallory';
+    expect(store.getSession(session.id)?.hostName).toBe('Ada');
+  });
+});
+
+describe('state file', () => {
+  it('round-trips through a file store, written atomically', () => {
+    const dir = tmp();
+    const store = openFileStore(dir, () => {});
+    store.putSession(session);
+    store.putLink(link);
+    expect(fs.readdirSync(dir)).toEqual(['state.json']);
+    const again = openFileStore(dir, () => {});
+    expect(again.getSession(session.id)).toEqual(session);
+    expect(again.getLink(link.tokenHash)).toEqual(link);
+  });
+
+  it('creates the data dir and reads a missing file as empty', () => {
+    const dir = path.join(tmp(), 'a', 'b');
+    const store = openFileStore(dir, () => {});
+    expect(store.allSessions()).toEqual([]);
+    expect(fs.existsSync(dir)).toBe(true);
+  });
+
+  it('drops malformed records with a log line, keeps the rest', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'state.json');
+    fs.writeFileSync(file, JSON.stringify({ version: STATE_VERSION, sessions: [session, { id: 'x' }], links: [link, null] }));
+    const lines: string[] = [];
+    const store = openFileStore(dir, (l) => lines.push(l));
+    expect(store.allSessions()).toEqual([session]);
+    expect(store.allLinks()).toEqual([link]);
+    expect(lines).toEqual([`state: dropped 2 malformed record(s) from ${file}`]);
+  });
+
+  it('refuses a file that is not a state file, saying which file', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'state.json');
+    fs.writeFileSync(file, '{"version":99,"sessions":[],"links":[]}');
+    expect(() => readStateFile(file)).toThrow(`${file} is not a cwmn state file of version 1`);
+    fs.writeFileSync(file, 'garbage');
+    expect(() => readStateFile(file)).toThrow(/is not valid JSON/);
+  });
+
+  it('replaces the old file whole', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'state.json');
+    writeStateFile(file, { version: STATE_VERSION, sessions: [session], links: [] });
+    writeStateFile(file, { version: STATE_VERSION, sessions: [], links: [link] });
+    expect(readStateFile(file).snapshot).toEqual({ version: STATE_VERSION, sessions: [], links: [link] });
+    expect(fs.readdirSync(dir)).toEqual(['state.json']);
+  });
+});
