@@ -4,7 +4,7 @@
 
 import { Emitter } from '../common/emitter.js';
 import {
-  CwmnError, ErrorCode, fromWireError, isErrorCode, parseServerToHost, PROTOCOL_VERSION,
+  CloseCode, CwmnError, ErrorCode, fromWireError, isErrorCode, parseServerToHost, PROTOCOL_VERSION,
   type EndReason, type GuestRecord, type HostToServer, type ServerToHost, type SessionInfo, type SignalData,
 } from '../protocol/index.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
@@ -115,7 +115,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     socket.onmessage = (e) => {
       if (typeof e.data === 'string') this.handleMessage(e.data);
     };
-    socket.onclose = () => this.handleClose();
+    socket.onclose = (e) => this.handleClose(e.code);
   }
 
   private handleMessage(raw: string): void {
@@ -150,8 +150,14 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
   }
 
-  private handleClose(): void {
+  private handleClose(code: number): void {
     if (this.closed) return;
+    if (code === CloseCode.REPLACED) {
+      // Another page of this tab (or a duplicated tab) took the session over: do not fight it.
+      this.emit('fatal', new CwmnError(ErrorCode.SIGNALING, 'Another page took over this session'));
+      this.close();
+      return;
+    }
     this.authenticated = false;
     this.failPending(new CwmnError(ErrorCode.NETWORK, 'Connection to the server lost'));
     this.emit('disconnected');

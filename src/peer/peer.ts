@@ -47,6 +47,8 @@ export class Peer extends Emitter<PeerEvents> {
   private readonly pointerChannel: RTCDataChannel;
   private readonly pendingCandidates: RTCIceCandidateInit[] = [];
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Own flag: node-datachannel's polyfill reports a remote description before one is set. */
+  private hasRemoteDescription = false;
   private opened = false;
   private destroyed = false;
 
@@ -91,6 +93,7 @@ export class Peer extends Emitter<PeerEvents> {
           throw new CwmnError(ErrorCode.PROTOCOL, 'The answering side sent an offer');
         }
         await this.pc.setRemoteDescription(description);
+        this.hasRemoteDescription = true;
         for (const candidate of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(candidate);
         if (description.type === 'offer') {
           const answer = await this.pc.createAnswer();
@@ -99,7 +102,7 @@ export class Peer extends Emitter<PeerEvents> {
           this.emit('signal', { description: { type: 'answer', sdp: local.sdp ?? '' } });
         }
       } else if (data.candidate) {
-        if (this.pc.remoteDescription) await this.pc.addIceCandidate(data.candidate);
+        if (this.hasRemoteDescription) await this.pc.addIceCandidate(data.candidate);
         else this.pendingCandidates.push(data.candidate);
       }
     } catch (err) {

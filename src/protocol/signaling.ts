@@ -9,6 +9,24 @@ import {
   MAX_CANDIDATE_LENGTH, MAX_NAME_LENGTH, MAX_SDP_LENGTH, PROTOCOL_VERSION,
 } from './limits.js';
 
+/** WebSocket close codes the server uses on the signaling socket. */
+export const CloseCode = {
+  /** Normal closure: the session or the link is over. */
+  NORMAL: 1000,
+  /** The server is going away (shutdown). */
+  GOING_AWAY: 1001,
+  /** Data the protocol does not have (binary frames). */
+  UNSUPPORTED_DATA: 1003,
+  /** The client broke a rule: protocol, authorization, rate. */
+  POLICY_VIOLATION: 1008,
+  /** A message over `MAX_SIGNALING_MESSAGE_BYTES`. */
+  TOO_BIG: 1009,
+  /** The server failed while handling a message. */
+  INTERNAL_ERROR: 1011,
+  /** A newer host socket for the same session took this one's place. */
+  REPLACED: 4000,
+} as const;
+
 /** What the host's code learns about its session (`getSessionInfo()`). */
 export interface SessionInfo {
   sessionId: string;

@@ -1,0 +1,146 @@
+// The server's one options object: every setting, its default and where it
+// comes from (environment variables), in one place.
+
+import path from 'node:path';
+import { CwmnError, ErrorCode } from '../src/protocol/index.js';
+import { normalizeOrigin } from './origins.js';
+
+/** Writes one log line; tests pass a function that keeps or drops lines. */
+export type LogFn = (line: string) => void;
+
+/** Everything `startServer` needs. Build it with `loadConfig` (or spread over its result). */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one (the bound port is in `RunningServer.port`). */
+  port: number;
+  /** Interface to bind. */
+  host: string;
+  /** Base of invite links (no trailing slash); null = `http://HOST:PORT` with the bound port. */
+  publicUrl: string | null;
+  /** Origins allowed to host (normalized); empty = any origin. The server's own origin is always allowed. */
+  allowedOrigins: string[];
+  /** Where `state.json` lives. */
+  dataDir: string;
+  /** Repository root: holds `dist/` and `demo/`. */
+  rootDir: string;
+  /** Given to hosts and guests for their peer connections. */
+  iceServers: RTCIceServer[];
+  /** A realtime session ends this long after it started, in seconds (may be fractional). */
+  sessionMaxSeconds: number;
+  /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
+  linkTtlSeconds: number;
+  /** A socket must introduce itself (`host-hello` / `guest-join`) within this time. */
+  helloTimeoutMs: number;
+  /** Every socket is pinged this often; one that missed the previous pong is dropped. */
+  pingIntervalMs: number;
+  /** Where log lines go. */
+  log: LogFn;
+}
+
+/** Default TCP port. */
+export const DEFAULT_PORT = 8080;
+/** Default interface. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default maximum session length: 4 hours. */
+export const DEFAULT_SESSION_MAX_SECONDS = 4 * 60 * 60;
+/** Default lifetime of an unused invite link: 24 hours. */
+export const DEFAULT_LINK_TTL_SECONDS = 24 * 60 * 60;
+/** Time a new socket has to send its first message. */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** Interval of liveness pings on every socket. */
+export const PING_INTERVAL_MS = 15_000;
+
+/** Writes a line to the console with a short prefix. */
+export const defaultLog: LogFn = (line) => console.log(`[cwmn] ${line}`);
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the configuration from environment variables, with defaults; throws `ERR_INVALID_PARAMS` on a bad value. */
+export function loadConfig(env: Env = process.env, rootDir: string = process.cwd()): ServerConfig {
+  return {
+    port: readPort(env.PORT),
+    host: readString(env.HOST) ?? DEFAULT_HOST,
+    publicUrl: readPublicUrl(env.CWMN_PUBLIC_URL),
+    allowedOrigins: readOrigins(env.CWMN_ALLOWED_ORIGINS),
+    dataDir: path.resolve(rootDir, readString(env.CWMN_DATA_DIR) ?? 'data'),
+    rootDir: path.resolve(rootDir),
+    iceServers: readIceServers(env.CWMN_ICE_SERVERS),
+    sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
+    linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
+    helloTimeoutMs: HELLO_TIMEOUT_MS,
+    pingIntervalMs: PING_INTERVAL_MS,
+    log: defaultLog,
+  };
+}
+
+function invalid(message: string): CwmnError {
+  return new CwmnError(ErrorCode.INVALID_PARAMS, message);
+}
+
+function readString(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function readPort(value: string | undefined): number {
+  const text = readString(value);
+  if (text === undefined) return DEFAULT_PORT;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw invalid(`PORT must be an integer from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+function readPublicUrl(value: string | undefined): string | null {
+  const text = readString(value);
+  if (text === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid(`CWMN_PUBLIC_URL must be an absolute http(s) URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`CWMN_PUBLIC_URL must be an http(s) URL, got "${text}"`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+function readOrigins(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return entries.map((entry) => {
+    const origin = normalizeOrigin(entry);
+    if (!origin) throw invalid(`CWMN_ALLOWED_ORIGINS: "${entry}" is not an origin like https://example.com`);
+    return origin;
+  });
+}
+
+function readSeconds(name: string, value: string | undefined, fallback: number): number {
+  const text = readString(value);
+  if (text === undefined) return fallback;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw invalid(`${name} must be a positive number of seconds, got "${text}"`);
+  return seconds;
+}
+
+function readIceServers(value: string | undefined): RTCIceServer[] {
+  const text = readString(value);
+  if (text === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw invalid(`CWMN_ICE_SERVERS is not valid JSON (${(err as Error).message}); expected e.g. [{"urls":"stun:stun.example.com:3478"}]`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every(isIceServer)) {
+    throw invalid('CWMN_ICE_SERVERS must be a JSON array of RTCIceServer objects, each with "urls" (a string or an array of strings)');
+  }
+  return parsed;
+}
+
+function isIceServer(value: unknown): value is RTCIceServer {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const s = value as Record<string, unknown>;
+  const urlsOk = typeof s.urls === 'string'
+    || (Array.isArray(s.urls) && s.urls.length > 0 && s.urls.every((u) => typeof u === 'string'));
+  const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
+  return urlsOk && optionalString(s.username) && optionalString(s.credential);
+}

@@ -1,0 +1,93 @@
+// The JSON API: health, domain information and session creation.
+
+import {
+  checkStartParams, cleanName, CwmnError, ErrorCode, MAX_HTTP_BODY_BYTES,
+  type CreateSessionRequest, type CreateSessionResponse, type DomainInfo,
+} from '../../src/protocol/index.js';
+import { normalizeOrigin, type OriginPolicy } from '../origins.js';
+import type { KeyedRateLimiter } from '../rate-limit.js';
+import type { SessionService } from '../sessions.js';
+import { readJsonBody } from './body.js';
+import { sendError, sendJson } from './respond.js';
+import type { RequestContext, Router } from './router.js';
+
+/** Host name used when `session.start` is given an empty one. */
+export const DEFAULT_HOST_NAME = 'Host';
+
+/** What the API routes need. */
+export interface ApiDeps {
+  sessions: SessionService;
+  origins: OriginPolicy;
+  /** Limits session creation per client address. */
+  createLimiter: KeyedRateLimiter;
+  sessionMaxSeconds: number;
+  /** The server's own origin: whom a same-origin `GET /api/domain` (sent without `Origin`) asks about. */
+  ownOrigin: string;
+}
+
+/** Adds `/healthz`, `/api/domain` and `/api/sessions` to `router`. */
+export function addApiRoutes(router: Router, deps: ApiDeps): void {
+  router.on('GET', '/healthz', ({ res }) => {
+    sendJson(res, 200, { ok: true, sessions: deps.sessions.activeCount() });
+  });
+  router.on('GET', '/api/domain', (ctx) => domainInfo(ctx, deps));
+  router.on('OPTIONS', '/api/sessions', ({ req, res }) => {
+    const origin = req.headers.origin;
+    if (origin && deps.origins.isAllowed(origin)) {
+      res.writeHead(204, deps.origins.preflightHeaders(origin));
+      res.end();
+    } else {
+      sendError(res, { code: ErrorCode.UNAUTHORIZED, message: 'This origin may not host sessions on this server' });
+    }
+  });
+  router.on('POST', '/api/sessions', (ctx) => createSession(ctx, deps));
+}
+
+function domainInfo({ req, res, url }: RequestContext, deps: ApiDeps): void {
+  // Every origin may ask, so an embed on an unlisted site can tell "unauthorized" from "server down".
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  // Browsers send no Origin on a same-origin GET: then the query, the Referer, or the server itself.
+  const origin = req.headers.origin ?? url.searchParams.get('origin') ?? refererOrigin(req.headers.referer) ?? deps.ownOrigin;
+  const normalized = normalizeOrigin(origin);
+  if (!normalized && origin !== 'null') throw new CwmnError(ErrorCode.INVALID_PARAMS, `Not an origin: ${origin}`);
+  const body: DomainInfo = {
+    domain: normalized ? new URL(normalized).hostname : '',
+    authorized: deps.origins.isAllowed(origin),
+    features: { realtime: true, replay: false },
+    settings: { sessionMaxSeconds: deps.sessionMaxSeconds },
+  };
+  sendJson(res, 200, body);
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (!referer) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promise<void> {
+  const origin = req.headers.origin;
+  for (const [name, value] of Object.entries(deps.origins.corsHeaders(origin))) res.setHeader(name, value as string);
+  if (!deps.createLimiter.take(req.socket.remoteAddress ?? '')) {
+    throw new CwmnError(ErrorCode.RATE_LIMITED, 'Too many sessions created from this address; try again in a minute');
+  }
+  if (!deps.origins.isAllowed(origin)) {
+    throw new CwmnError(ErrorCode.UNAUTHORIZED, 'This origin may not host sessions on this server');
+  }
+  const body = await readJsonBody(req, MAX_HTTP_BODY_BYTES);
+  const problem = checkStartParams(body);
+  if (problem) throw new CwmnError(ErrorCode.INVALID_PARAMS, problem);
+  const params = body as Partial<CreateSessionRequest> & { hostName: string };
+  if (params.isReplay) throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'Replay sessions are not available on this server yet');
+  const { session, hostToken } = deps.sessions.create({
+    hostName: cleanName(params.hostName) || DEFAULT_HOST_NAME,
+    hostEmail: params.hostEmail ?? '',
+    isReplay: false,
+    origin: origin ?? '',
+  });
+  const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken };
+  sendJson(res, 201, answer);
+}

@@ -1,0 +1,42 @@
+// Reading a JSON request body with a size limit.
+
+import type { IncomingMessage } from 'node:http';
+import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
+
+/**
+ * Reads and parses a JSON body of at most `maxBytes` bytes. Throws
+ * `ERR_TOO_LARGE` past the limit (the rest is drained, not kept) and
+ * `ERR_INVALID_PARAMS` for a body that is not JSON.
+ */
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const tooLarge = () => new CwmnError(ErrorCode.TOO_LARGE, `The request body exceeds ${maxBytes} bytes`);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return; // Past the limit: drain and drop.
+      size += chunk.length;
+      if (size > maxBytes) settle(() => reject(tooLarge()));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => settle(() => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new CwmnError(ErrorCode.INVALID_PARAMS, 'The request body is not valid JSON'));
+      }
+    }));
+    req.on('error', (err) => settle(() => reject(err)));
+  });
+}

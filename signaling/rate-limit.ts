@@ -1,0 +1,79 @@
+// Token buckets: one per socket for messages, one per client address for
+// HTTP calls and socket opens.
+
+/** Size and refill speed of a bucket. */
+export interface RateLimit {
+  /** Tokens the bucket holds when full: the largest burst allowed. */
+  burst: number;
+  /** Tokens added back per second: the sustained rate allowed. */
+  perSecond: number;
+}
+
+/** Messages on one signaling socket: 100/s sustained, bursts of 300. */
+export const SOCKET_MESSAGE_LIMIT: RateLimit = { burst: 300, perSecond: 100 };
+/** Session creations from one address: 120 per minute, bursts of 120 (an office behind one NAT). */
+export const CREATE_SESSION_LIMIT: RateLimit = { burst: 120, perSecond: 2 };
+/** Socket opens from one address: 240 per minute, bursts of 240. */
+export const SOCKET_OPEN_LIMIT: RateLimit = { burst: 240, perSecond: 4 };
+
+/** Returns the current time in milliseconds; injectable for tests. */
+export type Clock = () => number;
+
+/** One token bucket. */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(private readonly limit: RateLimit, private readonly now: Clock = Date.now) {
+    this.tokens = limit.burst;
+    this.updatedAt = now();
+  }
+
+  /** Takes one token; false when the bucket is empty (the caller is over the limit). */
+  take(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** True when the bucket is full again, i.e. it would behave like a new one. */
+  isFull(): boolean {
+    this.refill();
+    return this.tokens >= this.limit.burst;
+  }
+
+  private refill(): void {
+    const t = this.now();
+    const elapsedSeconds = Math.max(0, t - this.updatedAt) / 1000;
+    this.tokens = Math.min(this.limit.burst, this.tokens + elapsedSeconds * this.limit.perSecond);
+    this.updatedAt = t;
+  }
+}
+
+/** A bucket per key (e.g. client address); full buckets are forgotten by `sweep()`. */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly limit: RateLimit, private readonly now: Clock = Date.now) {}
+
+  /** Takes one token from `key`'s bucket; false when `key` is over the limit. */
+  take(key: string): boolean {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.limit, this.now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** Forgets buckets that are full again, so memory follows the active clients only. */
+  sweep(): void {
+    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
+  }
+
+  /** Number of keys currently tracked. */
+  get size(): number {
+    return this.buckets.size;
+  }
+}

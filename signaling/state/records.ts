@@ -1,0 +1,70 @@
+// What the server keeps about sessions and invite links, and how a stored
+// record is checked when it is read back from disk.
+
+import { isId, isInteger, isRecord, isString, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, type EndReason } from '../../src/protocol/index.js';
+
+/** A session as stored: everything but live presence (sockets, current guests). */
+export interface SessionRecord {
+  id: string;
+  isReplay: boolean;
+  hostName: string;
+  hostEmail: string;
+  /** Origin of the page that created the session ('' when the request had none). */
+  origin: string;
+  /** SHA-256 of the host token (the token itself is never stored). */
+  hostTokenHash: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  /** Epoch milliseconds: the server ends the session then. */
+  expiresAt: number;
+  /** Epoch milliseconds, or null while the session runs. */
+  endedAt: number | null;
+  endReason: EndReason | null;
+  /** Guests ever admitted: numbers default names ("Guest 3"). */
+  guestSeq: number;
+}
+
+/** A one-time invite link as stored, keyed by the hash of its token. */
+export interface LinkRecord {
+  /** SHA-256 of the link token (the token itself is never stored). */
+  tokenHash: string;
+  sessionId: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  /** Epoch milliseconds when a guest spent it, or null. */
+  usedAt: number | null;
+}
+
+/** Everything in a store, as written to `state.json`. */
+export interface StoreSnapshot {
+  version: typeof STATE_VERSION;
+  sessions: SessionRecord[];
+  links: LinkRecord[];
+}
+
+/** Format version of `state.json`. */
+export const STATE_VERSION = 1;
+
+const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
+
+const isTime = (v: unknown): v is number => isInteger(v, 0, MAX_TIME);
+const isTimeOrNull = (v: unknown): v is number | null => v === null || isTime(v);
+
+/** Checks a session record read from disk. */
+export function isSessionRecord(v: unknown): v is SessionRecord {
+  return isRecord(v) && isId(v.id) && typeof v.isReplay === 'boolean'
+    && isString(v.hostName, MAX_NAME_LENGTH) && isString(v.hostEmail, MAX_EMAIL_LENGTH)
+    && isString(v.origin, 2048) && typeof v.hostTokenHash === 'string' && HASH_PATTERN.test(v.hostTokenHash)
+    && isTime(v.startedAt) && isTime(v.expiresAt) && isTimeOrNull(v.endedAt)
+    && (v.endReason === null || v.endReason === 'host-ended' || v.endReason === 'expired' || v.endReason === 'removed')
+    && isInteger(v.guestSeq, 0, MAX_TIME);
+}
+
+/** Checks a link record read from disk. */
+export function isLinkRecord(v: unknown): v is LinkRecord {
+  return isRecord(v) && typeof v.tokenHash === 'string' && HASH_PATTERN.test(v.tokenHash)
+    && isId(v.sessionId) && isTime(v.createdAt) && isTime(v.expiresAt) && isTimeOrNull(v.usedAt);
+}

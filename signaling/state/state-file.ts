@@ -1,0 +1,60 @@
+// Reading and atomically writing `state.json`.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { isRecord } from '../../src/protocol/index.js';
+import { isLinkRecord, isSessionRecord, STATE_VERSION, type StoreSnapshot } from './records.js';
+
+/** Name of the state file inside `CWMN_DATA_DIR`. */
+export const STATE_FILE_NAME = 'state.json';
+
+/** What was read: the valid records, and how many records were dropped as malformed. */
+export interface StateFileContents {
+  snapshot: StoreSnapshot;
+  skipped: number;
+}
+
+/** Reads a state file; a missing file is an empty state. Throws a readable error when the file is not a state file. */
+export function readStateFile(file: string): StateFileContents {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { snapshot: emptySnapshot(), skipped: 0 };
+    throw err;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); move it away to start with an empty state`);
+  }
+  if (!isRecord(data) || data.version !== STATE_VERSION || !Array.isArray(data.sessions) || !Array.isArray(data.links)) {
+    throw new Error(`${file} is not a cwmn state file of version ${STATE_VERSION}; move it away to start with an empty state`);
+  }
+  const sessions = data.sessions.filter(isSessionRecord);
+  const links = data.links.filter(isLinkRecord);
+  const skipped = data.sessions.length - sessions.length + data.links.length - links.length;
+  return { snapshot: { version: STATE_VERSION, sessions, links }, skipped };
+}
+
+/**
+ * Writes a state file atomically: a temporary file in the same directory is
+ * written and flushed to disk, then renamed over the old one, so a crash leaves
+ * either the old or the new state, never half of one.
+ */
+export function writeStateFile(file: string, snapshot: StoreSnapshot): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, JSON.stringify(snapshot));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function emptySnapshot(): StoreSnapshot {
+  return { version: STATE_VERSION, sessions: [], links: [] };
+}

@@ -1,0 +1,78 @@
+// One signaling socket from open to close: the introduction deadline, the
+// message rate limit, refusing binary frames, and handing text to its role.
+
+import type { RawData, WebSocket } from 'ws';
+import { CloseCode, ErrorCode } from '../../src/protocol/index.js';
+import type { LogFn } from '../config.js';
+import { SOCKET_MESSAGE_LIMIT, TokenBucket } from '../rate-limit.js';
+import { Client, type ClientOrigin, type ServerMessage } from './client.js';
+import type { Role } from './role.js';
+
+/** What a connection needs from the hub. */
+export interface ConnectionDeps {
+  /** Time allowed for the first message. */
+  helloTimeoutMs: number;
+  /** Turns the first message into a role (or refuses the socket). */
+  introduce: (client: Client<ServerMessage>, text: string) => Role | null;
+  log: LogFn;
+}
+
+/** Drives one socket; all cleanup happens on the socket's `close` event. */
+export class Connection {
+  private readonly client: Client<ServerMessage>;
+  private readonly bucket = new TokenBucket(SOCKET_MESSAGE_LIMIT);
+  private role: Role | null = null;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ws: WebSocket, private readonly from: ClientOrigin, private readonly deps: ConnectionDeps) {
+    this.client = new Client(ws, from, deps.log);
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.onClose());
+    // Oversized frames (ws closes with 1009), bad UTF-8, resets: ws closes the socket; we only note it.
+    ws.on('error', (err) => deps.log(`socket ${from.ip}: ${err.message}`));
+    this.helloTimer = setTimeout(() => {
+      this.client.fail({ code: ErrorCode.PROTOCOL, message: `No host-hello or guest-join within ${deps.helloTimeoutMs} ms` });
+    }, deps.helloTimeoutMs);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (!this.client.isOpen) return; // Closing: whatever was still in flight is ignored.
+    if (!this.bucket.take()) {
+      this.client.fail({ code: ErrorCode.RATE_LIMITED, message: 'Too many messages; slow down' });
+      return;
+    }
+    if (isBinary) {
+      this.client.fail({ code: ErrorCode.PROTOCOL, message: 'Binary messages are not part of the protocol' }, CloseCode.UNSUPPORTED_DATA);
+      return;
+    }
+    const text = rawText(data);
+    try {
+      if (this.role) {
+        this.role.handle(text);
+      } else {
+        clearTimeout(this.helloTimer);
+        this.role = this.deps.introduce(this.client, text);
+      }
+    } catch (err) {
+      this.deps.log(`socket ${this.from.ip}: handler failed: ${(err as Error)?.stack ?? String(err)}`);
+      this.client.fail({ code: ErrorCode.SERVER, message: 'Internal error' });
+    }
+  }
+
+  private onClose(): void {
+    clearTimeout(this.helloTimer);
+    const role = this.role;
+    this.role = null;
+    try {
+      role?.closed();
+    } catch (err) {
+      this.deps.log(`socket ${this.from.ip}: cleanup failed: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

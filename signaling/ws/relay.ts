@@ -1,0 +1,21 @@
+// The signal relay: negotiation data between a session's host and one of its
+// guests, passed on as validated by the protocol module and never looked into.
+
+import type { SignalData } from '../../src/protocol/index.js';
+import type { Rooms } from './rooms.js';
+
+/** Host → guest `to`. False (and nothing sent) when `to` is not a connected guest of the session. */
+export function relayToGuest(rooms: Rooms, sessionId: string, to: string, data: SignalData): boolean {
+  const guest = rooms.guest(sessionId, to);
+  if (!guest) return false;
+  guest.client.send({ type: 'signal', data });
+  return true;
+}
+
+/** Guest `from` → host. False when the host is not connected (the host re-offers when it comes back). */
+export function relayToHost(rooms: Rooms, sessionId: string, from: string, data: SignalData): boolean {
+  const host = rooms.host(sessionId);
+  if (!host) return false;
+  host.send({ type: 'signal', from, data });
+  return true;
+}

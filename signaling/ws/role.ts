@@ -1,0 +1,29 @@
+// What a socket becomes once it has introduced itself, and what roles need.
+
+import type { LogFn } from '../config.js';
+import type { LinkService } from '../links.js';
+import type { OriginPolicy } from '../origins.js';
+import type { Clock } from '../rate-limit.js';
+import type { SessionService } from '../sessions.js';
+import type { Rooms } from './rooms.js';
+
+/** A host or guest socket after a successful `host-hello` / `guest-join`. */
+export interface Role {
+  /** Handles one text message that followed the introduction. */
+  handle(text: string): void;
+  /** The socket closed (for any reason); called once. */
+  closed(): void;
+}
+
+/** Collaborators of the host and guest roles. */
+export interface RoleDeps {
+  sessions: SessionService;
+  links: LinkService;
+  rooms: Rooms;
+  origins: OriginPolicy;
+  iceServers: RTCIceServer[];
+  /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */
+  batch: <T>(fn: () => T) => T;
+  log: LogFn;
+  now: Clock;
+}

@@ -1,0 +1,98 @@
+// Persistence: a stopped and restarted server (same data dir) still knows its
+// sessions and links.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { request } from './support/http.js';
+import { startTestServer, stopServers, tempDir } from './support/server.js';
+import {
+  connectHost, createLink, hostRequest, joinAsGuest, openHostSocket, tokenOf,
+} from './support/socket.js';
+
+afterEach(stopServers);
+
+describe('restart on the same data dir', () => {
+  it('keeps sessions and links: the host can come back and an unused link still works', async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir });
+    const host = await connectHost(first, 'Ada');
+    const usedUrl = await createLink(host.socket);
+    const unusedUrl = await createLink(host.socket);
+    const guest = await joinAsGuest(first, usedUrl, 'Bea');
+    await guest.expect('joined');
+    await first.close();
+    expect((await host.socket.waitClosed()).code).toBe(1001);
+    expect((await guest.waitClosed()).code).toBe(1001);
+
+    const second = await startTestServer({ dataDir });
+    expect((await request(second, '/healthz')).body).toEqual({ ok: true, sessions: 1 });
+    const back = await openHostSocket(second);
+    back.send({ type: 'host-hello', v: PROTOCOL_VERSION, sessionId: host.sessionId, hostToken: host.hostToken });
+    const welcome = await back.expect('welcome');
+    expect(welcome.session).toEqual({ ...host.welcome.session, guestCount: 0 });
+    expect(welcome.guests).toEqual([]); // Sockets do not survive a restart.
+
+    // Links were made against the first server's URL; the token is what counts.
+    const fresh = await joinAsGuest(second, `${second.url}/s/${tokenOf(unusedUrl)}`);
+    const joined = await fresh.expect('joined');
+    expect(joined.sessionId).toBe(host.sessionId);
+    const announced = await back.expect('guest-joined');
+    expect(announced.guest.name).toBe('Guest 2'); // Numbering goes on after the restart.
+
+    const reused = await joinAsGuest(second, `${second.url}/s/${tokenOf(usedUrl)}`);
+    expect((await reused.expect('error')).error.code).toBe('ERR_LINK_USED');
+  });
+
+  it('keeps ended sessions ended, and stores no token in clear', async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir });
+    const host = await connectHost(first);
+    const url = await createLink(host.socket);
+    await hostRequest(host.socket, 'end-session');
+    await first.close();
+
+    const state = fs.readFileSync(path.join(dataDir, 'state.json'), 'utf8');
+    expect(state).toContain(host.sessionId);
+    expect(state).not.toContain(host.hostToken);
+    expect(state).not.toContain(tokenOf(url));
+    expect(fs.readdirSync(dataDir)).toEqual(['state.json']); // No temporary file left behind.
+
+    const second = await startTestServer({ dataDir });
+    expect((await request(second, '/healthz')).body.sessions).toBe(0);
+    const guest = await joinAsGuest(second, url);
+    expect((await guest.expect('error')).error.code).toBe('ERR_SESSION_ENDED');
+  });
+
+  it('re-arms expiry timers after a restart', async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir, sessionMaxSeconds: 0.6 });
+    const running = await connectHost(first);
+    await first.close();
+
+    const second = await startTestServer({ dataDir, sessionMaxSeconds: 0.6 });
+    const host = await openHostSocket(second);
+    host.send({ type: 'host-hello', v: PROTOCOL_VERSION, sessionId: running.sessionId, hostToken: running.hostToken });
+    await host.expect('welcome');
+    expect(await host.expect('session-ended', 2000)).toEqual({ type: 'session-ended', reason: 'expired' });
+    expect(Date.now() - running.welcome.session.expiresAt).toBeLessThan(1000);
+  });
+
+  it('ends at start a session whose end passed while the server was down', async () => {
+    const dataDir = tempDir();
+    const first = await startTestServer({ dataDir, sessionMaxSeconds: 0.1 });
+    const host = await connectHost(first);
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const second = await startTestServer({ dataDir });
+    expect((await request(second, '/healthz')).body.sessions).toBe(0);
+    expect(second.logs).toContain(`session ${host.sessionId} ended (expired)`);
+  });
+
+  it('refuses to start on a corrupt state file, with a readable error', async () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'state.json'), '{ not json');
+    await expect(startTestServer({ dataDir })).rejects.toThrow(/state\.json is not valid JSON/);
+  });
+});
