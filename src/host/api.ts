@@ -2,10 +2,13 @@
 // controller. Promise functions reject on misuse; value functions throw. Either
 // way the error is a CwmnError with a stable code.
 
-import { checkStartParams, CwmnError, ErrorCode, type DomainInfo, type SessionInfo } from '../protocol/index.js';
+import {
+  checkInviteParams, checkStartParams, CwmnError, ErrorCode, type DomainInfo, type InviteResult, type SessionInfo,
+} from '../protocol/index.js';
 import { isBrowserCompatible } from './compat.js';
 import { HostController } from './controller.js';
-import { EVENT_NAMES, type CwmnEventName, type CwmnEvents, type ReplayProgress } from './events.js';
+import { checkBoolean, checkGuestId, checkListener } from './checks.js';
+import type { CwmnEventName, CwmnEvents, ReplayProgress } from './events.js';
 import type { Guest } from './guest.js';
 import { State } from './state-machine.js';
 
@@ -13,6 +16,16 @@ export interface CwmnAPIOptions {
   /** Origin of the cwmn server (the embed uses its own script's origin). */
   serverUrl: string;
   log?: (line: string) => void;
+}
+
+/** Parameters of `guest.inviteGuest`: `guestEmail` or `guestPhone` is required. */
+export interface InviteParams {
+  guestName?: string;
+  guestEmail?: string;
+  /** For an SMS invite; 10 digits are taken as a US number. */
+  guestPhone?: string;
+  /** Personal message (email only). */
+  message?: string;
 }
 
 /** Parameters of `session.start`. */
@@ -38,7 +51,7 @@ export interface CwmnAPI {
     getSessionInfo(): SessionInfo;
   };
   guest: {
-    inviteGuest(params: Record<string, unknown>): Promise<unknown>;
+    inviteGuest(params: InviteParams): Promise<InviteResult>;
     getInviteLink(): Promise<string>;
     removeGuest(guestId: string): Promise<void>;
     muteGuest(guestId: string, isHidden: boolean): void;
@@ -91,16 +104,6 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
       return Promise.reject(err);
     }
   };
-  const checkListener = (eventName: unknown, callback: unknown) => {
-    if (!EVENT_NAMES.includes(eventName as CwmnEventName)) {
-      throw new CwmnError(ErrorCode.INVALID_PARAMS, `Unknown event '${String(eventName)}'`);
-    }
-    if (typeof callback !== 'function') throw new CwmnError(ErrorCode.INVALID_PARAMS, 'callback must be a function');
-  };
-  const checkBoolean = (name: string, value: unknown) => {
-    if (typeof value !== 'boolean') throw new CwmnError(ErrorCode.INVALID_PARAMS, `${name} must be a boolean`);
-  };
-
   const api: CwmnAPI = {
     on(eventName, callback) {
       checkListener(eventName, callback);
@@ -139,53 +142,52 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
       },
     },
     guest: {
-      inviteGuest: () => async(() => {
-        requireRealtime('guest.inviteGuest');
-        return notYet('guest.inviteGuest');
+      inviteGuest: (params) => async(() => {
+        const session = requireRealtime('guest.inviteGuest');
+        const invite = checkInviteParams(params);
+        if (typeof invite === 'string') throw new CwmnError(ErrorCode.INVALID_PARAMS, invite);
+        return session.inviteGuest(invite);
       }),
       getInviteLink: () => async(() => requireRealtime('guest.getInviteLink').createInviteLink()),
-      removeGuest: () => async(() => {
-        requireRealtime('guest.removeGuest');
-        return notYet('guest.removeGuest');
+      removeGuest: (guestId) => async(() => {
+        const session = requireRealtime('guest.removeGuest');
+        checkGuestId(guestId);
+        return session.removeGuest(guestId);
       }),
-      muteGuest: () => {
-        requireRealtime('guest.muteGuest');
-        notYet('guest.muteGuest');
+      muteGuest: (guestId, isHidden) => {
+        const session = requireRealtime('guest.muteGuest');
+        checkGuestId(guestId);
+        checkBoolean('isHidden', isHidden);
+        if (!session.muteGuest(guestId, isHidden)) throw new CwmnError(ErrorCode.NOT_FOUND, `No guest '${guestId}' in this session`);
       },
       muteAllGuests: (isHidden) => {
-        requireRealtime('guest.muteAllGuests');
+        const session = requireRealtime('guest.muteAllGuests');
         checkBoolean('isHidden', isHidden);
-        notYet('guest.muteAllGuests');
+        session.muteAllGuests(isHidden);
       },
-      getMuteAllGuests: () => {
-        requireRealtime('guest.getMuteAllGuests');
-        return notYet('guest.getMuteAllGuests');
-      },
+      getMuteAllGuests: () => requireRealtime('guest.getMuteAllGuests').muteAll,
       getGuestList: () => requireRealtime('guest.getGuestList').guestList(),
     },
     publicLink: {
-      setEnabled: () => async(() => {
-        requireRealtime('publicLink.setEnabled');
-        return notYet('publicLink.setEnabled');
+      setEnabled: (enabled) => async(async () => {
+        const session = requireRealtime('publicLink.setEnabled');
+        checkBoolean('enabled', enabled);
+        await session.setPublicLinkEnabled(enabled);
       }),
-      getEnabled: () => {
-        requireRealtime('publicLink.getEnabled');
-        return notYet('publicLink.getEnabled');
-      },
+      getEnabled: () => requireRealtime('publicLink.getEnabled').publicLinkState.enabled,
       generate: () => async(() => {
-        requireRealtime('publicLink.generate');
-        return notYet('publicLink.generate');
+        const { url } = requireRealtime('publicLink.generate').publicLinkState;
+        if (url === null) throw new CwmnError(ErrorCode.INVALID_STATE, 'The public link is disabled: call publicLink.setEnabled(true) first');
+        return url;
       }),
     },
     privacy: {
-      setEnabled: () => {
-        requireRealtime('privacy.setEnabled');
-        notYet('privacy.setEnabled');
+      setEnabled: (enabled) => {
+        const session = requireRealtime('privacy.setEnabled');
+        checkBoolean('enabled', enabled);
+        session.setPrivacy(enabled);
       },
-      getEnabled: () => {
-        requireRealtime('privacy.getEnabled');
-        return notYet('privacy.getEnabled');
-      },
+      getEnabled: () => requireRealtime('privacy.getEnabled').privacyEnabled,
     },
     replay: {
       muteAudio: () => {

@@ -120,7 +120,9 @@ export class HostController {
   }
 
   private createSession(signaling: SignalingClient, welcome: ConstructorParameters<typeof RealtimeSession>[0]['welcome']): RealtimeSession {
-    const session = new RealtimeSession({ signaling, welcome, log: this.log });
+    const settings = this.domain?.settings;
+    const maskRules = { maskSelectors: stringList(settings?.maskSelectors), blockSelectors: stringList(settings?.blockSelectors) };
+    const session = new RealtimeSession({ signaling, welcome, maskRules, log: this.log });
     const e = this.events;
     session.on('guestConnected', (g: Guest) => e.emit('guest connected', g.id, g));
     session.on('guestDisconnected', (g: Guest) => e.emit('guest disconnected', g.id, g));
@@ -151,6 +153,11 @@ export class HostController {
   private enter(state: State): void {
     this.machine.set(state);
   }
+}
+
+/** The strings of a list from the server, ignoring anything else. */
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 function domReady(): Promise<void> {

@@ -11,6 +11,7 @@ export const OVERLAY_TAG = 'cwmn-overlay';
 export class PointerOverlay {
   private readonly hostElement: HTMLElement;
   private readonly layer: PointerLayer;
+  private readonly notice: HTMLElement;
   /** Page coordinates of each pointer, redrawn on scroll. */
   private readonly positions = new Map<string, { name: string; x: number; y: number }>();
   private readonly onScroll = () => this.redraw();
@@ -24,7 +25,12 @@ export class PointerOverlay {
     style.textContent = POINTER_LAYER_CSS;
     const container = doc.createElement('div');
     container.style.cssText = 'position:fixed;inset:0;overflow:hidden;pointer-events:none;';
-    root.append(style, container);
+    this.notice = doc.createElement('div');
+    this.notice.setAttribute('role', 'status');
+    this.notice.hidden = true;
+    this.notice.style.cssText = 'position:fixed;top:12px;left:50%;transform:translateX(-50%);padding:8px 16px;border-radius:18px;'
+      + 'background:#7c2d12;color:#fff;font:600 13px/1.3 system-ui,sans-serif;box-shadow:0 4px 16px rgba(0,0,0,.3);';
+    root.append(style, container, this.notice);
     this.layer = new PointerLayer(container);
     doc.documentElement.appendChild(this.hostElement);
     doc.defaultView?.addEventListener('scroll', this.onScroll, { passive: true });
@@ -44,6 +50,12 @@ export class PointerOverlay {
   ripple(id: string, x: number, y: number): void {
     const win = this.doc.defaultView;
     this.layer.ripple(x - (win?.scrollX ?? 0), y - (win?.scrollY ?? 0), colorFor(id));
+  }
+
+  /** Shows a notice on the host page (never recorded), or hides it with null. */
+  setNotice(text: string | null): void {
+    this.notice.textContent = text ?? '';
+    this.notice.hidden = text === null;
   }
 
   /** Removes the overlay from the page. Idempotent. */

@@ -6,6 +6,7 @@
 import { EventType, record } from 'rrweb';
 import type { eventWithTime } from '@rrweb/types';
 import { POINTER_INTERVAL_MS } from '../protocol/index.js';
+import { maskingOptions, type MaskRules } from './masking.js';
 
 /** Who a batch is for: every synced guest, or only the guests named. */
 export type Audience = { kind: 'all' } | { kind: 'only'; guestIds: readonly string[] };
@@ -13,9 +14,8 @@ export type Audience = { kind: 'all' } | { kind: 'only'; guestIds: readonly stri
 export interface RecorderOptions {
   /** Receives each batch, in order. */
   onBatch: (events: eventWithTime[], audience: Audience) => void;
-  /** Extra rrweb options decided by the domain (mask and block selectors). */
-  blockSelector?: string;
-  maskTextSelector?: string;
+  /** The domain's extra mask and block selectors. */
+  maskRules?: MaskRules;
 }
 
 export class Recorder {
@@ -39,15 +39,12 @@ export class Recorder {
       // rrweb batches mouse positions every 500 ms by default; guests need ≈60 Hz.
       sampling: { mousemove: POINTER_INTERVAL_MS, mousemoveCallback: POINTER_INTERVAL_MS, scroll: POINTER_INTERVAL_MS },
       slimDOMOptions: { script: true, comment: true, headFavicon: true, headMetaHttpEquiv: true },
-      maskInputOptions: { password: true },
-      blockSelector: this.options.blockSelector,
-      maskTextSelector: this.options.maskTextSelector,
+      ...maskingOptions(this.options.maskRules),
       inlineStylesheet: true,
       recordCanvas: false,
       collectFonts: false,
     }) ?? undefined;
-    // The initial snapshot taken by record() reached nobody: guests get their own.
-    this.pending = [];
+    // record() took a snapshot: it goes to the synced guests (none at the start of a session).
   }
 
   /** Takes a fresh full snapshot for `guestIds`; its events are delivered synchronously. */

@@ -5,7 +5,7 @@
 import { Emitter } from '../common/emitter.js';
 import {
   CloseCode, CwmnError, ErrorCode, fromWireError, isErrorCode, parseServerToHost, PROTOCOL_VERSION,
-  type EndReason, type GuestRecord, type HostToServer, type ServerToHost, type SessionInfo, type SignalData,
+  type EndReason, type GuestRecord, type HostToServer, type PublicLinkState, type ServerToHost, type SessionInfo, type SignalData,
 } from '../protocol/index.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
 
@@ -16,6 +16,7 @@ export interface Welcome {
   session: SessionInfo;
   guests: GuestRecord[];
   iceServers: RTCIceServer[];
+  publicLink: PublicLinkState;
 }
 
 export type SignalingEvents = {
@@ -33,7 +34,8 @@ export type SignalingEvents = {
 };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: CwmnError) => void; timer: ReturnType<typeof setTimeout> };
-type Request = Extract<HostToServer, { rid: number }>['type'];
+/** A request as the caller writes it: the client adds the `rid`. */
+export type SignalingRequest = HostToServer extends infer M ? (M extends { rid: number } ? Omit<M, 'rid'> : never) : never;
 
 export interface SignalingClientOptions {
   url: string;
@@ -71,7 +73,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   /** Sends a request and resolves with the server's result. */
-  request(type: Request): Promise<unknown> {
+  request(request: SignalingRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (!this.authenticated) {
         reject(new CwmnError(ErrorCode.NETWORK, 'Not connected to the server'));
@@ -83,7 +85,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         reject(new CwmnError(ErrorCode.NETWORK, 'The server did not answer in time'));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(rid, { resolve, reject, timer });
-      this.send({ type, rid });
+      this.send({ ...request, rid } as HostToServer);
     });
   }
 
@@ -126,7 +128,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       case 'welcome':
         this.authenticated = true;
         this.attempt = 0;
-        this.emit('welcome', { session: m.session, guests: m.guests, iceServers: m.iceServers });
+        this.emit('welcome', { session: m.session, guests: m.guests, iceServers: m.iceServers, publicLink: m.publicLink });
         break;
       case 'reply': {
         const p = this.pending.get(m.rid);

@@ -26,6 +26,10 @@ export const ErrorCode = {
   LINK_USED: 'ERR_LINK_USED',
   /** The invite link has expired. */
   LINK_EXPIRED: 'ERR_LINK_EXPIRED',
+  /** The host turned this link off (public links), or removed its guest. */
+  LINK_REVOKED: 'ERR_LINK_REVOKED',
+  /** An email or SMS could not be delivered (the transport refused or failed). */
+  DELIVERY_FAILED: 'ERR_DELIVERY_FAILED',
   /** The session has ended. */
   SESSION_ENDED: 'ERR_SESSION_ENDED',
   /** The host token does not match the session. */

@@ -18,6 +18,10 @@ export interface DomainInfo {
   settings: {
     /** Maximum realtime session length, in seconds. */
     sessionMaxSeconds: number;
+    /** Extra CSS selectors whose text and input values are masked on the host. */
+    maskSelectors?: string[];
+    /** Extra CSS selectors replaced by a placeholder on the host. */
+    blockSelectors?: string[];
   };
 }
 

@@ -5,6 +5,10 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_NAME_LENGTH = 100;
 /** Longest email address accepted. */
 export const MAX_EMAIL_LENGTH = 254;
+/** Longest personal message in an email invite, in characters. */
+export const MAX_INVITE_MESSAGE_LENGTH = 1000;
+/** Longest phone number accepted before normalization. */
+export const MAX_PHONE_LENGTH = 32;
 /** Largest signaling (WebSocket) message, in bytes. */
 export const MAX_SIGNALING_MESSAGE_BYTES = 64 * 1024;
 /** Largest HTTP request body, in bytes. */

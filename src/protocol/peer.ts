@@ -32,7 +32,11 @@ export interface PointerView {
 
 /** Host → guest, DOM channel. */
 export type HostDomMessage =
-  | { t: 'events'; events: WireEvent[] };
+  | { t: 'events'; events: WireEvent[] }
+  /** This guest's own standing: whether the host hides (mutes) its pointer. */
+  | { t: 'guest-state'; isHidden: boolean }
+  /** The host paused sharing for privacy (nothing of the page follows until resumed). */
+  | { t: 'sharing'; paused: boolean };
 
 /** Host → guest, pointer channel. */
 export type HostPointerMessage =
@@ -66,6 +70,8 @@ export function parseHostDomMessage(m: unknown): HostDomMessage | null {
   if (m.t === 'events' && Array.isArray(m.events) && m.events.every(isWireEvent)) {
     return { t: 'events', events: m.events };
   }
+  if (m.t === 'guest-state' && typeof m.isHidden === 'boolean') return { t: 'guest-state', isHidden: m.isHidden };
+  if (m.t === 'sharing' && typeof m.paused === 'boolean') return { t: 'sharing', paused: m.paused };
   return null;
 }
 

@@ -3,10 +3,10 @@
 
 import { ErrorCode, type WireError } from './errors.js';
 import {
-  isInteger, isNonEmptyString, isRecord, isString, isToken,
+  cleanName, isEmail, isInteger, isNonEmptyString, isRecord, isString, isToken,
 } from './guards.js';
 import {
-  MAX_CANDIDATE_LENGTH, MAX_NAME_LENGTH, MAX_SDP_LENGTH, PROTOCOL_VERSION,
+  MAX_CANDIDATE_LENGTH, MAX_INVITE_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_SDP_LENGTH, PROTOCOL_VERSION,
 } from './limits.js';
 
 /** WebSocket close codes the server uses on the signaling socket. */
@@ -48,6 +48,33 @@ export interface GuestRecord {
   joinedAt: number;
 }
 
+/** The public link of a session: one reusable link while enabled. */
+export interface PublicLinkState {
+  enabled: boolean;
+  /** Absolute URL while enabled, else null. Re-enabling issues a new link; a revoked one never works again. */
+  url: string | null;
+}
+
+/** An email or SMS invite, as validated by `checkInviteParams`. */
+export interface GuestInvite {
+  guestName: string;
+  /** Exactly one of `guestEmail` and `guestPhone` is set (email wins when both are given). */
+  guestEmail?: string;
+  /** E.164, e.g. `+13145550000`. */
+  guestPhone?: string;
+  /** Personal message (email only). */
+  message: string;
+}
+
+/** What `guest.inviteGuest` resolves with. */
+export interface InviteResult {
+  channel: 'email' | 'sms';
+  /** The address or number the invite went to. */
+  to: string;
+  /** Epoch milliseconds: the invite's link expires then. */
+  expiresAt: number;
+}
+
 /** Why a session or a guest's participation ended. */
 export type EndReason = 'host-ended' | 'expired' | 'removed';
 
@@ -61,6 +88,9 @@ export type HostToServer =
   | { type: 'host-hello'; v: number; sessionId: string; hostToken: string }
   | { type: 'create-link'; rid: number }
   | { type: 'end-session'; rid: number }
+  | { type: 'remove-guest'; rid: number; guestId: string }
+  | { type: 'set-public-link'; rid: number; enabled: boolean }
+  | { type: 'invite-guest'; rid: number; invite: GuestInvite }
   | { type: 'signal'; to: string; data: SignalData };
 
 /** Messages from a guest's viewer to the server. */
@@ -70,7 +100,7 @@ export type GuestToServer =
 
 /** Messages from the server to a host. */
 export type ServerToHost =
-  | { type: 'welcome'; session: SessionInfo; guests: GuestRecord[]; iceServers: RTCIceServer[] }
+  | { type: 'welcome'; session: SessionInfo; guests: GuestRecord[]; iceServers: RTCIceServer[]; publicLink: PublicLinkState }
   | { type: 'reply'; rid: number; ok: true; result: unknown }
   | { type: 'reply'; rid: number; ok: false; error: WireError }
   | { type: 'guest-joined'; guest: GuestRecord }
@@ -153,6 +183,18 @@ export function parseHostMessage(raw: string): Parsed<HostToServer> {
     case 'end-session':
       if (!isRid(m.rid)) return fail(`Malformed ${m.type}`);
       return { ok: true, value: { type: m.type, rid: m.rid } };
+    case 'remove-guest':
+      if (!isRid(m.rid) || !isId(m.guestId)) return fail('Malformed remove-guest');
+      return { ok: true, value: { type: 'remove-guest', rid: m.rid, guestId: m.guestId } };
+    case 'set-public-link':
+      if (!isRid(m.rid) || typeof m.enabled !== 'boolean') return fail('Malformed set-public-link');
+      return { ok: true, value: { type: 'set-public-link', rid: m.rid, enabled: m.enabled } };
+    case 'invite-guest': {
+      if (!isRid(m.rid)) return fail('Malformed invite-guest');
+      const checked = checkInviteParams(m.invite);
+      if (typeof checked === 'string') return { ok: false, error: { code: ErrorCode.INVALID_PARAMS, message: checked } };
+      return { ok: true, value: { type: 'invite-guest', rid: m.rid, invite: checked } };
+    }
     case 'signal':
       if (!isId(m.to) || !isSignalData(m.data)) return fail('Malformed signal');
       return { ok: true, value: { type: 'signal', to: m.to, data: cleanSignal(m.data) } };
@@ -191,6 +233,46 @@ export function isGuestRecord(v: unknown): v is GuestRecord {
     && isInteger(v.joinedAt, 0, Number.MAX_SAFE_INTEGER);
 }
 
+export function isPublicLinkState(v: unknown): v is PublicLinkState {
+  return isRecord(v) && typeof v.enabled === 'boolean' && (v.url === null || isString(v.url, 2048));
+}
+
+/**
+ * Validates and normalizes the parameters of `guest.inviteGuest`: returns the
+ * invite, or a readable reason it is refused. Used by the embed and the server.
+ */
+export function checkInviteParams(p: unknown): GuestInvite | string {
+  if (!isRecord(p)) return 'params must be an object';
+  const { guestName = '', guestEmail, guestPhone, message = '' } = p;
+  if (!isString(guestName, MAX_NAME_LENGTH)) return `guestName must be a string of at most ${MAX_NAME_LENGTH} characters`;
+  if (!isString(message, MAX_INVITE_MESSAGE_LENGTH)) return `message must be a string of at most ${MAX_INVITE_MESSAGE_LENGTH} characters`;
+  const hasEmail = guestEmail !== undefined && guestEmail !== null && guestEmail !== '';
+  const hasPhone = guestPhone !== undefined && guestPhone !== null && guestPhone !== '';
+  if (!hasEmail && !hasPhone) return 'guestEmail or guestPhone is required';
+  const name = cleanName(guestName);
+  if (hasEmail) {
+    if (!isEmail(guestEmail)) return 'guestEmail is not a valid email address';
+    return { guestName: name, guestEmail: guestEmail.trim(), message: message.trim() };
+  }
+  const phone = typeof guestPhone === 'string' || typeof guestPhone === 'number' ? normalizePhone(String(guestPhone)) : null;
+  if (!phone) return 'guestPhone is not a valid phone number (use +<country code><number>, or 10 digits for a US number)';
+  return { guestName: name, guestPhone: phone, message: '' };
+}
+
+/**
+ * Normalizes a phone number to E.164: `+` and 8–15 digits. Ten digits without a
+ * country code are taken as a US number (`3145550000` → `+13145550000`).
+ */
+export function normalizePhone(raw: string): string | null {
+  if (raw.length > MAX_PHONE_LENGTH || !/^[+\d\s().-]+$/.test(raw)) return null;
+  const plus = raw.trim().startsWith('+');
+  const digits = raw.replace(/\D/g, '');
+  if (plus) return /^[1-9]\d{7,14}$/.test(digits) ? `+${digits}` : null;
+  if (/^[2-9]\d{9}$/.test(digits)) return `+1${digits}`;
+  if (/^1[2-9]\d{9}$/.test(digits)) return `+${digits}`;
+  return null;
+}
+
 function isWireError(v: unknown): v is WireError {
   return isRecord(v) && typeof v.code === 'string' && typeof v.message === 'string';
 }
@@ -210,7 +292,7 @@ export function parseServerToHost(raw: string): Parsed<ServerToHost> {
   switch (m.type) {
     case 'welcome':
       if (!isSessionInfo(m.session) || !Array.isArray(m.guests) || !m.guests.every(isGuestRecord)
-        || !isIceServers(m.iceServers)) return fail('Malformed welcome');
+        || !isIceServers(m.iceServers) || !isPublicLinkState(m.publicLink)) return fail('Malformed welcome');
       return { ok: true, value: m as ServerToHost };
     case 'reply':
       if (!isRid(m.rid)) return fail('Malformed reply');

@@ -21,6 +21,10 @@ export type GuestConnectionEvents = {
   /** The peer connection to the host is open. */
   peerOpen: () => void;
   events: (events: WireEvent[]) => void;
+  /** The host hid (muted) or showed this guest's pointer. */
+  guestState: (isHidden: boolean) => void;
+  /** The host paused or resumed sharing for privacy. */
+  sharing: (paused: boolean) => void;
   pointer: (message: HostPointerMessage) => void;
   /** The server refused the join or failed us (link used, expired…). */
   refused: (code: string, message: string) => void;
@@ -137,7 +141,10 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       .then((json) => {
         const m = parseHostDomMessage(json);
         if (!m) throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed host message');
-        if (!this.done) this.emit('events', m.events);
+        if (this.done) return;
+        if (m.t === 'events') this.emit('events', m.events);
+        else if (m.t === 'guest-state') this.emit('guestState', m.isHidden);
+        else this.emit('sharing', m.paused);
       })
       .catch(() => this.requestResync());
   }

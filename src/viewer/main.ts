@@ -23,6 +23,7 @@ const viewer = new Viewer({
     surface: element('cwmn-surface'),
     status: element('cwmn-status'),
     hostLabel: element('cwmn-host'),
+    pointerNote: element('cwmn-pointer-note'),
   },
 });
 viewer.start();

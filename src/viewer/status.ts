@@ -2,8 +2,8 @@
 // on <body data-state>), a message in plain words, and whether it is final.
 
 export type StatusCode =
-  | 'connecting' | 'waiting' | 'live' | 'reconnecting' | 'lost'
-  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'session-over' | 'error';
+  | 'connecting' | 'waiting' | 'live' | 'paused' | 'reconnecting' | 'lost'
+  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'error';
 
 export interface Status {
   code: StatusCode;
@@ -16,6 +16,7 @@ const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
   'connecting': { message: 'Connecting to the session…', final: false },
   'waiting': { message: 'Connected. Waiting for the host’s screen…', final: false },
   'live': { message: 'Live', final: false },
+  'paused': { message: 'The host paused sharing for privacy. The page will be back shortly.', final: false },
   'reconnecting': { message: 'Reconnecting…', final: false },
   'lost': { message: 'The connection to the host was lost.', final: true },
   'ended': { message: 'The host ended the session.', final: true },
@@ -24,6 +25,7 @@ const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
   'link-used': { message: 'This link was already used. Ask the host for a new invite link.', final: true },
   'link-expired': { message: 'This link has expired. Ask the host for a new invite link.', final: true },
   'link-invalid': { message: 'This link is not valid. Check that you copied the whole link.', final: true },
+  'link-revoked': { message: 'The host turned this link off. Ask the host for a new invite link.', final: true },
   'session-over': { message: 'This session has already ended.', final: true },
   'error': { message: 'Something went wrong. Please reload the page.', final: true },
 };
@@ -38,6 +40,7 @@ export function statusForError(code: string): StatusCode {
     case 'ERR_LINK_USED': return 'link-used';
     case 'ERR_LINK_EXPIRED': return 'link-expired';
     case 'ERR_LINK_INVALID': return 'link-invalid';
+    case 'ERR_LINK_REVOKED': return 'link-revoked';
     case 'ERR_SESSION_ENDED': return 'session-over';
     default: return 'error';
   }

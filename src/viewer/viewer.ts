@@ -19,6 +19,8 @@ export interface ViewerElements {
   surface: HTMLElement;
   status: HTMLElement;
   hostLabel: HTMLElement;
+  /** Tells the guest when the host hides their pointer. */
+  pointerNote: HTMLElement;
 }
 
 export interface ViewerOptions {
@@ -76,6 +78,13 @@ export class Viewer {
       this.setStatus('waiting');
     });
     c.on('events', (events) => this.mirror.apply(events));
+    c.on('sharing', (paused) => this.setStatus(paused ? 'paused' : 'waiting'));
+    c.on('guestState', (isHidden) => {
+      const note = this.options.elements.pointerNote;
+      note.textContent = isHidden ? 'The host has hidden your pointer.' : '';
+      note.hidden = !isHidden;
+      document.body.dataset.pointer = isHidden ? 'hidden' : 'shown';
+    });
     c.on('pointer', (m) => {
       if (m.t === 'pointers') {
         this.others = m.pointers;

@@ -69,9 +69,34 @@ export async function startSite(serverUrl: string): Promise<{ url: string; close
   };
 }
 
+/**
+ * Test-only instrumentation: keeps a reference to the host overlay's closed
+ * shadow root as `window.__overlayRoot`, so tests can see the pointers drawn.
+ */
+function exposeOverlayRoot(): void {
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (this: Element, init: ShadowRootInit) {
+    const root = attach.call(this, init);
+    if (this.tagName === 'CWMN-OVERLAY') (window as unknown as { __overlayRoot: ShadowRoot }).__overlayRoot = root;
+    return root;
+  };
+}
+
+/** Labels of the guest pointers drawn on the host page. */
+export function hostPointerLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...((window as unknown as { __overlayRoot?: ShadowRoot }).__overlayRoot?.querySelectorAll('.cwmn-pointer span') ?? [])]
+    .map((s) => s.textContent ?? ''));
+}
+
+/** Labels of the pointers drawn over the mirror in a viewer (the host's and other guests'). */
+export function viewerPointerLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('#cwmn-layer .cwmn-pointer span')].map((s) => s.textContent ?? ''));
+}
+
 /** Opens a host page and records every CwmnAPI event into `window.__events`. */
 export async function openHost(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
+  await page.addInitScript(exposeOverlayRoot);
   await page.goto(url);
   await page.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'no session');
   return page;
