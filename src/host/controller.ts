@@ -8,10 +8,10 @@ import { CwmnError, ErrorCode, type DomainInfo, type SessionInfo } from '../prot
 import { isBrowserCompatible } from './compat.js';
 import type { CwmnEvents } from './events.js';
 import type { Guest } from './guest.js';
-import { HostTokenStore } from './host-token-store.js';
+import { HostSessionStore, DEFAULT_PREFERENCES, type StoredHostSession } from './host-session-store.js';
 import { RealtimeSession } from './realtime-session.js';
 import { ServerApi } from './server-api.js';
-import { SignalingClient } from './signaling-client.js';
+import { SignalingClient, type Welcome } from './signaling-client.js';
 import { State, StateMachine } from './state-machine.js';
 
 export interface ControllerOptions {
@@ -25,7 +25,7 @@ export class HostController {
   readonly events = new Emitter<CwmnEvents>();
   readonly machine: StateMachine;
   private readonly api: ServerApi;
-  private readonly tokens = new HostTokenStore();
+  private readonly store = new HostSessionStore();
   private readonly log: (line: string) => void;
   private session: RealtimeSession | undefined;
   private domain: DomainInfo | undefined;
@@ -75,28 +75,50 @@ export class HostController {
         return;
       }
     }
+    const stored = this.store.load();
+    if (stored && stored.serverUrl === this.options.serverUrl) {
+      await this.resume(stored).catch(() => { /* reported as `session failed` */ });
+      return;
+    }
     this.enter(State.NoSession);
     this.events.emit('ready no session');
   }
 
   /** Starts a realtime session; resolves with its info. */
   async start(params: { hostName: string; hostEmail: string }): Promise<SessionInfo> {
+    return this.connect(async () => {
+      const created = await this.api.createSession({ ...params, isReplay: false });
+      const stored = {
+        serverUrl: this.options.serverUrl, sessionId: created.session.sessionId, hostToken: created.hostToken, preferences: DEFAULT_PREFERENCES,
+      };
+      this.store.save(stored);
+      return stored;
+    }, false);
+  }
+
+  /** Resumes the session of an earlier page of this tab: `in session` with `isResuming` true. */
+  private resume(stored: StoredHostSession): Promise<SessionInfo> {
+    return this.connect(async () => stored, true);
+  }
+
+  /** `session pending`, then `in session` — or `session failed` and back to `no session`. */
+  private async connect(credentials: () => Promise<StoredHostSession>, resuming: boolean): Promise<SessionInfo> {
     this.enter(State.SessionPending);
     this.events.emit('session pending');
     let signaling: SignalingClient | undefined;
     try {
-      const created = await this.api.createSession({ ...params, isReplay: false });
-      const { sessionId } = created.session;
-      this.tokens.save({ serverUrl: this.options.serverUrl, sessionId, hostToken: created.hostToken });
-      signaling = new SignalingClient({ url: this.api.socketUrl, sessionId, hostToken: created.hostToken });
+      const stored = await credentials();
+      signaling = new SignalingClient({
+        url: this.api.socketUrl, sessionId: stored.sessionId, hostToken: stored.hostToken, patient: resuming,
+      });
       const welcome = await signaling.connect();
-      this.session = this.createSession(signaling, welcome);
+      this.session = this.createSession(signaling, welcome, resuming, stored);
       this.enter(State.InSession);
-      this.events.emit('in session', false);
+      this.events.emit('in session', resuming);
       return this.session.sessionInfo;
     } catch (err) {
       signaling?.close();
-      this.tokens.clear();
+      this.store.clear();
       const error = err instanceof CwmnError ? err : new CwmnError(ErrorCode.SERVER, 'Could not start the session', { cause: err });
       this.enter(State.NoSession);
       this.events.emit('session failed', error);
@@ -119,10 +141,13 @@ export class HostController {
     }
   }
 
-  private createSession(signaling: SignalingClient, welcome: ConstructorParameters<typeof RealtimeSession>[0]['welcome']): RealtimeSession {
+  private createSession(signaling: SignalingClient, welcome: Welcome, resuming: boolean, stored: StoredHostSession): RealtimeSession {
     const settings = this.domain?.settings;
     const maskRules = { maskSelectors: stringList(settings?.maskSelectors), blockSelectors: stringList(settings?.blockSelectors) };
-    const session = new RealtimeSession({ signaling, welcome, maskRules, log: this.log });
+    const session = new RealtimeSession({
+      signaling, welcome, maskRules, resuming, preferences: stored.preferences, log: this.log,
+    });
+    session.on('preferences', (preferences) => this.store.savePreferences(preferences));
     const e = this.events;
     session.on('guestConnected', (g: Guest) => e.emit('guest connected', g.id, g));
     session.on('guestDisconnected', (g: Guest) => e.emit('guest disconnected', g.id, g));
@@ -142,7 +167,7 @@ export class HostController {
     if (!this.session) return;
     this.session.destroy();
     this.session = undefined;
-    this.tokens.clear();
+    this.store.clear();
     this.events.emit('end session');
     this.enter(State.Init);
     this.events.emit('reinit');

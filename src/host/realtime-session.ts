@@ -9,13 +9,22 @@ import {
   type EndReason, type GuestInvite, type GuestRecord, type InviteResult, type PublicLinkState, type SessionInfo,
 } from '../protocol/index.js';
 import { Broadcaster } from './broadcaster.js';
+import { ConnectionHealth } from './connection-health.js';
 import type { Guest } from './guest.js';
 import { GuestLink } from './guest-link.js';
+import { DEFAULT_PREFERENCES, type HostPreferences } from './host-session-store.js';
 import type { MaskRules } from './masking.js';
 import { PointerOverlay } from './pointer-overlay.js';
 import { Recorder, type Audience } from './recorder.js';
 import { Room } from './room.js';
 import type { SignalingClient, Welcome } from './signaling-client.js';
+
+/** A dropped peer link counts as a connection issue only if it is not back (or the guest gone) by then. */
+export const PEER_ISSUE_DELAY_MS = 2_000;
+/** A guest whose peer link stays down this long is dropped from the room. */
+export const PEER_RECOVERY_MS = 30_000;
+/** First wait before offering a dropped guest a new peer link (doubles each try). */
+export const PEER_RETRY_BASE_MS = 500;
 
 export type RealtimeSessionEvents = {
   guestConnected: (guest: Guest) => void;
@@ -24,6 +33,8 @@ export type RealtimeSessionEvents = {
   click: (guestId: string, x: number, y: number) => void;
   connectionIssue: () => void;
   connectionResolved: () => void;
+  /** The host's choices changed (to be kept for the next page load). */
+  preferences: (preferences: HostPreferences) => void;
   /** The server ended the session, or refused us for good. */
   ended: (reason: EndReason | 'error', error?: CwmnError) => void;
 };
@@ -31,10 +42,22 @@ export type RealtimeSessionEvents = {
 export interface RealtimeSessionOptions {
   signaling: SignalingClient;
   welcome: Welcome;
+  /** True on a page load that resumes the session: guests already present are not announced again. */
+  resuming?: boolean;
+  /** Choices carried over from the previous page. */
+  preferences?: HostPreferences;
   /** The domain's extra mask and block selectors. */
   maskRules?: MaskRules;
   RTCPeerConnection?: typeof RTCPeerConnection;
   log?: (line: string) => void;
+}
+
+/** A guest's peer link that dropped and is being offered again. */
+interface Recovery {
+  attempt: number;
+  retryTimer: ReturnType<typeof setTimeout>;
+  issueTimer: ReturnType<typeof setTimeout>;
+  giveUpTimer: ReturnType<typeof setTimeout>;
 }
 
 export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
@@ -47,30 +70,44 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private readonly records = new Map<string, GuestRecord>();
   /** Guests that have received a snapshot and get every batch since. */
   private readonly synced = new Set<string>();
+  private readonly recoveries = new Map<string, Recovery>();
+  /** Guests present before this page load, announced by `roomdata update` only. */
+  private readonly known = new Set<string>();
+  private readonly muted: Set<string>;
   private readonly room = new Room();
   private readonly overlay = new PointerOverlay();
+  private readonly health = new ConnectionHealth();
   private readonly broadcaster: Broadcaster;
   private readonly recorder: Recorder;
   private readonly sharePointers = throttle(() => this.broadcastPointers(), POINTER_INTERVAL_MS);
-  private privacy = false;
-  private disconnected = false;
+  private privacy: boolean;
   private destroyed = false;
 
   constructor(private readonly options: RealtimeSessionOptions) {
     super();
     const log = options.log ?? (() => {});
+    const prefs = options.preferences ?? DEFAULT_PREFERENCES;
     this.signaling = options.signaling;
     this.info = options.welcome.session;
     this.iceServers = options.welcome.iceServers;
     this.publicLink = options.welcome.publicLink;
+    this.muted = new Set(prefs.muted);
+    this.privacy = prefs.privacy;
+    if (options.resuming) for (const g of options.welcome.guests) this.known.add(g.id);
     this.broadcaster = new Broadcaster((err) => log(`broadcast failed: ${String(err)}`));
     this.recorder = new Recorder({ onBatch: (events, audience) => this.deliver(events, audience), maskRules: options.maskRules });
-    this.room.on('connected', (g) => this.emit('guestConnected', g));
+    this.room.setMuteAll(prefs.muteAll);
+    this.room.on('connected', (g) => {
+      if (!this.known.delete(g.id)) this.emit('guestConnected', g);
+    });
     this.room.on('disconnected', (g) => this.emit('guestDisconnected', g));
     this.room.on('changed', (list) => this.emit('roomdata', list));
     this.room.on('visibility', (g) => this.handleVisibility(g));
+    this.health.on('issue', () => this.emit('connectionIssue'));
+    this.health.on('resolved', () => this.emit('connectionResolved'));
     this.wireSignaling();
-    this.recorder.start();
+    if (this.privacy) this.overlay.setNotice(PRIVACY_NOTICE);
+    else this.recorder.start();
     this.reconcile(options.welcome.guests);
   }
 
@@ -108,11 +145,16 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
 
   /** Hides or shows one guest's pointer; false for an unknown guest. */
   muteGuest(guestId: string, isHidden: boolean): boolean {
-    return this.room.setMuted(guestId, isHidden);
+    if (!this.room.setMuted(guestId, isHidden)) return false;
+    if (isHidden) this.muted.add(guestId);
+    else this.muted.delete(guestId);
+    this.savePreferences();
+    return true;
   }
 
   muteAllGuests(isHidden: boolean): void {
     this.room.setMuteAll(isHidden);
+    this.savePreferences();
   }
 
   get muteAll(): boolean {
@@ -133,8 +175,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.privacy = enabled;
     if (enabled) this.recorder.stop();
     this.broadcaster.send({ t: 'sharing', paused: enabled }, this.syncedLinks());
-    this.overlay.setNotice(enabled ? 'Sharing paused — guests see a privacy screen' : null);
+    this.overlay.setNotice(enabled ? PRIVACY_NOTICE : null);
     if (!enabled) this.recorder.start();
+    this.savePreferences();
   }
 
   get publicLinkState(): PublicLinkState {
@@ -157,28 +200,26 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     }
   }
 
-  /** Bytes sent on the DOM channel to each guest (diagnostics, benchmarks). */
-  bytesSentByGuest(): Record<string, number> {
-    return Object.fromEntries([...this.links].map(([id, link]) => [id, link.bytesSent]));
-  }
-
   /** Stops everything. Idempotent; fixed order: recorder, timers, peers, overlay, socket. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.recorder.stop();
     this.sharePointers.cancel();
+    for (const id of [...this.recoveries.keys()]) this.stopRecovery(id);
     for (const link of this.links.values()) link.destroy();
     this.links.clear();
     this.overlay.destroy();
     this.signaling.close();
     this.room.destroy();
+    this.health.removeAllListeners();
     this.removeAllListeners();
   }
 
   private wireSignaling(): void {
     const s = this.signaling;
-    s.on('guestJoined', (guest) => this.addGuest(guest));
+    // A guest the server announces again (viewer reload, new socket) gets a new peer link.
+    s.on('guestJoined', (guest) => this.addGuest(guest, true));
     s.on('guestLeft', (id) => this.dropGuest(id));
     s.on('signal', (from, data) => this.links.get(from)?.handleSignal(data));
     s.on('welcome', (welcome) => {
@@ -186,16 +227,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.iceServers = welcome.iceServers;
       this.publicLink = welcome.publicLink;
       this.reconcile(welcome.guests);
-      if (this.disconnected) {
-        this.disconnected = false;
-        this.emit('connectionResolved');
-      }
+      this.health.set('signaling', false);
     });
-    s.on('disconnected', () => {
-      if (this.disconnected) return;
-      this.disconnected = true;
-      this.emit('connectionIssue');
-    });
+    s.on('disconnected', () => this.health.set('signaling', true));
     s.on('sessionEnded', (reason) => this.emit('ended', reason));
     s.on('fatal', (err) => this.emit('ended', 'error', err));
   }
@@ -204,52 +238,97 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private reconcile(guests: readonly GuestRecord[]): void {
     const present = new Set(guests.map((g) => g.id));
     for (const id of [...this.records.keys()]) if (!present.has(id)) this.dropGuest(id);
-    for (const g of guests) this.addGuest(g);
+    for (const g of guests) if (!this.links.has(g.id)) this.addGuest(g, false);
   }
 
-  private addGuest(record: GuestRecord): void {
-    if (this.links.has(record.id)) return;
+  private addGuest(record: GuestRecord, replace: boolean): void {
+    const existing = this.links.get(record.id);
+    if (existing && !replace) return;
     this.records.set(record.id, record);
-    const link = new GuestLink(record.id, this.iceServers, this.options.RTCPeerConnection);
-    this.links.set(record.id, link);
-    link.on('signal', (data) => this.signaling.signal(record.id, data));
+    this.stopRecovery(record.id);
+    this.openLink(record);
+    existing?.destroy();
+  }
+
+  /** Creates the peer link to a guest (replacing any earlier one) and wires it. */
+  private openLink(record: GuestRecord): void {
+    const id = record.id;
+    const link = new GuestLink(id, this.iceServers, this.options.RTCPeerConnection);
+    this.links.set(id, link);
+    this.synced.delete(id);
+    link.on('signal', (data) => this.signaling.signal(id, data));
     link.on('open', () => {
-      this.synced.add(record.id);
-      this.room.connect(record);
+      this.stopRecovery(id);
+      this.synced.add(id);
+      this.room.connect(record, this.muted.has(id));
       if (this.privacy) this.broadcaster.send({ t: 'sharing', paused: true }, [link]);
-      else this.recorder.snapshotFor([record.id]);
-      if (this.room.get(record.id)?.isHidden) this.broadcaster.send({ t: 'guest-state', isHidden: true }, [link]);
+      else this.recorder.snapshotFor([id]);
+      if (this.room.get(id)?.isHidden) this.broadcaster.send({ t: 'guest-state', isHidden: true }, [link]);
       this.sharePointers();
     });
-    link.on('resync', () => this.recorder.snapshotFor([record.id]));
+    link.on('resync', () => this.recorder.snapshotFor([id]));
     link.on('pointer', (x, y) => {
       // Positions are kept while hidden (the host's code still sees them); only drawing stops.
-      this.room.movePointer(record.id, x, y);
-      if (this.room.get(record.id)?.isHidden) return;
-      this.overlay.show(record.id, record.name, x, y);
+      this.room.movePointer(id, x, y);
+      if (this.room.get(id)?.isHidden) return;
+      this.overlay.show(id, record.name, x, y);
       this.sharePointers();
     });
     link.on('click', (x, y) => {
-      if (this.room.get(record.id)?.isHidden !== false) return;
-      this.overlay.ripple(record.id, x, y);
-      this.emit('click', record.id, x, y);
-      for (const [id, other] of this.links) if (id !== record.id) other.sendPointer({ t: 'click', id: record.id, x, y });
+      if (this.room.get(id)?.isHidden !== false) return;
+      this.overlay.ripple(id, x, y);
+      this.emit('click', id, x, y);
+      for (const [other, l] of this.links) if (other !== id) l.sendPointer({ t: 'click', id, x, y });
     });
     link.on('close', () => {
-      // The peer failed or closed: forget the link; the guest may rejoin through the server.
-      if (this.links.get(record.id) === link) this.forget(record.id);
+      if (this.links.get(id) !== link || this.destroyed) return; // Replaced, or we are closing.
+      this.links.delete(id);
+      this.synced.delete(id);
+      this.overlay.hide(id);
+      if (this.records.has(id)) this.recover(record);
     });
+  }
+
+  /** A guest's peer link dropped while the guest is still in the session: offer a new one. */
+  private recover(record: GuestRecord): void {
+    const id = record.id;
+    const previous = this.recoveries.get(id);
+    const attempt = previous ? previous.attempt + 1 : 0;
+    const retry = () => {
+      if (this.records.has(id) && !this.links.has(id)) this.openLink(record);
+    };
+    if (previous) {
+      clearTimeout(previous.retryTimer);
+      previous.attempt = attempt;
+      previous.retryTimer = setTimeout(retry, Math.min(PEER_RETRY_BASE_MS * 2 ** attempt, 8_000));
+      return;
+    }
+    this.recoveries.set(id, {
+      attempt,
+      retryTimer: setTimeout(retry, PEER_RETRY_BASE_MS),
+      issueTimer: setTimeout(() => this.health.set(`peer:${id}`, true), PEER_ISSUE_DELAY_MS),
+      giveUpTimer: setTimeout(() => this.dropGuest(id), PEER_RECOVERY_MS),
+    });
+  }
+
+  private stopRecovery(id: string): void {
+    const r = this.recoveries.get(id);
+    if (!r) return;
+    clearTimeout(r.retryTimer);
+    clearTimeout(r.issueTimer);
+    clearTimeout(r.giveUpTimer);
+    this.recoveries.delete(id);
+    this.health.set(`peer:${id}`, false);
   }
 
   private dropGuest(id: string): void {
-    this.links.get(id)?.destroy();
-    this.forget(id);
+    this.stopRecovery(id);
     this.records.delete(id);
-  }
-
-  private forget(id: string): void {
+    const link = this.links.get(id);
     this.links.delete(id);
+    link?.destroy();
     this.synced.delete(id);
+    this.known.delete(id);
     this.overlay.hide(id);
     this.room.disconnect(id);
     this.sharePointers();
@@ -262,6 +341,10 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     const link = this.links.get(guest.id);
     if (link) this.broadcaster.send({ t: 'guest-state', isHidden: guest.isHidden }, [link]);
     this.sharePointers();
+  }
+
+  private savePreferences(): void {
+    this.emit('preferences', { muted: [...this.muted], muteAll: this.room.muteAll, privacy: this.privacy });
   }
 
   private deliver(events: unknown[], audience: Audience): void {
@@ -287,3 +370,5 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     }
   }
 }
+
+const PRIVACY_NOTICE = 'Sharing paused — guests see a privacy screen';

@@ -7,7 +7,7 @@ import {
   CloseCode, CwmnError, ErrorCode, fromWireError, isErrorCode, parseServerToHost, PROTOCOL_VERSION,
   type EndReason, type GuestRecord, type HostToServer, type PublicLinkState, type ServerToHost, type SessionInfo, type SignalData,
 } from '../protocol/index.js';
-import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect-policy.js';
+import { defaultReconnectPolicy, type ReconnectPolicy } from '../common/reconnect-policy.js';
 
 /** A request without a reply after this long fails with `ERR_NETWORK`. */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -42,8 +42,16 @@ export interface SignalingClientOptions {
   sessionId: string;
   hostToken: string;
   policy?: ReconnectPolicy;
+  /**
+   * Keep trying the first connection for `PATIENT_CONNECT_MS` instead of failing
+   * at the first drop (a resuming page may meet a server that is restarting).
+   */
+  patient?: boolean;
   WebSocket?: typeof WebSocket;
 }
+
+/** How long a patient first connection keeps trying. */
+export const PATIENT_CONNECT_MS = 15_000;
 
 export class SignalingClient extends Emitter<SignalingEvents> {
   private socket: WebSocket | undefined;
@@ -61,13 +69,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   /** Connects; resolves with the first welcome, rejects when refused or unreachable. */
   connect(): Promise<Welcome> {
     return new Promise((resolve, reject) => {
-      const offWelcome = this.once('welcome', (w) => { offFatal(); offDown(); resolve(w); });
-      const offFatal = this.once('fatal', (e) => { offWelcome(); offDown(); reject(e); });
-      const offDown = this.once('disconnected', () => {
-        offWelcome(); offFatal();
+      const unreachable = () => {
+        offWelcome(); offFatal(); offDown();
+        clearTimeout(deadline);
         this.close();
         reject(new CwmnError(ErrorCode.NETWORK, 'The signaling server could not be reached'));
-      });
+      };
+      const deadline = this.options.patient ? setTimeout(unreachable, PATIENT_CONNECT_MS) : undefined;
+      const offWelcome = this.once('welcome', (w) => { offFatal(); offDown(); clearTimeout(deadline); resolve(w); });
+      const offFatal = this.once('fatal', (e) => { offWelcome(); offDown(); clearTimeout(deadline); reject(e); });
+      const offDown = this.options.patient ? () => {} : this.once('disconnected', unreachable);
       this.open();
     });
   }

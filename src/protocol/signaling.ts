@@ -96,6 +96,8 @@ export type HostToServer =
 /** Messages from a guest's viewer to the server. */
 export type GuestToServer =
   | { type: 'guest-join'; v: number; token: string; name: string }
+  /** Rejoin as the same guest (viewer reload, lost socket) with the token `joined` gave. */
+  | { type: 'guest-resume'; v: number; guestId: string; resumeToken: string }
   | { type: 'signal'; data: SignalData };
 
 /** Messages from the server to a host. */
@@ -111,7 +113,7 @@ export type ServerToHost =
 
 /** Messages from the server to a guest. */
 export type ServerToGuest =
-  | { type: 'joined'; guestId: string; sessionId: string; hostName: string; iceServers: RTCIceServer[] }
+  | { type: 'joined'; guestId: string; sessionId: string; hostName: string; iceServers: RTCIceServer[]; resumeToken?: string }
   | { type: 'signal'; data: SignalData }
   | { type: 'session-ended'; reason: EndReason }
   | { type: 'error'; error: WireError };
@@ -212,6 +214,10 @@ export function parseGuestMessage(raw: string): Parsed<GuestToServer> {
       if (m.v !== PROTOCOL_VERSION) return fail(`Unsupported protocol version (server speaks ${PROTOCOL_VERSION})`);
       if (!isString(m.token, 128) || !isString(m.name, MAX_NAME_LENGTH)) return fail('Malformed guest-join');
       return { ok: true, value: { type: 'guest-join', v: m.v, token: m.token, name: m.name } };
+    case 'guest-resume':
+      if (m.v !== PROTOCOL_VERSION) return fail(`Unsupported protocol version (server speaks ${PROTOCOL_VERSION})`);
+      if (!isId(m.guestId) || !isToken(m.resumeToken)) return fail('Malformed guest-resume');
+      return { ok: true, value: { type: 'guest-resume', v: m.v, guestId: m.guestId, resumeToken: m.resumeToken } };
     case 'signal':
       if (!isSignalData(m.data)) return fail('Malformed signal');
       return { ok: true, value: { type: 'signal', data: cleanSignal(m.data) } };
@@ -322,8 +328,14 @@ export function parseServerToGuest(raw: string): Parsed<ServerToGuest> {
   switch (m.type) {
     case 'joined':
       if (!isId(m.guestId) || !isId(m.sessionId) || !isString(m.hostName, MAX_NAME_LENGTH)
-        || !isIceServers(m.iceServers)) return fail('Malformed joined');
-      return { ok: true, value: { type: 'joined', guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName, iceServers: m.iceServers } };
+        || !isIceServers(m.iceServers) || (m.resumeToken !== undefined && !isToken(m.resumeToken))) return fail('Malformed joined');
+      return {
+        ok: true,
+        value: {
+          type: 'joined', guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName, iceServers: m.iceServers,
+          ...(m.resumeToken === undefined ? {} : { resumeToken: m.resumeToken }),
+        },
+      };
     case 'signal':
       return isSignalData(m.data) ? { ok: true, value: { type: 'signal', data: cleanSignal(m.data) } } : fail('Malformed signal');
     case 'session-ended':

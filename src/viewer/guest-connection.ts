@@ -1,14 +1,17 @@
 // The guest's side of the wires: joins over the signaling socket with the
-// link token, answers the host's peer connection, reassembles and decodes
+// link token (or resumes as the same guest after a reload or a lost socket),
+// answers each offer of the host with a fresh peer, reassembles and decodes
 // DOM-channel messages in order, and reports validated messages as events.
 
 import { Emitter } from '../common/emitter.js';
+import { defaultReconnectPolicy } from '../common/reconnect-policy.js';
 import {
-  CwmnError, decodePayload, encodePayload, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
-  parseHostDomMessage, parseHostPointerMessage, parseServerToGuest, PROTOCOL_VERSION, toFrames, CHUNK_BYTES,
-  type EndReason, type GuestPointerMessage, type GuestToServer, type HostPointerMessage, type WireEvent,
+  CHUNK_BYTES, CwmnError, decodePayload, encodePayload, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
+  parseHostDomMessage, parseHostPointerMessage, parseServerToGuest, PROTOCOL_VERSION, toFrames,
+  type EndReason, type GuestPointerMessage, type GuestToServer, type HostPointerMessage, type SignalData, type WireEvent,
 } from '../protocol/index.js';
 import { Peer } from '../peer/peer.js';
+import { GuestCredentials } from './guest-credentials.js';
 
 export interface JoinInfo {
   guestId: string;
@@ -18,50 +21,66 @@ export interface JoinInfo {
 
 export type GuestConnectionEvents = {
   joined: (info: JoinInfo) => void;
-  /** The peer connection to the host is open. */
+  /** A peer connection to the host is open (again). */
   peerOpen: () => void;
+  /** The peer connection dropped; the host is expected to offer a new one. */
+  peerLost: () => void;
   events: (events: WireEvent[]) => void;
   /** The host hid (muted) or showed this guest's pointer. */
   guestState: (isHidden: boolean) => void;
   /** The host paused or resumed sharing for privacy. */
   sharing: (paused: boolean) => void;
   pointer: (message: HostPointerMessage) => void;
+  /** The signaling socket dropped and no peer is open: reconnecting. */
+  reconnecting: () => void;
   /** The server refused the join or failed us (link used, expired…). */
   refused: (code: string, message: string) => void;
   ended: (reason: EndReason) => void;
-  /** The link to the host dropped without the session ending. */
+  /** The session can no longer be reached. */
   lost: () => void;
 };
 
 export interface GuestConnectionOptions {
   socketUrl: string;
+  /** The link's token (also the key under which resume credentials are kept). */
   token: string;
   name: string;
   RTCPeerConnection?: typeof RTCPeerConnection;
 }
 
+/** Attempts to reconnect the socket before giving up. */
+export const MAX_SOCKET_ATTEMPTS = 12;
+
 export class GuestConnection extends Emitter<GuestConnectionEvents> {
   private socket: WebSocket | undefined;
   private peer: Peer | undefined;
-  private readonly assembler = new FrameAssembler();
+  private iceServers: RTCIceServer[] = [];
+  private assembler = new FrameAssembler();
   private decodeChain: Promise<void> = Promise.resolve();
+  private readonly credentials: GuestCredentials;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private done = false;
 
   constructor(private readonly options: GuestConnectionOptions) {
     super();
+    this.credentials = new GuestCredentials(options.token);
   }
 
   connect(): void {
+    if (this.done) return;
     const socket = new WebSocket(this.options.socketUrl);
     this.socket = socket;
-    socket.onopen = () => this.send({ type: 'guest-join', v: PROTOCOL_VERSION, token: this.options.token, name: this.options.name });
+    socket.onopen = () => {
+      const saved = this.credentials.load();
+      this.send(saved
+        ? { type: 'guest-resume', v: PROTOCOL_VERSION, guestId: saved.guestId, resumeToken: saved.resumeToken }
+        : { type: 'guest-join', v: PROTOCOL_VERSION, token: this.options.token, name: this.options.name });
+    };
     socket.onmessage = (e) => {
       if (typeof e.data === 'string') this.handleServerMessage(e.data);
     };
-    socket.onclose = () => {
-      // Page data flows peer-to-peer: a live view survives the signaling socket.
-      if (!this.done && !this.peer?.isOpen) this.finishLost();
-    };
+    socket.onclose = () => this.handleSocketClose();
   }
 
   /** Sends this guest's pointer or click to the host (lossy channel). */
@@ -78,6 +97,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   /** Closes socket and peer. Idempotent. */
   close(): void {
     this.done = true;
+    clearTimeout(this.retryTimer);
     this.peer?.destroy();
     if (this.socket) {
       this.socket.onclose = this.socket.onmessage = this.socket.onopen = null;
@@ -92,38 +112,64 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     const m = parsed.value;
     switch (m.type) {
       case 'joined':
+        this.attempt = 0;
+        this.iceServers = m.iceServers;
+        if (m.resumeToken) this.credentials.save({ guestId: m.guestId, resumeToken: m.resumeToken });
         this.emit('joined', { guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName });
-        this.createPeer(m.iceServers);
         break;
       case 'signal':
-        void this.peer?.handleSignal(m.data);
+        this.handleSignal(m.data);
         break;
       case 'session-ended':
-        this.done = true;
-        this.emit('ended', m.reason);
-        this.close();
+        this.credentials.clear();
+        this.finish(() => this.emit('ended', m.reason));
         break;
       case 'error':
-        this.done = true;
-        this.emit('refused', m.error.code, m.error.message);
-        this.close();
+        this.credentials.clear();
+        this.finish(() => this.emit('refused', m.error.code, m.error.message));
         break;
     }
   }
 
-  private createPeer(iceServers: RTCIceServer[]): void {
-    const peer = new Peer({ initiator: false, iceServers, RTCPeerConnection: this.options.RTCPeerConnection });
+  /** Each offer from the host starts a new peer: the host re-offers after a reload or a failure. */
+  private handleSignal(data: SignalData): void {
+    if ('description' in data && data.description.type === 'offer') {
+      this.peer?.destroy();
+      this.createPeer();
+    }
+    void this.peer?.handleSignal(data);
+  }
+
+  private createPeer(): void {
+    const peer = new Peer({ initiator: false, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection });
     this.peer = peer;
+    this.assembler = new FrameAssembler();
     peer.on('signal', (data) => this.send({ type: 'signal', data }));
     peer.on('open', () => this.emit('peerOpen'));
     peer.on('dom', (frame) => this.handleFrame(frame));
     peer.on('pointer', (text) => this.handlePointer(text));
     peer.on('close', () => {
-      // Let a `session-ended` racing the channel close win: report loss a moment later.
+      if (this.peer !== peer) return; // Replaced by a newer offer.
+      this.peer = undefined;
+      // Let a `session-ended` racing the channel close win.
       setTimeout(() => {
-        if (!this.done) this.finishLost();
+        if (!this.done && !this.peer) this.emit('peerLost');
       }, 300);
     });
+  }
+
+  private handleSocketClose(): void {
+    if (this.done) return;
+    const delay = this.attempt < MAX_SOCKET_ATTEMPTS && this.credentials.load()
+      ? defaultReconnectPolicy.nextRetryDelayMs(this.attempt++)
+      : null;
+    if (delay === null) {
+      this.finish(() => this.emit('lost'));
+      return;
+    }
+    // Page data flows peer-to-peer: a live view survives the signaling socket.
+    if (!this.peer?.isOpen) this.emit('reconnecting');
+    this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
   private handleFrame(frame: Uint8Array): void {
@@ -157,9 +203,10 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     } catch { /* malformed: dropped */ }
   }
 
-  private finishLost(): void {
+  private finish(report: () => void): void {
+    if (this.done) return;
     this.done = true;
-    this.emit('lost');
+    report();
     this.close();
   }
 

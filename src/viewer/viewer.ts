@@ -9,6 +9,8 @@ import { Mirror, type HostPointerEvent } from './mirror.js';
 import { PointerInput } from './pointer-input.js';
 import { StatusView, statusForError, type StatusCode } from './status.js';
 
+/** How long the viewer waits for the host to reconnect a dropped peer link. */
+export const PEER_RECOVERY_MS = 30_000;
 /** Id of the host's cursor in the pointer layer. */
 const HOST_POINTER_ID = 'host';
 const HOST_COLOR = '#111827';
@@ -39,6 +41,7 @@ export class Viewer {
   private others: PointerView[] = [];
   private hostPointer: { x: number; y: number } | null = null;
   private hostName = 'the host';
+  private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onResize = () => {
     this.mirror.fit();
     this.redrawPointers();
@@ -75,7 +78,8 @@ export class Viewer {
     c.on('joined', (info) => {
       this.hostName = info.hostName || 'the host';
       this.options.elements.hostLabel.textContent = `Viewing ${this.hostName}’s screen`;
-      this.setStatus('waiting');
+      // A resumed socket while the peer is up changes nothing the guest sees.
+      if (this.status.status.code === 'connecting' || this.status.status.code === 'reconnecting') this.setStatus('waiting');
     });
     c.on('events', (events) => this.mirror.apply(events));
     c.on('sharing', (paused) => this.setStatus(paused ? 'paused' : 'waiting'));
@@ -94,13 +98,23 @@ export class Viewer {
         this.layer.ripple(p.left, p.top, colorFor(m.id));
       }
     });
+    c.on('peerOpen', () => {
+      clearTimeout(this.recoveryTimer);
+      this.setStatus('waiting');
+    });
+    c.on('peerLost', () => {
+      this.setStatus('reconnecting');
+      clearTimeout(this.recoveryTimer);
+      this.recoveryTimer = setTimeout(() => this.end('lost'), PEER_RECOVERY_MS);
+    });
+    c.on('reconnecting', () => this.setStatus('reconnecting'));
     c.on('refused', (code, message) => this.end(statusForError(code), code === 'ERR_SERVER' ? message : undefined));
     c.on('ended', (reason) => this.end(reason === 'expired' ? 'expired' : reason === 'removed' ? 'removed' : 'ended'));
     c.on('lost', () => this.end('lost'));
   }
 
   private handleApplied(): void {
-    if (this.mirror.ready && this.status.status.code !== 'live') {
+    if (this.mirror.ready && this.status.status.code === 'waiting') {
       this.mirror.fit();
       this.setStatus('live');
     }
@@ -154,6 +168,7 @@ export class Viewer {
 
   /** A final status: stop everything, keep the last frame visible under the notice. */
   private end(code: StatusCode, detail?: string): void {
+    clearTimeout(this.recoveryTimer);
     this.setStatus(code, detail);
     this.input.destroy();
     this.layer.clear();

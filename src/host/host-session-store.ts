@@ -1,0 +1,75 @@
+// Keeps the host's session in the site's sessionStorage (never a cookie on the
+// server's origin): its credentials, so the next page load of the same tab
+// resumes it, and the host's choices that must survive that page load.
+
+const KEY = 'cwmn:host-session';
+
+/** The host's choices that carry over to the next page. */
+export interface HostPreferences {
+  /** Guests the host muted. */
+  muted: string[];
+  muteAll: boolean;
+  privacy: boolean;
+}
+
+export interface StoredHostSession {
+  serverUrl: string;
+  sessionId: string;
+  hostToken: string;
+  preferences: HostPreferences;
+}
+
+export const DEFAULT_PREFERENCES: HostPreferences = { muted: [], muteAll: false, privacy: false };
+
+export class HostSessionStore {
+  constructor(private readonly storage: Storage | undefined = safeSessionStorage()) {}
+
+  save(value: StoredHostSession): void {
+    try {
+      this.storage?.setItem(KEY, JSON.stringify(value));
+    } catch { /* storage full or disabled: the session still works on this page */ }
+  }
+
+  /** Updates the stored preferences of the current session. */
+  savePreferences(preferences: HostPreferences): void {
+    const current = this.load();
+    if (current) this.save({ ...current, preferences });
+  }
+
+  load(): StoredHostSession | null {
+    try {
+      const raw = this.storage?.getItem(KEY);
+      const v: unknown = raw ? JSON.parse(raw) : null;
+      if (typeof v !== 'object' || v === null) return null;
+      const r = v as Record<string, unknown>;
+      if (typeof r.serverUrl !== 'string' || typeof r.sessionId !== 'string' || typeof r.hostToken !== 'string') return null;
+      const p = (typeof r.preferences === 'object' && r.preferences !== null ? r.preferences : {}) as Record<string, unknown>;
+      return {
+        serverUrl: r.serverUrl,
+        sessionId: r.sessionId,
+        hostToken: r.hostToken,
+        preferences: {
+          muted: Array.isArray(p.muted) ? p.muted.filter((id): id is string => typeof id === 'string') : [],
+          muteAll: p.muteAll === true,
+          privacy: p.privacy === true,
+        },
+      };
+    } catch {
+      return null; // Unreadable: treated as absent.
+    }
+  }
+
+  clear(): void {
+    try {
+      this.storage?.removeItem(KEY);
+    } catch { /* ignore */ }
+  }
+}
+
+function safeSessionStorage(): Storage | undefined {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined; // Sandboxed frames may throw on access.
+  }
+}

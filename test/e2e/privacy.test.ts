@@ -1,0 +1,158 @@
+// Verifiable privacy: canaries placed in passwords, card fields, masked and
+// blocked elements, typed into them, added later, and shown only while the
+// privacy curtain is up. Every byte the host page sends — each data-channel
+// frame (reassembled and inflated) and each signaling message — is captured
+// in the page and searched for every canary.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { decodePayload, FrameAssembler } from '../../src/protocol/index.js';
+import { launchBrowser, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
+
+/** Test-only instrumentation: copies of everything the page sends on data channels and sockets. */
+function captureOutbound(): void {
+  const w = window as unknown as { __dc: { label: string; data: string | number[] }[]; __ws: string[] };
+  w.__dc = [];
+  w.__ws = [];
+  const dcSend = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: string | ArrayBufferView | ArrayBuffer | Blob) {
+    const bytes = typeof data === 'string' ? data : ArrayBuffer.isView(data)
+      ? Array.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) : Array.from(new Uint8Array(data as ArrayBuffer));
+    w.__dc.push({ label: this.label, data: bytes });
+    return dcSend.call(this, data as never);
+  };
+  const wsSend = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+    w.__ws.push(String(data));
+    return wsSend.call(this, data as never);
+  };
+}
+
+const CANARIES = [
+  'CANARY-PW-INITIAL', 'CANARY-CC-INITIAL', 'CANARY-MASKED-TEXT', 'CANARY-MASKED-VALUE', 'CANARY-BLOCKED-TEXT',
+  'CANARY-BLOCKED-CHILD', 'CANARY-TEXTAREA', 'CANARY-PW-TYPED', 'CANARY-CARDNUM-TYPED', 'CANARY-MASKED-TYPED',
+  'CANARY-LATER-MASKED', 'CANARY-LATER-BLOCKED', 'CANARY-LATER-PASSWORD', 'CANARY-CURTAIN-TEXT', 'CANARY-CURTAIN-TYPED',
+  '4111111111111111', '4111 1111 1111 1111',
+];
+
+describe('privacy: nothing masked leaves the host', () => {
+  let cwmn: Cwmn;
+  let site: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let host: Page;
+  let guest: Page;
+
+  beforeAll(async () => {
+    cwmn = await startCwmn();
+    site = await startSite(cwmn.server.url);
+    browser = await launchBrowser();
+    const context = await browser.newContext();
+    await context.addInitScript(captureOutbound);
+    host = await openHost(context, `${site.url}/privacy.html`);
+    await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Priya' }));
+    const link = await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink());
+    guest = await (await browser.newContext()).newPage();
+    await guest.goto(link);
+    await waitForViewerState(guest, 'live');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await cwmn?.close();
+  });
+
+  const inMirror = (selector: string, prop: 'value' | 'textContent') => guest.evaluate(([sel, p]) => {
+    const el = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!.contentDocument!.querySelector(sel!);
+    return el ? String((el as unknown as Record<string, unknown>)[p!]) : null;
+  }, [selector, prop]);
+
+  it('masks typing, elements added later and blocked content, while the page stays live', async () => {
+    await host.fill('#pw', 'CANARY-PW-TYPED');
+    await host.fill('#cardnum', 'CANARY-CARDNUM-TYPED');
+    await host.fill('#plain', '4111 1111 1111 1111');
+    await host.fill('#masked-input', 'CANARY-MASKED-TYPED');
+    await host.evaluate(() => {
+      const later = document.getElementById('later')!;
+      later.innerHTML = '<p data-cwmn-mask>CANARY-LATER-MASKED</p><div data-cwmn-block>CANARY-LATER-BLOCKED</div>'
+        + '<input type="password" id="later-pw">';
+      (document.getElementById('later-pw') as HTMLInputElement).value = 'x';
+      document.getElementById('later-pw')!.dispatchEvent(new Event('input', { bubbles: true }));
+      (document.getElementById('later-pw') as HTMLInputElement).value = 'CANARY-LATER-PASSWORD';
+      document.getElementById('later-pw')!.dispatchEvent(new Event('input', { bubbles: true }));
+      document.getElementById('public')!.textContent = 'Public text changed';
+    });
+    await guest.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!
+      .contentDocument!.getElementById('public')?.textContent === 'Public text changed');
+    expect(await inMirror('#pw', 'value')).toBe('********');
+    expect(await inMirror('#masked', 'textContent')).toMatch(/^\*+$/);
+    // A blocked element arrives as a same-size placeholder, without its content.
+    const blocked = await guest.evaluate(() => {
+      const el = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!.contentDocument!.getElementById('blocked')!;
+      return { text: el.textContent, width: el.getBoundingClientRect().width, height: el.getBoundingClientRect().height };
+    });
+    expect(blocked).toEqual({ text: '', width: 200, height: 80 });
+  });
+
+  it('pulls the curtain: guests see that sharing is paused and nothing of the page leaves until it is lifted', async () => {
+    const sentBefore = await host.evaluate(() => (window as unknown as { __dc: unknown[] }).__dc.length);
+    await host.evaluate(() => {
+      window.CwmnAPI!.privacy.setEnabled(true);
+      // Shown only while the curtain is up, and gone before it is lifted.
+      const p = document.createElement('p');
+      p.id = 'curtain';
+      p.textContent = 'CANARY-CURTAIN-TEXT';
+      document.body.appendChild(p);
+    });
+    expect(await host.evaluate(() => window.CwmnAPI!.privacy.getEnabled())).toBe(true);
+    await waitForViewerState(guest, 'paused');
+    expect(await guest.textContent('#cwmn-status')).toContain('paused sharing');
+    await host.mouse.move(50, 50);
+    await host.mouse.move(120, 90, { steps: 5 });
+    await host.evaluate(() => window.scrollTo(0, 200));
+    await host.click('#open-field');
+    await host.keyboard.type('CANARY-CURTAIN-TYPED');
+    await new Promise((r) => setTimeout(r, 300));
+    // Only control messages (no page data) left while the curtain was up.
+    const during = await host.evaluate((n) => (window as unknown as { __dc: { label: string; data: number[] }[] }).__dc.slice(n), sentBefore);
+    const decoded = await decodeFrames(during.filter((m) => m.label === 'dom').map((m) => Uint8Array.from(m.data)));
+    expect(decoded).toEqual([{ t: 'sharing', paused: true }]);
+
+    await host.evaluate(() => {
+      document.getElementById('curtain')!.remove();
+      (document.getElementById('open-field') as HTMLInputElement).value = '';
+      window.CwmnAPI!.privacy.setEnabled(false);
+    });
+    await waitForViewerState(guest, 'live');
+    expect(await inMirror('#public', 'textContent')).toBe('Public text changed');
+    expect(await inMirror('#curtain', 'textContent')).toBeNull();
+  });
+
+  it('no canary is in any byte the host sent, on data channels or the signaling socket', async () => {
+    const { dc, ws } = await host.evaluate(() => {
+      const w = window as unknown as { __dc: { label: string; data: string | number[] }[]; __ws: string[] };
+      return { dc: w.__dc, ws: w.__ws };
+    });
+    const domFrames = dc.filter((m) => m.label === 'dom').map((m) => Uint8Array.from(m.data as number[]));
+    const messages = await decodeFrames(domFrames);
+    const texts = [
+      ...messages.map((m) => JSON.stringify(m)),
+      ...dc.filter((m) => m.label !== 'dom').map((m) => String(m.data)),
+      ...ws,
+    ];
+    expect(messages.length).toBeGreaterThan(3);
+    const all = texts.join('\n');
+    expect(all).toContain('Public text changed'); // The capture does see page data…
+    for (const canary of CANARIES) expect(all.includes(canary), canary).toBe(false); // …and no canary.
+  });
+});
+
+async function decodeFrames(frames: Uint8Array[]): Promise<unknown[]> {
+  const assembler = new FrameAssembler();
+  const out: unknown[] = [];
+  for (const frame of frames) {
+    const payload = assembler.push(frame);
+    if (payload) out.push(await decodePayload(payload));
+  }
+  return out;
+}
