@@ -102,6 +102,19 @@ export async function openHost(context: BrowserContext, url: string): Promise<Pa
   return page;
 }
 
+/** Test-only instrumentation: keeps every RTCPeerConnection of a page in `window.__pcs`. */
+export function keepPeerConnections(): void {
+  const Original = window.RTCPeerConnection;
+  const pcs: RTCPeerConnection[] = [];
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
+  window.RTCPeerConnection = class extends Original {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      pcs.push(this);
+    }
+  } as typeof RTCPeerConnection;
+}
+
 /** Waits until the viewer shows a status (`<body data-state>`). */
 export async function waitForViewerState(page: Page, state: string, timeout = 15_000): Promise<void> {
   await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
