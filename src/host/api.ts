@@ -3,7 +3,8 @@
 // way the error is a CwmnError with a stable code.
 
 import {
-  checkInviteParams, checkStartParams, CwmnError, ErrorCode, type DomainInfo, type InviteResult, type SessionInfo,
+  checkInviteParams, checkInviteToHostParams, checkStartParams, CwmnError, ErrorCode,
+  type DomainInfo, type InviteResult, type InviteToHostResult, type SessionInfo,
 } from '../protocol/index.js';
 import { isBrowserCompatible } from './compat.js';
 import { HostController } from './controller.js';
@@ -28,6 +29,19 @@ export interface InviteParams {
   message?: string;
 }
 
+/** Parameters of `session.inviteToHost`: `hostEmail` or `ithJoinCode` is required. */
+export interface InviteToHostParams {
+  hostName?: string;
+  hostEmail?: string;
+  inviteName?: string;
+  inviteEmail?: string;
+  message?: string;
+  /** Full URL where the invited user's session begins (an allowed origin). */
+  url: string;
+  /** The join code the invitee types at /join, or `true` for one made by the server. */
+  ithJoinCode?: string | boolean;
+}
+
 /** Parameters of `session.start`. */
 export interface StartParams {
   hostName?: string;
@@ -46,7 +60,7 @@ export interface CwmnAPI {
   getDomainInfo(): DomainInfo | null;
   session: {
     start(params?: StartParams): Promise<SessionInfo>;
-    inviteToHost(params: Record<string, unknown>): Promise<unknown>;
+    inviteToHost(params: InviteToHostParams): Promise<InviteToHostResult>;
     endSession(): Promise<void>;
     getSessionInfo(): SessionInfo;
   };
@@ -128,9 +142,11 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
         if (params.isReplay) notYet('session.start({isReplay: true})');
         return controller.start({ hostName: params.hostName ?? '', hostEmail: params.hostEmail ?? '' });
       }),
-      inviteToHost: () => async(() => {
+      inviteToHost: (params) => async(() => {
         requireState('session.inviteToHost', State.NoSession);
-        return notYet('session.inviteToHost');
+        const request = checkInviteToHostParams(params);
+        if (typeof request === 'string') throw new CwmnError(ErrorCode.INVALID_PARAMS, request);
+        return controller.inviteToHost(request);
       }),
       endSession: () => async(() => {
         requireState('session.endSession', State.InSession);

@@ -4,7 +4,10 @@
 // user input (the facade did).
 
 import { Emitter } from '../common/emitter.js';
-import { CwmnError, ErrorCode, type DomainInfo, type SessionInfo } from '../protocol/index.js';
+import {
+  CwmnError, ErrorCode, isToken, ITH_FRAGMENT_KEY,
+  type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult, type SessionInfo,
+} from '../protocol/index.js';
 import { isBrowserCompatible } from './compat.js';
 import type { CwmnEvents } from './events.js';
 import type { Guest } from './guest.js';
@@ -75,6 +78,12 @@ export class HostController {
         return;
       }
     }
+    const ithToken = takeIthToken();
+    if (ithToken) {
+      this.events.emit('ith init');
+      await this.claim(ithToken).catch(() => { /* reported as `session failed` */ });
+      return;
+    }
     const stored = this.store.load();
     if (stored && stored.serverUrl === this.options.serverUrl) {
       await this.resume(stored).catch(() => { /* reported as `session failed` */ });
@@ -86,14 +95,25 @@ export class HostController {
 
   /** Starts a realtime session; resolves with its info. */
   async start(params: { hostName: string; hostEmail: string }): Promise<SessionInfo> {
-    return this.connect(async () => {
-      const created = await this.api.createSession({ ...params, isReplay: false });
-      const stored = {
-        serverUrl: this.options.serverUrl, sessionId: created.session.sessionId, hostToken: created.hostToken, preferences: DEFAULT_PREFERENCES,
-      };
-      this.store.save(stored);
-      return stored;
-    }, false);
+    return this.connect(async () => this.remember(await this.api.createSession({ ...params, isReplay: false })), false);
+  }
+
+  /** Sends an invitation to host a session on another page (the state does not change). */
+  inviteToHost(request: InviteToHostRequest): Promise<InviteToHostResult> {
+    return this.api.inviteToHost(request);
+  }
+
+  /** Starts hosting the session a hosting invite prepared (`ith init` was emitted). */
+  private claim(token: string): Promise<SessionInfo> {
+    return this.connect(async () => this.remember(await this.api.claimHostInvite(token)), false);
+  }
+
+  private remember(created: CreateSessionResponse): StoredHostSession {
+    const stored = {
+      serverUrl: this.options.serverUrl, sessionId: created.session.sessionId, hostToken: created.hostToken, preferences: DEFAULT_PREFERENCES,
+    };
+    this.store.save(stored);
+    return stored;
   }
 
   /** Resumes the session of an earlier page of this tab: `in session` with `isResuming` true. */
@@ -178,6 +198,20 @@ export class HostController {
   private enter(state: State): void {
     this.machine.set(state);
   }
+}
+
+/**
+ * Takes a hosting-invite token from the page's URL fragment (never sent to any
+ * server by the browser) and removes it from the address bar.
+ */
+function takeIthToken(): string | null {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get(ITH_FRAGMENT_KEY);
+  if (!token) return null;
+  params.delete(ITH_FRAGMENT_KEY);
+  const rest = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  return isToken(token) ? token : null;
 }
 
 /** The strings of a list from the server, ignoring anything else. */

@@ -1,8 +1,8 @@
 // The host's HTTP calls to the server: domain information and session creation.
 
 import {
-  CwmnError, ErrorCode, fromWireError, isDomainInfo, isErrorCode, isRecord,
-  type CreateSessionRequest, type CreateSessionResponse, type DomainInfo,
+  CwmnError, ErrorCode, fromWireError, isDomainInfo, isErrorCode, isInviteToHostResult, isRecord,
+  type CreateSessionRequest, type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult,
 } from '../protocol/index.js';
 
 /** Requests to the server give up after this long. */
@@ -19,11 +19,18 @@ export class ServerApi {
   }
 
   async createSession(body: CreateSessionRequest): Promise<CreateSessionResponse> {
-    const res = await this.request('POST', '/api/sessions', body);
-    if (!isRecord(res) || !isRecord(res.session) || typeof res.hostToken !== 'string') {
-      throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed session response');
-    }
-    return res as unknown as CreateSessionResponse;
+    return checkSessionResponse(await this.request('POST', '/api/sessions', body));
+  }
+
+  /** Claims a hosting invite with the token from the landing page's URL fragment. */
+  async claimHostInvite(token: string): Promise<CreateSessionResponse> {
+    return checkSessionResponse(await this.request('POST', '/api/ith/claim', { token }));
+  }
+
+  async inviteToHost(body: InviteToHostRequest): Promise<InviteToHostResult> {
+    const res = await this.request('POST', '/api/ith', body);
+    if (!isInviteToHostResult(res)) throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed invite-to-host response');
+    return res;
   }
 
   /** The WebSocket URL of the signaling service. */
@@ -52,4 +59,11 @@ export class ServerApi {
     }
     throw new CwmnError(ErrorCode.SERVER, `The cwmn server answered ${res.status}`);
   }
+}
+
+function checkSessionResponse(res: unknown): CreateSessionResponse {
+  if (!isRecord(res) || !isRecord(res.session) || typeof res.hostToken !== 'string') {
+    throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed session response');
+  }
+  return res as unknown as CreateSessionResponse;
 }
