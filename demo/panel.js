@@ -1,8 +1,9 @@
 // panel.js — the cwmn demo's host control panel: a floating, collapsible panel (bottom-right)
-// built ONLY on the public window.CwmnAPI (see CWMN-JS-API.md). It shows the state, starts and
-// ends sessions, creates invite links, lists guests with their live pointers, and logs every
-// event. Each feature is one "section" (see defineSection) so later features — remove/mute
-// guests, mute all, public link, email/SMS invites, replay controls — slot in as new sections.
+// built ONLY on the public window.CwmnAPI (see CWMN-JS-API.md). This file is the core: the
+// model fed by the API's events, the panel shell, the Session and private-invite sections and
+// the event log. Each feature is one "section" (see defineSection); panel-guests.js (loaded
+// after this file) adds the guest list with mute/remove, "Hide all pointers", the public link
+// and the email/SMS invite form through window.cwmnDemoPanel (see "Extension hook" below).
 // Untrusted strings (guest names, event arguments) are only ever set with textContent.
 'use strict';
 
@@ -70,7 +71,8 @@
     error: null, // { action, code, message }
   };
 
-  const sections = []; // { id, title, build(container), update() }
+  const sections = []; // { id, title, before?, build(container), update(state) }
+  const extraHandlers = new Map(); // event name → [handler]: listeners added by other panel files
   const view = { built: false };
   const pendingLog = []; // log entries that arrived before the view was built
   let renderQueued = false;
@@ -222,22 +224,28 @@
 
   /**
    * Runs one API call marked as `action` (busy while pending). Handles functions that
-   * throw as well as promises that reject. Resolves { ok, value }.
+   * throw as well as promises that reject. Resolves { ok, value } or { ok: false, error }
+   * with error = { code, message }. With `quiet`, a failure is only logged: the caller shows
+   * it next to its own controls instead of in the panel's error banner.
    */
-  async function callApi(action, label, fn) {
+  async function callApi(action, label, fn, { quiet = false } = {}) {
     if (!api) {
-      reportError(label, { code: 'ERR_UNAVAILABLE', message: 'window.CwmnAPI is not loaded' });
-      return { ok: false };
+      const error = { code: 'ERR_UNAVAILABLE', message: 'window.CwmnAPI is not loaded' };
+      reportError(label, error);
+      return { ok: false, error };
     }
     model.busy.add(action);
-    clearError();
+    if (!quiet) clearError();
+    scheduleRender();
     try {
       const value = await fn();
       addLog('call', label, value === undefined ? 'ok' : `→ ${describeArgs([value])}`);
       return { ok: true, value };
     } catch (err) {
-      reportError(label, err);
-      return { ok: false };
+      const error = errorParts(err);
+      if (quiet) addLog('error', label, `${error.code}: ${error.message}`);
+      else reportError(label, err);
+      return { ok: false, error };
     } finally {
       model.busy.delete(action);
       scheduleRender();
@@ -268,7 +276,7 @@
     model.guests.set(id, { ...(model.guests.get(id) || {}), ...(guest || {}), id });
   }
 
-  function removeGuest(guestId) {
+  function dropGuest(guestId) {
     model.guests.delete(String(guestId));
     model.lastClick.delete(String(guestId));
   }
@@ -349,7 +357,7 @@
     },
     'end session'() { clearSessionData(); storeSession(null); },
     'guest connected'(guestId, guest) { upsertGuest(guestId, guest); },
-    'guest disconnected'(guestId) { removeGuest(guestId); },
+    'guest disconnected'(guestId) { dropGuest(guestId); },
     'roomdata update'(list) { setGuests(list); },
     click(guestId, point) {
       model.lastClick.set(String(guestId), { x: point && point.x, y: point && point.y, at: Date.now() });
@@ -371,8 +379,8 @@
       addLog('event', name, args.length ? describeArgs(args) : '');
     }
     if (NOTICES[name]) model.notice = NOTICES[name];
-    const handler = EVENT_HANDLERS[name];
-    if (handler) {
+    const handlers = [EVENT_HANDLERS[name], ...(extraHandlers.get(name) || [])].filter(Boolean);
+    for (const handler of handlers) {
       try { handler(...args); } catch (err) { addLog('error', `panel: ${name}`, String(err)); }
     }
     scheduleRender();
@@ -392,11 +400,28 @@
 
   // ---------------------------------------------------------------------------------------
   // Sections: each feature of the panel is one section. To add a feature, call defineSection
-  // with { id, title, build(container), update() } — build once, update on every render.
+  // with { id, title, before?, build(container), update(state) } — build once, update on every
+  // render. `before` names the section it goes in front of (default: the end). A section
+  // defined after the panel is built (e.g. from panel-guests.js) is built on the spot.
   // ---------------------------------------------------------------------------------------
 
   function defineSection(section) {
-    sections.push(section);
+    const at = section.before ? sections.findIndex((s) => s.id === section.before) : -1;
+    if (at === -1) sections.push(section);
+    else sections.splice(at, 0, section);
+    if (!view.built) return;
+    const next = sections[sections.indexOf(section) + 1];
+    view.body.insertBefore(buildSection(section), (next && next.element) || null);
+    scheduleRender();
+  }
+
+  /** The <details> of one section: a title bar (with an optional extra from build) and content. */
+  function buildSection(section) {
+    const content = el('div', { className: 'cwmn-p-section-body' });
+    const extra = section.build(content); // optional element shown in the section's title bar
+    const summary = el('summary', { className: 'cwmn-p-section-title' }, [el('span', { text: section.title }), extra || null]);
+    section.element = el('details', { className: 'cwmn-p-section', 'data-section': section.id, open: true }, [summary, content]);
+    return section.element;
   }
 
   // --- Session: host name/email, start, end, session info --------------------------------
@@ -480,9 +505,14 @@
       view.inviteLink = el('input', {
         id: 'cwmn-invite-link', className: 'cwmn-p-input cwmn-p-mono', type: 'text', readonly: true,
         placeholder: 'No link yet', 'aria-label': 'Invite link', on: { focus: (e) => e.target.select() },
+        'data-cwmn-mask': true, // a one-time link: guests watching this page must not be able to use it
       });
       view.copy = el('button', { id: 'cwmn-copy', className: 'cwmn-p-btn cwmn-p-btn--small', type: 'button', text: 'Copy', on: { click: copyInviteLink } });
-      view.open = el('a', { id: 'cwmn-open', className: 'cwmn-p-btn cwmn-p-btn--small', target: '_blank', rel: 'noopener', text: 'Open', 'aria-disabled': 'true' });
+      // a button, not <a href>: an href would reach the guests' mirror unmasked
+      view.open = el('button', {
+        id: 'cwmn-open', className: 'cwmn-p-btn cwmn-p-btn--small', type: 'button', text: 'Open', title: 'Open in a new tab',
+        on: { click: () => openLink(model.inviteLink) },
+      });
       container.append(
         el('p', { className: 'cwmn-p-hint', text: 'A one-time private link. Open it in another browser window to join as a guest.' }),
         view.invite,
@@ -495,13 +525,7 @@
       if (view.inviteLink.value !== model.inviteLink) view.inviteLink.value = model.inviteLink;
       const hasLink = Boolean(model.inviteLink);
       view.copy.disabled = !hasLink;
-      if (hasLink && isHttpUrl(model.inviteLink)) {
-        view.open.setAttribute('href', model.inviteLink);
-        view.open.setAttribute('aria-disabled', 'false');
-      } else {
-        view.open.removeAttribute('href');
-        view.open.setAttribute('aria-disabled', 'true');
-      }
+      view.open.disabled = !hasLink || !isHttpUrl(model.inviteLink);
     },
   });
 
@@ -513,18 +537,27 @@
     }
   }
 
-  async function copyInviteLink() {
-    const link = model.inviteLink;
-    if (!link) return;
+  /** Opens an http(s) link in a new tab, without giving it a handle on this page. */
+  function openLink(url) {
+    if (url && isHttpUrl(url)) window.open(url, '_blank', 'noopener');
+  }
+
+  function copyInviteLink() {
+    copyText(model.inviteLink, view.inviteLink, view.copy);
+  }
+
+  /** Copies `text` (shown in `input`), then says so on `button` for a moment. */
+  async function copyText(text, input, button) {
+    if (!text) return;
     let copied = false;
     if (navigator.clipboard && window.isSecureContext) {
       try {
-        await navigator.clipboard.writeText(link);
+        await navigator.clipboard.writeText(text);
         copied = true;
       } catch { /* fall back below */ }
     }
-    if (!copied) copied = copyBySelection(view.inviteLink);
-    flashButton(view.copy, copied ? 'Copied ✓' : 'Press Ctrl+C', 'Copy');
+    if (!copied) copied = copyBySelection(input);
+    flashButton(button, copied ? 'Copied ✓' : 'Press Ctrl+C', 'Copy');
   }
 
   function copyBySelection(input) {
@@ -538,72 +571,6 @@
     button.textContent = text;
     clearTimeout(button.cwmnFlashTimer);
     button.cwmnFlashTimer = setTimeout(() => { button.textContent = restore; }, 1500);
-  }
-
-  // --- Guests: list with name, joined time, pointer --------------------------------------
-
-  defineSection({
-    id: 'guests',
-    title: 'Guests',
-    build(container) {
-      view.guestCount = el('span', { id: 'cwmn-guest-count', className: 'cwmn-p-count', text: '0' });
-      view.guests = el('ul', { id: 'cwmn-guests', className: 'cwmn-p-guests', 'aria-live': 'polite' });
-      view.guestsEmpty = el('p', { id: 'cwmn-guests-empty', className: 'cwmn-p-empty', text: 'No guests yet.' });
-      view.guestRows = new Map(); // guestId → { li, name, meta, pointer, hidden }
-      container.append(view.guests, view.guestsEmpty);
-      return view.guestCount; // shown next to the section title
-    },
-    update(state) {
-      renderGuests(state === 'in session');
-    },
-  });
-
-  function buildGuestRow(id) {
-    const row = {
-      li: el('li', { className: 'cwmn-p-guest', 'data-guest-id': id }),
-      avatar: el('span', { className: 'cwmn-p-avatar', 'aria-hidden': 'true' }),
-      name: el('span', { className: 'cwmn-p-guest-name' }),
-      hidden: el('span', { className: 'cwmn-p-tag', text: 'muted', hidden: true }),
-      meta: el('span', { className: 'cwmn-p-guest-meta' }),
-      pointer: el('span', { className: 'cwmn-p-pointer cwmn-p-mono', title: 'Pointer position (page coordinates)' }),
-    };
-    row.li.append(
-      row.avatar,
-      el('span', { className: 'cwmn-p-guest-main' }, [el('span', { className: 'cwmn-p-guest-line' }, [row.name, row.hidden]), row.meta]),
-      row.pointer,
-    );
-    return row;
-  }
-
-  function renderGuests(inSession) {
-    const guests = inSession ? model.guests : new Map();
-    for (const [id, row] of view.guestRows) {
-      if (!guests.has(id)) { row.li.remove(); view.guestRows.delete(id); }
-    }
-    let index = 0;
-    for (const [id, guest] of guests) {
-      let row = view.guestRows.get(id);
-      if (!row) {
-        row = buildGuestRow(id);
-        view.guestRows.set(id, row);
-      }
-      const name = guest.name === undefined || guest.name === null || guest.name === '' ? 'Guest' : String(guest.name);
-      if (row.name.textContent !== name) {
-        row.name.textContent = name; // untrusted: text only
-        row.avatar.textContent = name.trim().charAt(0).toUpperCase() || '?';
-        row.li.setAttribute('title', `${name} (${id})`);
-      }
-      row.hidden.hidden = !guest.isHidden;
-      row.meta.textContent = `joined ${formatClock(guest.joinedAt)}`;
-      row.pointer.textContent = formatPointer(guest);
-      const click = model.lastClick.get(id);
-      row.li.classList.toggle('is-clicking', Boolean(click && Date.now() - click.at < CLICK_FLASH_MS));
-      if (view.guests.children[index] !== row.li) view.guests.insertBefore(row.li, view.guests.children[index] || null);
-      index += 1;
-    }
-    view.guestsEmpty.hidden = guests.size > 0;
-    view.guestsEmpty.textContent = inSession ? 'No guests yet. Send an invite link.' : 'Guests appear here during a session.';
-    view.guestCount.textContent = String(guests.size);
   }
 
   // --- Event log ----------------------------------------------------------------------------
@@ -627,14 +594,16 @@
     const li = el('li', { className: `cwmn-p-log-${entry.kind}`, 'data-event': entry.name, 'data-kind': entry.kind }, [
       el('time', { className: 'cwmn-p-log-time', text: formatClock(entry.at) }),
       el('span', { className: 'cwmn-p-log-name', text: entry.name }),
-      entry.detail ? el('span', { className: 'cwmn-p-log-detail', text: entry.detail }) : null,
+      // masked in the guests' mirror: details hold links and invitees' addresses
+      entry.detail ? el('span', { className: 'cwmn-p-log-detail', text: entry.detail, 'data-cwmn-mask': true }) : null,
     ]);
     view.log.insertBefore(li, view.log.firstChild);
     while (view.log.children.length > LOG_LIMIT) view.log.lastElementChild.remove();
   }
 
-  // Later features go here as more defineSection({...}) calls, e.g. per-guest remove/mute
-  // controls, "mute all", the public link toggle, an email/SMS invite form, replay controls.
+  // The guest list, "Hide all pointers", the public link and the email/SMS invite form are
+  // sections too, defined in panel-guests.js (in front of this log). Replay controls would be
+  // more sections, defined the same way.
 
   // ---------------------------------------------------------------------------------------
   // Panel shell: root, header (state pill + collapse toggle), notice, error, sections
@@ -668,12 +637,7 @@
     ]);
     view.body.append(view.notice, view.error);
 
-    for (const section of sections) {
-      const content = el('div', { className: 'cwmn-p-section-body' });
-      const extra = section.build(content); // optional element shown in the section's title bar
-      const summary = el('summary', { className: 'cwmn-p-section-title' }, [el('span', { text: section.title }), extra || null]);
-      view.body.append(el('details', { className: 'cwmn-p-section', 'data-section': section.id, open: true }, [summary, content]));
-    }
+    for (const section of sections) view.body.append(buildSection(section));
     view.root.append(view.toggle, view.body);
     setCollapsed(collapsed);
     document.body.append(view.root);
@@ -738,6 +702,23 @@
     // the session countdown ticks once a second while hosting
     setInterval(() => { if (currentState() === 'in session') scheduleRender(); }, 1000);
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Extension hook: what the other panel files (panel-guests.js) build on. Demo-internal —
+  // not part of CwmnAPI; every cwmn call still goes through the public window.CwmnAPI.
+  // ---------------------------------------------------------------------------------------
+
+  /** Runs `handler(...args)` after the panel's own handling of the API event `name`. */
+  function onEvent(name, handler) {
+    if (!extraHandlers.has(name)) extraHandlers.set(name, []);
+    extraHandlers.get(name).push(handler);
+  }
+
+  window.cwmnDemoPanel = Object.freeze({
+    api, model, view, el, defineSection, onEvent, callApi, readApi, currentState, scheduleRender,
+    refreshGuestsFromApi, copyText, openLink, flashButton, isHttpUrl, formatClock, formatPointer, toEpochMs,
+    CLICK_FLASH_MS,
+  });
 
   // ---------------------------------------------------------------------------------------
   // Boot
