@@ -3,8 +3,8 @@
 // way the error is a CwmnError with a stable code.
 
 import {
-  checkInviteParams, checkInviteToHostParams, checkStartParams, CwmnError, ErrorCode,
-  type DomainInfo, type InviteResult, type InviteToHostResult, type SessionInfo,
+  checkInviteParams, checkInviteToHostParams, checkReplaySendRequest, checkStartParams, CwmnError, ErrorCode,
+  type DomainInfo, type InviteResult, type InviteToHostResult, type ReplaySendRequest, type SessionInfo,
 } from '../protocol/index.js';
 import { isBrowserCompatible } from './compat.js';
 import { HostController } from './controller.js';
@@ -84,7 +84,7 @@ export interface CwmnAPI {
   };
   replay: {
     muteAudio(muted: boolean): void;
-    sendVideo(params: Record<string, unknown>): Promise<void>;
+    sendVideo(params: { toEmails: string; subject?: string; message?: string }): Promise<void>;
     getVideoURL(): string;
     abandonVideo(): Promise<void>;
     getRenderingProgress(): ReplayProgress;
@@ -106,9 +106,6 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
     requireState(fn, State.InSession);
     if (!controller.activeSession) throw new CwmnError(ErrorCode.INVALID_STATE, `${fn}() needs a realtime session`);
     return controller.activeSession;
-  };
-  const notYet = (fn: string): never => {
-    throw new CwmnError(ErrorCode.NOT_SUPPORTED, `${fn}() is not available in this version of cwmn`);
   };
   /** Runs `body` so that a throw becomes a rejection. */
   const async = <T>(body: () => T | Promise<T>): Promise<T> => {
@@ -139,8 +136,7 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
         requireState('session.start', State.NoSession);
         const error = checkStartParams({ hostName: '', ...params });
         if (error) throw new CwmnError(ErrorCode.INVALID_PARAMS, error);
-        if (params.isReplay) notYet('session.start({isReplay: true})');
-        return controller.start({ hostName: params.hostName ?? '', hostEmail: params.hostEmail ?? '' });
+        return controller.start({ hostName: params.hostName ?? '', hostEmail: params.hostEmail ?? '', isReplay: params.isReplay === true });
       }),
       inviteToHost: (params) => async(() => {
         requireState('session.inviteToHost', State.NoSession);
@@ -154,7 +150,7 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
       }),
       getSessionInfo: () => {
         requireState('session.getSessionInfo', State.InSession);
-        return controller.activeSession!.sessionInfo;
+        return controller.sessionInfo!;
       },
     },
     guest: {
@@ -206,29 +202,34 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
       getEnabled: () => requireRealtime('privacy.getEnabled').privacyEnabled,
     },
     replay: {
-      muteAudio: () => {
+      muteAudio: (muted) => {
         requireState('replay.muteAudio', State.InSession);
-        notYet('replay.muteAudio');
+        checkBoolean('muted', muted);
+        const replay = controller.activeReplay;
+        if (!replay) throw new CwmnError(ErrorCode.INVALID_STATE, 'replay.muteAudio() needs a replay session');
+        replay.muteAudio(muted);
       },
-      sendVideo: () => async(() => {
+      sendVideo: (params) => async(() => {
         requireState('replay.sendVideo', State.WaitingForReplay, State.ReplayComplete);
-        return notYet('replay.sendVideo');
+        const error = checkReplaySendRequest(params);
+        if (error) throw new CwmnError(ErrorCode.INVALID_PARAMS, error);
+        return controller.sendVideo(params as ReplaySendRequest);
       }),
       getVideoURL: () => {
         requireState('replay.getVideoURL', State.ReplayComplete);
-        return notYet('replay.getVideoURL');
+        return controller.activeRender!.videoUrl ?? '';
       },
       abandonVideo: () => async(() => {
         requireState('replay.abandonVideo', State.WaitingForReplay, State.ReplayComplete);
-        return notYet('replay.abandonVideo');
+        return controller.abandonVideo();
       }),
       getRenderingProgress: () => {
         requireState('replay.getRenderingProgress', State.WaitingForReplay, State.ReplayComplete);
-        return notYet('replay.getRenderingProgress');
+        return controller.activeRender!.progress;
       },
       dismissError: () => {
         requireState('replay.dismissError', State.ReplayError);
-        notYet('replay.dismissError');
+        controller.closeReplay();
       },
     },
   };

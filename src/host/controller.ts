@@ -6,13 +6,18 @@
 import { Emitter } from '../common/emitter.js';
 import {
   CwmnError, ErrorCode, isToken, ITH_FRAGMENT_KEY,
-  type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult, type SessionInfo,
+  type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult, type ReplaySendRequest,
+  type SessionInfo,
 } from '../protocol/index.js';
 import { isBrowserCompatible } from './compat.js';
 import type { CwmnEvents } from './events.js';
 import type { Guest } from './guest.js';
 import { HostSessionStore, DEFAULT_PREFERENCES, type StoredHostSession } from './host-session-store.js';
+import type { MaskRules } from './masking.js';
 import { RealtimeSession } from './realtime-session.js';
+import { RenderWatch } from './replay/render-watch.js';
+import { ReplayApi } from './replay/replay-api.js';
+import { ReplaySession } from './replay/replay-session.js';
 import { ServerApi } from './server-api.js';
 import { SignalingClient, type Welcome } from './signaling-client.js';
 import { State, StateMachine } from './state-machine.js';
@@ -31,6 +36,8 @@ export class HostController {
   private readonly store = new HostSessionStore();
   private readonly log: (line: string) => void;
   private session: RealtimeSession | undefined;
+  private replay: ReplaySession | undefined;
+  private render: RenderWatch | undefined;
   private domain: DomainInfo | undefined;
 
   constructor(private readonly options: ControllerOptions) {
@@ -49,6 +56,20 @@ export class HostController {
 
   get activeSession(): RealtimeSession | undefined {
     return this.session;
+  }
+
+  get activeReplay(): ReplaySession | undefined {
+    return this.replay;
+  }
+
+  /** The render of the last replay, while waiting for it or once complete. */
+  get activeRender(): RenderWatch | undefined {
+    return this.render;
+  }
+
+  /** Info of the session being hosted (realtime or replay). */
+  get sessionInfo(): SessionInfo | undefined {
+    return this.session?.sessionInfo ?? this.replay?.sessionInfo;
   }
 
   /** Runs the page's initialization: `init`, then one of the ready or failed outcomes. */
@@ -93,9 +114,9 @@ export class HostController {
     this.events.emit('ready no session');
   }
 
-  /** Starts a realtime session; resolves with its info. */
-  async start(params: { hostName: string; hostEmail: string }): Promise<SessionInfo> {
-    return this.connect(async () => this.remember(await this.api.createSession({ ...params, isReplay: false })), false);
+  /** Starts a realtime or replay session; resolves with its info. */
+  async start(params: { hostName: string; hostEmail: string; isReplay: boolean }): Promise<SessionInfo> {
+    return this.connect(async () => this.remember(await this.api.createSession(params)), false);
   }
 
   /** Sends an invitation to host a session on another page (the state does not change). */
@@ -109,8 +130,9 @@ export class HostController {
   }
 
   private remember(created: CreateSessionResponse): StoredHostSession {
-    const stored = {
+    const stored: StoredHostSession = {
       serverUrl: this.options.serverUrl, sessionId: created.session.sessionId, hostToken: created.hostToken, preferences: DEFAULT_PREFERENCES,
+      ...(created.session.isReplay ? { replay: { seq: 0, segment: 0, audioMuted: false, info: created.session } } : {}),
     };
     this.store.save(stored);
     return stored;
@@ -128,6 +150,12 @@ export class HostController {
     let signaling: SignalingClient | undefined;
     try {
       const stored = await credentials();
+      if (stored.replay) {
+        this.replay = this.createReplay(stored, stored.replay);
+        this.enter(State.InSession);
+        this.events.emit('in session', resuming);
+        return this.replay.sessionInfo;
+      }
       signaling = new SignalingClient({
         url: this.api.socketUrl, sessionId: stored.sessionId, hostToken: stored.hostToken, patient: resuming,
       });
@@ -149,6 +177,7 @@ export class HostController {
 
   /** Ends the session being hosted. */
   async end(): Promise<void> {
+    if (this.replay) return this.endReplay();
     const session = this.session;
     if (!session) return;
     try {
@@ -162,12 +191,10 @@ export class HostController {
   }
 
   private createSession(signaling: SignalingClient, welcome: Welcome, resuming: boolean, stored: StoredHostSession): RealtimeSession {
-    const settings = this.domain?.settings;
-    const maskRules = { maskSelectors: stringList(settings?.maskSelectors), blockSelectors: stringList(settings?.blockSelectors) };
     const session = new RealtimeSession({
-      signaling, welcome, maskRules, resuming, preferences: stored.preferences, log: this.log,
+      signaling, welcome, maskRules: this.maskRules(), resuming, preferences: stored.preferences, log: this.log,
     });
-    session.on('preferences', (preferences) => this.store.savePreferences(preferences));
+    session.on('preferences', (preferences) => this.store.update({ preferences }));
     const e = this.events;
     session.on('guestConnected', (g: Guest) => e.emit('guest connected', g.id, g));
     session.on('guestDisconnected', (g: Guest) => e.emit('guest disconnected', g.id, g));
@@ -180,6 +207,81 @@ export class HostController {
       this.finish();
     });
     return session;
+  }
+
+  private createReplay(stored: StoredHostSession, position: NonNullable<StoredHostSession['replay']>): ReplaySession {
+    const api = new ReplayApi(this.options.serverUrl, stored.sessionId, stored.hostToken);
+    const replay = new ReplaySession({ api, info: position.info, position, maskRules: this.maskRules() });
+    replay.on('progress', (p) => this.store.update({ replay: { ...p, info: position.info } }));
+    replay.on('timeoutWarning', (message) => this.events.emit('replay timeout warning', message));
+    replay.on('timeout', () => {
+      this.events.emit('replay timeout');
+      void this.endReplay();
+    });
+    this.render = undefined;
+    return replay;
+  }
+
+  /** Ends a replay recording: `end session` → `waiting for replay` → progress… → `replay complete` | `replay error`. */
+  private async endReplay(): Promise<void> {
+    const replay = this.replay;
+    if (!replay) return;
+    this.replay = undefined;
+    this.store.clear();
+    this.events.emit('end session');
+    this.enter(State.WaitingForReplay);
+    this.events.emit('waiting for replay');
+    const render = new RenderWatch(replay.api);
+    this.render = render;
+    render.on('progress', (p) => this.events.emit('replay progress', p));
+    render.on('complete', () => {
+      this.enter(State.ReplayComplete);
+      this.events.emit('replay complete');
+    });
+    render.on('error', (reason) => {
+      this.log(`replay failed: ${reason}`);
+      if (this.state !== State.WaitingForReplay) return;
+      this.enter(State.ReplayError);
+      this.events.emit('replay error');
+    });
+    render.on('sent', () => this.closeReplay());
+    render.on('sendFailed', (reason) => this.log(`replay video not sent: ${reason}`));
+    try {
+      await replay.finish();
+    } catch (err) {
+      this.log(`replay upload failed: ${String(err)}`);
+      // The server renders what it has once it notices the recording stopped.
+    }
+  }
+
+  /** Sends the replay's video; once sent, back to `no session`. */
+  async sendVideo(request: ReplaySendRequest): Promise<void> {
+    const render = this.render;
+    if (!render) return;
+    if ((await render.send(request)) === 'sent') this.closeReplay();
+  }
+
+  async abandonVideo(): Promise<void> {
+    const render = this.render;
+    if (!render) return;
+    await render.abandon();
+    this.closeReplay();
+  }
+
+  /** After a replay: `reinit` → `ready no session`. */
+  closeReplay(): void {
+    if (!this.render) return;
+    this.render.stop();
+    this.render = undefined;
+    this.enter(State.Init);
+    this.events.emit('reinit');
+    this.enter(State.NoSession);
+    this.events.emit('ready no session');
+  }
+
+  private maskRules(): MaskRules {
+    const settings = this.domain?.settings;
+    return { maskSelectors: stringList(settings?.maskSelectors), blockSelectors: stringList(settings?.blockSelectors) };
   }
 
   /** After a realtime session: `end session` → `reinit` → `ready no session`. */

@@ -2,6 +2,8 @@
 // server's origin): its credentials, so the next page load of the same tab
 // resumes it, and the host's choices that must survive that page load.
 
+import type { SessionInfo } from '../protocol/index.js';
+
 const KEY = 'cwmn:host-session';
 
 /** The host's choices that carry over to the next page. */
@@ -17,6 +19,8 @@ export interface StoredHostSession {
   sessionId: string;
   hostToken: string;
   preferences: HostPreferences;
+  /** Present for a replay recording: where it is, so the next page continues it. */
+  replay?: { seq: number; segment: number; audioMuted: boolean; info: SessionInfo };
 }
 
 export const DEFAULT_PREFERENCES: HostPreferences = { muted: [], muteAll: false, privacy: false };
@@ -30,10 +34,10 @@ export class HostSessionStore {
     } catch { /* storage full or disabled: the session still works on this page */ }
   }
 
-  /** Updates the stored preferences of the current session. */
-  savePreferences(preferences: HostPreferences): void {
+    /** Updates part of the stored session. */
+  update(change: Partial<StoredHostSession>): void {
     const current = this.load();
-    if (current) this.save({ ...current, preferences });
+    if (current) this.save({ ...current, ...change });
   }
 
   load(): StoredHostSession | null {
@@ -44,7 +48,10 @@ export class HostSessionStore {
       const r = v as Record<string, unknown>;
       if (typeof r.serverUrl !== 'string' || typeof r.sessionId !== 'string' || typeof r.hostToken !== 'string') return null;
       const p = (typeof r.preferences === 'object' && r.preferences !== null ? r.preferences : {}) as Record<string, unknown>;
+      const replay = r.replay as StoredHostSession['replay'] | undefined;
       return {
+        ...(replay && typeof replay === 'object' && Number.isInteger(replay.seq) && Number.isInteger(replay.segment)
+          && typeof replay.info === 'object' ? { replay } : {}),
         serverUrl: r.serverUrl,
         sessionId: r.sessionId,
         hostToken: r.hostToken,

@@ -7,3 +7,5 @@ export * from './http.js';
 export * from './peer.js';
 export * from './framing.js';
 export * from './codec.js';
+export * from './replay.js';
+export * from './ith.js';
