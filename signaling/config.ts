@@ -2,7 +2,7 @@
 // comes from (environment variables), in one place.
 
 import path from 'node:path';
-import { CwmnError, ErrorCode } from '../src/protocol/index.js';
+import { CwmnError, ErrorCode, isEmail, REPLAY_IDLE_MS } from '../src/protocol/index.js';
 import { normalizeOrigin } from './origins.js';
 
 /** Writes one log line; tests pass a function that keeps or drops lines. */
@@ -32,6 +32,26 @@ export interface ServerConfig {
   helloTimeoutMs: number;
   /** Every socket is pinged this often; one that missed the previous pong is dropped. */
   pingIntervalMs: number;
+  /** A replay recording ends this long after it started, in seconds (`CWMN_REPLAY_MAX_SECONDS`). */
+  replayMaxSeconds: number;
+  /** Chromium of the replay renderer (`CWMN_CHROMIUM_PATH`). */
+  chromiumPath: string;
+  /** A rendered replay's video URL works this long, in seconds (`CWMN_VIDEO_TTL_SECONDS`). */
+  videoTtlSeconds: number;
+  /** A replay recording with no upload for this long is ended and rendered as it is. */
+  replayIdleMs: number;
+  /** After a replay session expired, its last uploads are still taken for this long. */
+  replayLateUploadMs: number;
+  /** The render worker script (built by esbuild.mjs). */
+  replayWorkerPath: string;
+  /** The built render page served at `/replay-render/`. */
+  replayPageDir: string;
+  /** SMTP server of outgoing mail (`CWMN_SMTP_URL`, e.g. `smtp://user:pass@smtp.example.com:587`); null = development outbox. */
+  smtpUrl: string | null;
+  /** From address of outgoing mail (`CWMN_MAIL_FROM`). */
+  mailFrom: string;
+  /** Where SMS invites are POSTed as JSON `{to, body}` (`CWMN_SMS_WEBHOOK_URL`); null = development outbox. */
+  smsWebhookUrl: string | null;
   /** Where log lines go. */
   log: LogFn;
 }
@@ -44,6 +64,16 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_SESSION_MAX_SECONDS = 4 * 60 * 60;
 /** Default lifetime of an unused invite link: 24 hours. */
 export const DEFAULT_LINK_TTL_SECONDS = 24 * 60 * 60;
+/** Default maximum replay length: 10 minutes. */
+export const DEFAULT_REPLAY_MAX_SECONDS = 600;
+/** Default Chromium of the replay renderer (Debian's). */
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+/** Default lifetime of a replay video URL: 7 days. */
+export const DEFAULT_VIDEO_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** Time the last uploads of an expired replay have to arrive. */
+export const REPLAY_LATE_UPLOAD_MS = 5_000;
+/** From address when `CWMN_MAIL_FROM` is unset and the SMTP user is not an email address. */
+export const DEFAULT_MAIL_FROM = 'cwmn <no-reply@cwmn.invalid>';
 /** Time a new socket has to send its first message. */
 export const HELLO_TIMEOUT_MS = 10_000;
 /** Interval of liveness pings on every socket. */
@@ -68,6 +98,14 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     helloTimeoutMs: HELLO_TIMEOUT_MS,
     pingIntervalMs: PING_INTERVAL_MS,
+    replayMaxSeconds: readSeconds('CWMN_REPLAY_MAX_SECONDS', env.CWMN_REPLAY_MAX_SECONDS, DEFAULT_REPLAY_MAX_SECONDS),
+    chromiumPath: readString(env.CWMN_CHROMIUM_PATH) ?? DEFAULT_CHROMIUM_PATH,
+    videoTtlSeconds: readSeconds('CWMN_VIDEO_TTL_SECONDS', env.CWMN_VIDEO_TTL_SECONDS, DEFAULT_VIDEO_TTL_SECONDS),
+    replayIdleMs: REPLAY_IDLE_MS,
+    replayLateUploadMs: REPLAY_LATE_UPLOAD_MS,
+    replayWorkerPath: path.resolve(rootDir, 'dist/server/replay-worker.js'),
+    replayPageDir: path.resolve(rootDir, 'dist/replay-render'),
+    ...readDelivery(env),
     log: defaultLog,
   };
 }
@@ -143,4 +181,70 @@ function isIceServer(value: unknown): value is RTCIceServer {
     || (Array.isArray(s.urls) && s.urls.length > 0 && s.urls.every((u) => typeof u === 'string'));
   const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
   return urlsOk && optionalString(s.username) && optionalString(s.credential);
+}
+
+function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {
+  const smtpUrl = readSmtpUrl(env.CWMN_SMTP_URL);
+  return {
+    smtpUrl,
+    mailFrom: readMailFrom(env.CWMN_MAIL_FROM) ?? defaultMailFrom(smtpUrl),
+    smsWebhookUrl: readWebhookUrl(env.CWMN_SMS_WEBHOOK_URL),
+  };
+}
+
+/** Parses a URL without ever echoing it: these URLs carry credentials. */
+function parseSecretUrl(name: string, text: string, example: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw invalid(`${name} is not a valid URL; expected e.g. ${example}`);
+  }
+}
+
+function readSmtpUrl(value: string | undefined): string | null {
+  const text = readString(value);
+  if (text === undefined) return null;
+  const example = 'smtp://user:password@smtp.example.com:587 or smtps://user:password@smtp.example.com:465';
+  const url = parseSecretUrl('CWMN_SMTP_URL', text, example);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw invalid(`CWMN_SMTP_URL must start with smtp:// or smtps://; expected e.g. ${example}`);
+  }
+  if (!url.hostname) throw invalid(`CWMN_SMTP_URL has no host; expected e.g. ${example}`);
+  return text;
+}
+
+function readWebhookUrl(value: string | undefined): string | null {
+  const text = readString(value);
+  if (text === undefined) return null;
+  const example = 'https://sms-gateway.example/send';
+  const url = parseSecretUrl('CWMN_SMS_WEBHOOK_URL', text, example);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`CWMN_SMS_WEBHOOK_URL must be an http(s) URL; expected e.g. ${example}`);
+  }
+  return text;
+}
+
+/** `Name <address>` or a bare address; the address must be valid. */
+const MAIL_FROM_PATTERN = /^(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))$/;
+
+function readMailFrom(value: string | undefined): string | undefined {
+  const text = readString(value);
+  if (text === undefined) return undefined;
+  const m = MAIL_FROM_PATTERN.exec(text);
+  const address = m?.[2] ?? m?.[3];
+  if (!address || !isEmail(address) || /[\r\n]/.test(text)) {
+    throw invalid(`CWMN_MAIL_FROM must be an address like "cwmn <no-reply@example.com>" or no-reply@example.com, got "${text}"`);
+  }
+  return text;
+}
+
+/** Most relays only take mail from the account that logs in: use it when it is an address. */
+function defaultMailFrom(smtpUrl: string | null): string {
+  let user = '';
+  try {
+    if (smtpUrl !== null) user = decodeURIComponent(new URL(smtpUrl).username);
+  } catch {
+    // A user name that is not valid percent-encoding is no address either.
+  }
+  return isEmail(user) ? `cwmn <${user}>` : DEFAULT_MAIL_FROM;
 }

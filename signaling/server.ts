@@ -3,16 +3,25 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { ServerConfig } from './config.js';
+import { createDelivery, type Delivery } from './delivery/delivery.js';
 import { addApiRoutes } from './http/api-routes.js';
+import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { Router } from './http/router.js';
+import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
+import { PublicLinkService } from './public-links.js';
 import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
 import { SessionService } from './sessions.js';
 import { openFileStore } from './state/file-store.js';
+import { createReplayService } from './replay/create.js';
+import type { Mailer } from './replay/mailer.js';
+import { addReplayRoutes } from './replay/replay-routes.js';
+import type { ReplayService } from './replay/replay-service.js';
 import { endRoom } from './ws/end-room.js';
 import { Rooms } from './ws/rooms.js';
 import { SocketHub } from './ws/socket-hub.js';
@@ -30,8 +39,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Collaborators that tests (or a later delivery module) may pass in. */
+export interface ServerDeps {
+  /** Mail transport of replay videos; absent: the server's own (SMTP, or the development outbox). */
+  mailer?: Mailer;
+}
+
 /** Starts the signaling server; rejects when the state file is unreadable or the port is taken. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
   const store = openFileStore(config.dataDir, log);
   const httpServer = createServer();
@@ -48,25 +63,46 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`http://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias]);
   const rooms = new Rooms();
+  let replays: ReplayService | null = null; // Built below: it ends sessions, and hears of their end.
   const sessions = new SessionService({
     store,
     sessionMaxSeconds: config.sessionMaxSeconds,
     countGuests: (id) => rooms.guestCount(id),
-    onEnded: (id, reason) => endRoom(rooms, id, reason),
+    onEnded: (id, reason) => {
+      endRoom(rooms, id, reason);
+      replays?.handleSessionEnded(id, reason);
+    },
     log,
   });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
+  const publicLinks = new PublicLinkService({ store, sessions, links });
+  const delivery = createDelivery({
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    smsWebhookUrl: config.smsWebhookUrl,
+    outboxDir: path.join(config.dataDir, OUTBOX_DIR_NAME),
+    log,
+  });
+  const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log });
   const hub = new SocketHub({
-    roles: { sessions, links, rooms, origins, iceServers: config.iceServers, batch: (fn) => store.batch(fn), log, now: Date.now },
+    roles: {
+      sessions, links, publicLinks, invites, rooms, origins, iceServers: config.iceServers, batch: (fn) => store.batch(fn), log, now: Date.now,
+    },
     helloTimeoutMs: config.helloTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
     log,
+  });
+  replays = createReplayService(config, {
+    publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),
   });
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
   addApiRoutes(router, {
     sessions, origins, createLimiter, sessionMaxSeconds: config.sessionMaxSeconds, ownOrigin: new URL(publicUrl).origin,
+    replays: { service: replays, maxSeconds: config.replayMaxSeconds },
   });
+  addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
+  if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);
   addPageRoutes(router, config.rootDir);
 
   httpServer.on('request', (req, res) => void router.handle(req, res));
@@ -81,28 +117,44 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (removed > 0) log(`state: pruned ${removed} old record(s)`);
   };
   prune();
+  replays.start(); // Before sessions.start(): sessions that expired while down end the replay's recording.
   sessions.start(); // Re-arms expiry timers of sessions loaded from the store.
   const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
   const sweepTimer = setInterval(() => {
     createLimiter.sweep();
+    invites.sweep();
     hub.sweep();
   }, LIMITER_SWEEP_INTERVAL_MS);
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
+  logDelivery(delivery, publicUrl, log);
 
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
     clearInterval(pruneTimer);
     clearInterval(sweepTimer);
     sessions.close();
+    await replays?.close();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await hub.close();
     httpServer.closeAllConnections();
     await stopped;
+    delivery.close();
     store.close();
     log('stopped');
   };
   return { url: publicUrl, port, close: () => (closing ??= shutdown()) };
+}
+
+/** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */
+export const OUTBOX_DIR_NAME = 'outbox';
+
+function logDelivery(delivery: Delivery, publicUrl: string, log: (line: string) => void): void {
+  const where = (kind: string) => (kind === 'outbox' ? 'the development outbox' : kind);
+  log(`mail: ${where(delivery.mail.kind)}; SMS: ${where(delivery.sms.kind)}`);
+  if (delivery.outbox) {
+    log(`outbox: ${publicUrl}${OUTBOX_PATH} lists working invite links; for development only, never expose it in production`);
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -2,7 +2,7 @@
 // expiry), and one expiry timer per running session, re-armed after a restart.
 
 import {
-  ErrorCode, type EndReason, type SessionInfo, type WireError,
+  CwmnError, ErrorCode, type EndReason, type SessionInfo, type WireError,
 } from '../src/protocol/index.js';
 import type { LogFn } from './config.js';
 import type { Clock } from './rate-limit.js';
@@ -31,6 +31,8 @@ export interface NewSession {
   hostEmail: string;
   isReplay: boolean;
   origin: string;
+  /** Length limit of this session, in seconds, when not the service's `sessionMaxSeconds` (replays). */
+  maxSeconds?: number;
 }
 
 /** Result of checking a host's credentials. */
@@ -67,10 +69,12 @@ export class SessionService {
       origin: params.origin,
       hostTokenHash: hashToken(hostToken),
       startedAt,
-      expiresAt: startedAt + Math.round(this.options.sessionMaxSeconds * 1000),
+      expiresAt: startedAt + Math.round((params.maxSeconds ?? this.options.sessionMaxSeconds) * 1000),
       endedAt: null,
       endReason: null,
       guestSeq: 0,
+      publicLinkToken: null,
+      removedGuestIds: [],
     };
     this.options.store.putSession(session);
     this.arm(session.id, session.expiresAt);
@@ -81,6 +85,17 @@ export class SessionService {
   /** The stored session, or undefined. */
   get(sessionId: string): SessionRecord | undefined {
     return this.options.store.getSession(sessionId);
+  }
+
+  /** The session if it is still running; throws `ERR_SESSION_ENDED` (or `ERR_NOT_FOUND`) otherwise. */
+  running(sessionId: string): SessionRecord {
+    const session = this.get(sessionId);
+    if (!session) throw new CwmnError(ErrorCode.NOT_FOUND, 'No such session');
+    if (session.endedAt !== null) {
+      const { code, message } = endedError(session);
+      throw new CwmnError(code, message);
+    }
+    return session;
   }
 
   /** The session as its host's code sees it. */
@@ -112,6 +127,18 @@ export class SessionService {
     const guestSeq = session.guestSeq + 1;
     this.options.store.putSession({ ...session, guestSeq });
     return guestSeq;
+  }
+
+  /** Remembers that the host removed `guestId`, so that guest can be refused if it comes back. */
+  recordRemovedGuest(sessionId: string, guestId: string): void {
+    const session = this.get(sessionId);
+    if (!session || session.removedGuestIds.includes(guestId)) return;
+    this.options.store.putSession({ ...session, removedGuestIds: [...session.removedGuestIds, guestId] });
+  }
+
+  /** True when the host removed `guestId` from the session. */
+  wasRemoved(sessionId: string, guestId: string): boolean {
+    return this.get(sessionId)?.removedGuestIds.includes(guestId) ?? false;
   }
 
   /** Ends a running session: stores the end, stops its timer, calls `onEnded`. False when it was not running. */

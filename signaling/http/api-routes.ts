@@ -6,6 +6,7 @@ import {
 } from '../../src/protocol/index.js';
 import { normalizeOrigin, type OriginPolicy } from '../origins.js';
 import type { KeyedRateLimiter } from '../rate-limit.js';
+import type { ReplayService } from '../replay/replay-service.js';
 import type { SessionService } from '../sessions.js';
 import { readJsonBody } from './body.js';
 import { sendError, sendJson } from './respond.js';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   sessionMaxSeconds: number;
   /** The server's own origin: whom a same-origin `GET /api/domain` (sent without `Origin`) asks about. */
   ownOrigin: string;
+  /** Replay sessions (absent: `isReplay: true` is refused with `ERR_NOT_SUPPORTED`). */
+  replays?: { service: ReplayService; maxSeconds: number };
 }
 
 /** Adds `/healthz`, `/api/domain` and `/api/sessions` to `router`. */
@@ -53,7 +56,7 @@ function domainInfo({ req, res, url }: RequestContext, deps: ApiDeps): void {
   const body: DomainInfo = {
     domain: normalized ? new URL(normalized).hostname : '',
     authorized: deps.origins.isAllowed(origin),
-    features: { realtime: true, replay: false },
+    features: { realtime: true, replay: deps.replays !== undefined },
     settings: { sessionMaxSeconds: deps.sessionMaxSeconds },
   };
   sendJson(res, 200, body);
@@ -81,13 +84,21 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
   const problem = checkStartParams(body);
   if (problem) throw new CwmnError(ErrorCode.INVALID_PARAMS, problem);
   const params = body as Partial<CreateSessionRequest> & { hostName: string };
-  if (params.isReplay) throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'Replay sessions are not available on this server yet');
+  const replays = params.isReplay === true ? deps.replays : undefined;
+  if (params.isReplay && !replays) throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'Replay sessions are not available on this server');
   const { session, hostToken } = deps.sessions.create({
     hostName: cleanName(params.hostName) || DEFAULT_HOST_NAME,
     hostEmail: params.hostEmail ?? '',
-    isReplay: false,
+    isReplay: replays !== undefined,
     origin: origin ?? '',
+    ...(replays ? { maxSeconds: replays.maxSeconds } : {}),
   });
+  if (replays) {
+    replays.service.open({
+      id: session.id, hostTokenHash: session.hostTokenHash, hostName: session.hostName,
+      startedAt: session.startedAt, expiresAt: session.expiresAt,
+    });
+  }
   const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken };
   sendJson(res, 201, answer);
 }

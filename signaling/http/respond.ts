@@ -6,6 +6,7 @@ import { ErrorCode, type WireError } from '../../src/protocol/index.js';
 /** HTTP status of each error code an HTTP handler may throw (500 for any other). */
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.INVALID_PARAMS]: 400,
+  [ErrorCode.INVALID_STATE]: 409,
   [ErrorCode.PROTOCOL]: 400,
   [ErrorCode.UNAUTHORIZED]: 403,
   [ErrorCode.FORBIDDEN]: 403,

@@ -1,7 +1,9 @@
 // What the server keeps about sessions and invite links, and how a stored
 // record is checked when it is read back from disk.
 
-import { isId, isInteger, isRecord, isString, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, type EndReason } from '../../src/protocol/index.js';
+import {
+  isId, isInteger, isRecord, isString, isToken, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, type EndReason,
+} from '../../src/protocol/index.js';
 
 /** A session as stored: everything but live presence (sockets, current guests). */
 export interface SessionRecord {
@@ -22,19 +24,33 @@ export interface SessionRecord {
   endReason: EndReason | null;
   /** Guests ever admitted: numbers default names ("Guest 3"). */
   guestSeq: number;
+  /**
+   * Token of the enabled public link, or null while it is off. Kept in clear,
+   * unlike every other token: a public link is meant to be shared, and the host
+   * must get it back after a reconnect or a restart (`welcome`).
+   */
+  publicLinkToken: string | null;
+  /** Ids of guests the host removed: a guest coming back under one of them is refused. */
+  removedGuestIds: string[];
 }
 
-/** A one-time invite link as stored, keyed by the hash of its token. */
+/** What kind of link a token is: one-time (private, email, SMS) or the session's reusable public link. */
+export type LinkKind = 'private' | 'public';
+
+/** An invite link as stored, keyed by the hash of its token. */
 export interface LinkRecord {
   /** SHA-256 of the link token (the token itself is never stored). */
   tokenHash: string;
   sessionId: string;
+  kind: LinkKind;
   /** Epoch milliseconds. */
   createdAt: number;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds (a public link's is its session's end: it does not expire by itself). */
   expiresAt: number;
-  /** Epoch milliseconds when a guest spent it, or null. */
+  /** Epoch milliseconds when a guest spent it (one-time links), or null. */
   usedAt: number | null;
+  /** Epoch milliseconds when it was turned off (public link disabled, invite not delivered), or null. */
+  revokedAt: number | null;
 }
 
 /** Everything in a store, as written to `state.json`. */
@@ -44,7 +60,7 @@ export interface StoreSnapshot {
   links: LinkRecord[];
 }
 
-/** Format version of `state.json`. */
+/** Format version of `state.json`. Fields added later are optional on disk and get their defaults when read. */
 export const STATE_VERSION = 1;
 
 const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -60,11 +76,26 @@ export function isSessionRecord(v: unknown): v is SessionRecord {
     && isString(v.origin, 2048) && typeof v.hostTokenHash === 'string' && HASH_PATTERN.test(v.hostTokenHash)
     && isTime(v.startedAt) && isTime(v.expiresAt) && isTimeOrNull(v.endedAt)
     && (v.endReason === null || v.endReason === 'host-ended' || v.endReason === 'expired' || v.endReason === 'removed')
-    && isInteger(v.guestSeq, 0, MAX_TIME);
+    && isInteger(v.guestSeq, 0, MAX_TIME)
+    && (v.publicLinkToken === null || isToken(v.publicLinkToken))
+    && Array.isArray(v.removedGuestIds) && v.removedGuestIds.every(isId);
 }
 
 /** Checks a link record read from disk. */
 export function isLinkRecord(v: unknown): v is LinkRecord {
   return isRecord(v) && typeof v.tokenHash === 'string' && HASH_PATTERN.test(v.tokenHash)
-    && isId(v.sessionId) && isTime(v.createdAt) && isTime(v.expiresAt) && isTimeOrNull(v.usedAt);
+    && isId(v.sessionId) && (v.kind === 'private' || v.kind === 'public')
+    && isTime(v.createdAt) && isTime(v.expiresAt) && isTimeOrNull(v.usedAt) && isTimeOrNull(v.revokedAt);
+}
+
+/** Fills in fields a session record written by an older server lacks. */
+export function upgradeSessionRecord(v: unknown): unknown {
+  if (!isRecord(v)) return v;
+  return { publicLinkToken: null, removedGuestIds: [], ...v };
+}
+
+/** Fills in fields a link record written by an older server lacks (they were all one-time links). */
+export function upgradeLinkRecord(v: unknown): unknown {
+  if (!isRecord(v)) return v;
+  return { kind: 'private', revokedAt: null, ...v };
 }

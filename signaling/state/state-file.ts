@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isRecord } from '../../src/protocol/index.js';
-import { isLinkRecord, isSessionRecord, STATE_VERSION, type StoreSnapshot } from './records.js';
+import {
+  isLinkRecord, isSessionRecord, STATE_VERSION, upgradeLinkRecord, upgradeSessionRecord, type StoreSnapshot,
+} from './records.js';
 
 /** Name of the state file inside `CWMN_DATA_DIR`. */
 export const STATE_FILE_NAME = 'state.json';
@@ -32,8 +34,8 @@ export function readStateFile(file: string): StateFileContents {
   if (!isRecord(data) || data.version !== STATE_VERSION || !Array.isArray(data.sessions) || !Array.isArray(data.links)) {
     throw new Error(`${file} is not a cwmn state file of version ${STATE_VERSION}; move it away to start with an empty state`);
   }
-  const sessions = data.sessions.filter(isSessionRecord);
-  const links = data.links.filter(isLinkRecord);
+  const sessions = data.sessions.map(upgradeSessionRecord).filter(isSessionRecord);
+  const links = data.links.map(upgradeLinkRecord).filter(isLinkRecord);
   const skipped = data.sessions.length - sessions.length + data.links.length - links.length;
   return { snapshot: { version: STATE_VERSION, sessions, links }, skipped };
 }

@@ -15,6 +15,7 @@ export const MAX_SOCKET_BUFFER_BYTES = 1024 * 1024;
 /** Error codes that mean "this is over" rather than "you broke a rule": closed normally. */
 const NORMAL_END_CODES = new Set<string>([
   ErrorCode.NOT_FOUND, ErrorCode.SESSION_ENDED, ErrorCode.LINK_INVALID, ErrorCode.LINK_USED, ErrorCode.LINK_EXPIRED,
+  ErrorCode.LINK_REVOKED,
 ]);
 
 /** The close code that follows an error message of `code`. */

@@ -1,15 +1,21 @@
-// A host socket: admission by `host-hello`, then its requests (`create-link`,
-// `end-session`) and the signals it sends to its guests.
+// A host socket: admission by `host-hello`, then its requests (links, the
+// public link, invites, removing guests, ending the session) and the signals
+// it sends to its guests.
 
 import {
-  CloseCode, ErrorCode, parseHostMessage, type HostToServer, type ServerToHost,
+  CloseCode, CwmnError, ErrorCode, isInteger, isRecord, parseHostMessage, toWireError,
+  type HostToServer, type ServerToHost,
 } from '../../src/protocol/index.js';
 import type { Client } from './client.js';
 import { relayToGuest } from './relay.js';
+import { removeGuest } from './remove-guest.js';
 import type { Role, RoleDeps } from './role.js';
 
 /** The first message of a host socket. */
 export type HostHello = Extract<HostToServer, { type: 'host-hello' }>;
+
+/** Host messages answered with a `reply`, except `end-session` (it closes the socket). */
+type HostRequest = Extract<HostToServer, { type: 'create-link' | 'remove-guest' | 'set-public-link' | 'invite-guest' }>;
 
 /**
  * Admits a host: allowed origin, existing session, matching token, session not
@@ -40,6 +46,7 @@ export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: 
     session: deps.sessions.info(check.session),
     guests: deps.rooms.guests(sessionId),
     iceServers: deps.iceServers,
+    publicLink: deps.publicLinks.state(check.session),
   });
   return new HostRole(client, sessionId, deps);
 }
@@ -54,7 +61,10 @@ class HostRole implements Role {
   handle(text: string): void {
     const parsed = parseHostMessage(text);
     if (!parsed.ok) {
-      this.client.fail(parsed.error);
+      // A well-formed request with unacceptable parameters is answered; anything else breaks the protocol.
+      const rid = parsed.error.code === ErrorCode.INVALID_PARAMS ? requestIdOf(text) : null;
+      if (rid === null) this.client.fail(parsed.error);
+      else this.client.send({ type: 'reply', rid, ok: false, error: parsed.error });
       return;
     }
     const message = parsed.value;
@@ -62,16 +72,15 @@ class HostRole implements Role {
       case 'host-hello':
         this.client.fail({ code: ErrorCode.PROTOCOL, message: 'host-hello was already received on this socket' });
         return;
-      case 'create-link':
-        this.createLink(message.rid);
-        return;
-      case 'end-session':
-        this.endSession(message.rid);
-        return;
       case 'signal':
         // A guest that just left is not an error: its last signals are dropped.
         relayToGuest(this.deps.rooms, this.sessionId, message.to, message.data);
         return;
+      case 'end-session':
+        this.endSession(message.rid);
+        return;
+      default:
+        this.respond(message.rid, () => this.request(message));
     }
   }
 
@@ -79,20 +88,68 @@ class HostRole implements Role {
     if (this.deps.rooms.removeHost(this.sessionId, this.client)) this.deps.log(`host left ${this.sessionId}`);
   }
 
-  private createLink(rid: number): void {
-    const session = this.deps.sessions.get(this.sessionId);
-    if (!session || session.endedAt !== null) {
-      this.client.send({ type: 'reply', rid, ok: false, error: { code: ErrorCode.SESSION_ENDED, message: 'The session has ended' } });
+  /** Carries out one request; returns its result (or a promise of it), throws a `CwmnError` to refuse it. */
+  private request(message: HostRequest): unknown {
+    const { sessions, links, publicLinks, invites, rooms, log } = this.deps;
+    switch (message.type) {
+      case 'create-link': {
+        sessions.running(this.sessionId);
+        const link = links.create(this.sessionId);
+        log(`link created for ${this.sessionId}`);
+        return { url: link.url, expiresAt: link.expiresAt };
+      }
+      case 'remove-guest':
+        removeGuest(rooms, sessions, this.sessionId, message.guestId);
+        log(`guest ${message.guestId} removed from ${this.sessionId}`);
+        return {};
+      case 'set-public-link': {
+        const state = publicLinks.setEnabled(this.sessionId, message.enabled);
+        log(`public link of ${this.sessionId} ${state.enabled ? 'enabled' : 'disabled'}`);
+        return state;
+      }
+      case 'invite-guest':
+        return invites.invite(this.sessionId, message.invite);
+    }
+  }
+
+  /** Replies to request `rid` with what `run` returns or resolves to, or with the error it throws. */
+  private respond(rid: number, run: () => unknown): void {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (err) {
+      this.replyError(rid, err);
       return;
     }
-    const link = this.deps.links.create(this.sessionId);
-    this.deps.log(`link created for ${this.sessionId}`);
-    this.client.send({ type: 'reply', rid, ok: true, result: { url: link.url, expiresAt: link.expiresAt } });
+    if (result instanceof Promise) {
+      result.then((value: unknown) => this.reply(rid, value), (err: unknown) => this.replyError(rid, err));
+    } else {
+      this.reply(rid, result);
+    }
+  }
+
+  private reply(rid: number, result: unknown): void {
+    this.client.send({ type: 'reply', rid, ok: true, result });
+  }
+
+  private replyError(rid: number, err: unknown): void {
+    if (!(err instanceof CwmnError)) this.deps.log(`host request of ${this.sessionId} failed: ${(err as Error)?.stack ?? String(err)}`);
+    this.client.send({ type: 'reply', rid, ok: false, error: toWireError(err) });
   }
 
   private endSession(rid: number): void {
-    // Reply first: ending the session closes this socket (see SocketHub.endRoom).
+    // Reply first: ending the session closes this socket (see endRoom).
     this.client.send({ type: 'reply', rid, ok: true, result: null });
     this.deps.sessions.end(this.sessionId, 'host-ended');
+  }
+}
+
+/** The `rid` of a request the protocol module refused for its parameters (it checked the rid first). */
+function requestIdOf(text: string): number | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) && isInteger(value.rid, 0, Number.MAX_SAFE_INTEGER) ? value.rid : null;
+  } catch {
+    return null;
   }
 }

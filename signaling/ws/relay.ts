@@ -12,10 +12,13 @@ export function relayToGuest(rooms: Rooms, sessionId: string, to: string, data: 
   return true;
 }
 
-/** Guest `from` → host. False when the host is not connected (the host re-offers when it comes back). */
+/**
+ * Guest `from` → host. False when the host is not connected (the host re-offers
+ * when it comes back) or `from` is no longer in the room (removed).
+ */
 export function relayToHost(rooms: Rooms, sessionId: string, from: string, data: SignalData): boolean {
   const host = rooms.host(sessionId);
-  if (!host) return false;
+  if (!host || !rooms.guest(sessionId, from)) return false;
   host.send({ type: 'signal', from, data });
   return true;
 }

@@ -1,8 +1,10 @@
 // What a socket becomes once it has introduced itself, and what roles need.
 
 import type { LogFn } from '../config.js';
+import type { InviteService } from '../invites.js';
 import type { LinkService } from '../links.js';
 import type { OriginPolicy } from '../origins.js';
+import type { PublicLinkService } from '../public-links.js';
 import type { Clock } from '../rate-limit.js';
 import type { SessionService } from '../sessions.js';
 import type { Rooms } from './rooms.js';
@@ -19,6 +21,8 @@ export interface Role {
 export interface RoleDeps {
   sessions: SessionService;
   links: LinkService;
+  publicLinks: PublicLinkService;
+  invites: InviteService;
   rooms: Rooms;
   origins: OriginPolicy;
   iceServers: RTCIceServer[];

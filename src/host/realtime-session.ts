@@ -19,6 +19,8 @@ import { Recorder, type Audience } from './recorder.js';
 import { Room } from './room.js';
 import type { SignalingClient, Welcome } from './signaling-client.js';
 
+/** An invite waits for mail delivery: up to three 10 s SMTP phases on the server. */
+export const INVITE_TIMEOUT_MS = 45_000;
 /** A dropped peer link counts as a connection issue only if it is not back (or the guest gone) by then. */
 export const PEER_ISSUE_DELAY_MS = 2_000;
 /** A guest whose peer link stays down this long is dropped from the room. */
@@ -129,7 +131,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
 
   /** Sends an email or SMS invite with a personal one-time link. */
   async inviteGuest(invite: GuestInvite): Promise<InviteResult> {
-    const result = await this.signaling.request({ type: 'invite-guest', invite });
+    const result = await this.signaling.request({ type: 'invite-guest', invite }, INVITE_TIMEOUT_MS);
     if (!isRecord(result) || (result.channel !== 'email' && result.channel !== 'sms') || typeof result.to !== 'string') {
       throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed invite reply');
     }

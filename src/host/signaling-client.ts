@@ -84,7 +84,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   /** Sends a request and resolves with the server's result. */
-  request(request: SignalingRequest): Promise<unknown> {
+  request(request: SignalingRequest, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (!this.authenticated) {
         reject(new CwmnError(ErrorCode.NETWORK, 'Not connected to the server'));
@@ -94,7 +94,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       const timer = setTimeout(() => {
         this.pending.delete(rid);
         reject(new CwmnError(ErrorCode.NETWORK, 'The server did not answer in time'));
-      }, REQUEST_TIMEOUT_MS);
+      }, timeoutMs);
       this.pending.set(rid, { resolve, reject, timer });
       this.send({ ...request, rid } as HostToServer);
     });

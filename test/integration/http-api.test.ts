@@ -26,7 +26,7 @@ describe('GET /api/domain', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.body).toEqual({
-      domain: 'www.shop.example', authorized: true, features: { realtime: true, replay: false }, settings: { sessionMaxSeconds: 600 },
+      domain: 'www.shop.example', authorized: true, features: { realtime: true, replay: true }, settings: { sessionMaxSeconds: 600 },
     });
   });
 
@@ -83,11 +83,12 @@ describe('POST /api/sessions', () => {
     expect((await request(server, '/healthz')).status).toBe(200);
   });
 
-  it('refuses replay sessions with 501 ERR_NOT_SUPPORTED', async () => {
-    const server = await startTestServer();
+  it('creates replay sessions that expire after the replay maximum (more in replay.test.ts)', async () => {
+    const server = await startTestServer({ replayMaxSeconds: 90 });
     const res = await postJson(server, '/api/sessions', { hostName: 'Ada', hostEmail: '', isReplay: true });
-    expect(res.status).toBe(501);
-    expect(res.body.error.code).toBe('ERR_NOT_SUPPORTED');
+    expect(res.status).toBe(201);
+    expect(res.body.session.isReplay).toBe(true);
+    expect(res.body.session.expiresAt - res.body.session.startedAt).toBe(90_000);
   });
 
   it('limits session creation per address with 429 ERR_RATE_LIMITED', async () => {

@@ -50,9 +50,19 @@ export class TestSocket<M extends { type: string }> {
   }
 
   /** The next message, whatever its type. */
-  async next(timeoutMs = WAIT_MS): Promise<M> {
+  next(timeoutMs = WAIT_MS): Promise<M> {
+    return this.take(() => true, timeoutMs);
+  }
+
+  /**
+   * The first message (received or still to come) for which `match` is true,
+   * taken out of the queue; messages before it stay queued, in order.
+   */
+  async take(match: (message: M) => boolean, timeoutMs = WAIT_MS): Promise<M> {
     const deadline = Date.now() + timeoutMs;
-    while (this.queue.length === 0) {
+    for (;;) {
+      const index = this.queue.findIndex(match);
+      if (index >= 0) return this.queue.splice(index, 1)[0] as M;
       if (this.isClosed) throw new Error('Socket closed while waiting for a message');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('Timed out waiting for a message');
@@ -65,7 +75,6 @@ export class TestSocket<M extends { type: string }> {
       });
       this.waiter = null;
     }
-    return this.queue.shift() as M;
   }
 
   /** The next message, which must be of `type`. */
@@ -152,9 +161,29 @@ export async function hostRequest(host: HostSocket, type: 'create-link' | 'end-s
   return reply;
 }
 
+/** A host's reply to a request. */
+export type Reply = Extract<ServerToHost, { type: 'reply' }>;
+
+/**
+ * Sends `request` (a new `rid` is added) and waits for its reply, leaving any
+ * other message (guest-joined, guest-left, …) queued for the test.
+ */
+export async function sendRequest(host: HostSocket, request: Record<string, unknown>, timeoutMs = WAIT_MS): Promise<Reply> {
+  const rid = nextRid++;
+  host.send({ ...request, rid });
+  return await host.take((m) => m.type === 'reply' && m.rid === rid, timeoutMs) as Reply;
+}
+
+/** Sends `request` and returns its result; fails the test when the reply is an error. */
+export async function requestOk<T = unknown>(host: HostSocket, request: Record<string, unknown>): Promise<T> {
+  const reply = await sendRequest(host, request);
+  if (!reply.ok) throw new Error(`${String(request.type)} failed: ${reply.error.code} ${reply.error.message}`);
+  return reply.result as T;
+}
+
 /** Asks the host's server for a new invite link; returns its URL. */
 export async function createLink(host: HostSocket): Promise<string> {
-  const reply = await hostRequest(host, 'create-link');
+  const reply = await sendRequest(host, { type: 'create-link' });
   if (!reply.ok) throw new Error(`create-link failed: ${reply.error.code}`);
   return (reply.result as { url: string }).url;
 }

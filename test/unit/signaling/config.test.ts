@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LINK_TTL_SECONDS, DEFAULT_SESSION_MAX_SECONDS, HELLO_TIMEOUT_MS, loadConfig, PING_INTERVAL_MS,
+  DEFAULT_LINK_TTL_SECONDS, DEFAULT_MAIL_FROM, DEFAULT_SESSION_MAX_SECONDS, HELLO_TIMEOUT_MS, loadConfig, PING_INTERVAL_MS,
 } from '../../../signaling/config.js';
 
 const ROOT = path.resolve('/srv/cwmn');
@@ -21,7 +21,11 @@ describe('loadConfig', () => {
       linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
       helloTimeoutMs: HELLO_TIMEOUT_MS,
       pingIntervalMs: PING_INTERVAL_MS,
+      smtpUrl: null,
+      mailFrom: DEFAULT_MAIL_FROM,
+      smsWebhookUrl: null,
     });
+    expect(DEFAULT_MAIL_FROM).toBe('cwmn <no-reply@cwmn.invalid>');
     expect(DEFAULT_SESSION_MAX_SECONDS).toBe(14400);
     expect(DEFAULT_LINK_TTL_SECONDS).toBe(86400);
     expect(typeof c.log).toBe('function');
@@ -75,8 +79,51 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CWMN_LINK_TTL_SECONDS: '-1' }, ROOT)).toThrow(/CWMN_LINK_TTL_SECONDS/);
   });
 
+  it('reads the mail and SMS settings', () => {
+    const c = loadConfig({
+      CWMN_SMTP_URL: 'smtps://mailer:s3cret@smtp.example.com:465',
+      CWMN_MAIL_FROM: 'Shop Support <help@shop.example>',
+      CWMN_SMS_WEBHOOK_URL: 'https://sms.example/send?key=abc',
+    }, ROOT);
+    expect(c.smtpUrl).toBe('smtps://mailer:s3cret@smtp.example.com:465');
+    expect(c.mailFrom).toBe('Shop Support <help@shop.example>');
+    expect(c.smsWebhookUrl).toBe('https://sms.example/send?key=abc');
+    expect(loadConfig({ CWMN_MAIL_FROM: 'help@shop.example' }, ROOT).mailFrom).toBe('help@shop.example');
+  });
+
+  it('sends mail from the SMTP account when it is an address and CWMN_MAIL_FROM is unset', () => {
+    expect(loadConfig({ CWMN_SMTP_URL: 'smtp://ada%40shop.example:pw@smtp.example.com:587' }, ROOT).mailFrom)
+      .toBe('cwmn <ada@shop.example>');
+    expect(loadConfig({ CWMN_SMTP_URL: 'smtp://apikey:pw@smtp.example.com' }, ROOT).mailFrom).toBe(DEFAULT_MAIL_FROM);
+  });
+
+  it('refuses malformed mail and SMS settings without echoing secrets', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, ROOT);
+      } catch (err) {
+        expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
+        return (err as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(message({ CWMN_SMTP_URL: '//user:s3cret@smtp.example.com' })).toMatch(/^CWMN_SMTP_URL is not a valid URL/);
+    expect(message({ CWMN_SMTP_URL: 'smtp.example.com:587' })).toMatch(/CWMN_SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
+    expect(message({ CWMN_SMTP_URL: 'smtp://' })).toMatch(/CWMN_SMTP_URL (has no host|is not a valid URL)/);
+    expect(message({ CWMN_SMTP_URL: 'https://user:s3cret@smtp.example.com' })).toMatch(/CWMN_SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
+    expect(message({ CWMN_SMTP_URL: 'https://user:s3cret@smtp.example.com' })).not.toContain('s3cret');
+    expect(message({ CWMN_SMS_WEBHOOK_URL: 'not a url s3cret' })).toMatch(/^CWMN_SMS_WEBHOOK_URL is not a valid URL/);
+    expect(message({ CWMN_SMS_WEBHOOK_URL: 'ftp://sms.example/s3cret' })).toMatch(/CWMN_SMS_WEBHOOK_URL must be an http\(s\) URL/);
+    expect(message({ CWMN_SMS_WEBHOOK_URL: 'ftp://sms.example/s3cret' })).not.toContain('s3cret');
+    expect(message({ CWMN_MAIL_FROM: 'cwmn' })).toMatch(/CWMN_MAIL_FROM must be an address/);
+    expect(message({ CWMN_MAIL_FROM: 'cwmn <not-an-address>' })).toMatch(/CWMN_MAIL_FROM/);
+  });
+
   it('treats empty variables as unset', () => {
-    const c = loadConfig({ PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '' }, ROOT);
+    const c = loadConfig({
+      PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '', CWMN_SMTP_URL: '', CWMN_SMS_WEBHOOK_URL: ' ', CWMN_MAIL_FROM: '',
+    }, ROOT);
+    expect([c.smtpUrl, c.smsWebhookUrl, c.mailFrom]).toEqual([null, null, DEFAULT_MAIL_FROM]);
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual([]);
     expect(c.iceServers).toEqual([]);

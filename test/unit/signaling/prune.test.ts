@@ -5,8 +5,9 @@ import { MemoryStore } from '../../../signaling/state/store.js';
 
 const base: SessionRecord = {
   id: 'session-a', isReplay: false, hostName: 'Ada', hostEmail: '', origin: '', hostTokenHash: 'h'.repeat(43),
-  startedAt: 0, expiresAt: 100, endedAt: null, endReason: null, guestSeq: 0,
+  startedAt: 0, expiresAt: 100, endedAt: null, endReason: null, guestSeq: 0, publicLinkToken: null, removedGuestIds: [],
 };
+const link = { kind: 'private', revokedAt: null } as const;
 
 describe('pruneStore', () => {
   it('forgets long-ended sessions and long-dead links, keeping recent ones', () => {
@@ -14,9 +15,9 @@ describe('pruneStore', () => {
     store.putSession({ ...base, id: 'running' });
     store.putSession({ ...base, id: 'ended-old', endedAt: 100, endReason: 'expired' });
     store.putSession({ ...base, id: 'ended-new', endedAt: 900, endReason: 'host-ended' });
-    store.putLink({ tokenHash: 'l1', sessionId: 'running', createdAt: 0, expiresAt: 100, usedAt: null });
-    store.putLink({ tokenHash: 'l2', sessionId: 'running', createdAt: 0, expiresAt: 900, usedAt: 50 });
-    store.putLink({ tokenHash: 'l3', sessionId: 'ended-old', createdAt: 0, expiresAt: 2000, usedAt: null });
+    store.putLink({ ...link, tokenHash: 'l1', sessionId: 'running', createdAt: 0, expiresAt: 100, usedAt: null });
+    store.putLink({ ...link, tokenHash: 'l2', sessionId: 'running', createdAt: 0, expiresAt: 900, usedAt: 50 });
+    store.putLink({ ...link, tokenHash: 'l3', sessionId: 'ended-old', createdAt: 0, expiresAt: 2000, usedAt: null });
 
     const removed = pruneStore(store, 1000, 500);
     expect(removed).toBe(3);

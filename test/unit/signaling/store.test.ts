@@ -21,8 +21,11 @@ function tmp(): string {
 const session: SessionRecord = {
   id: 'session-1', isReplay: false, hostName: 'Ada', hostEmail: '', origin: 'https://a.example',
   hostTokenHash: hashToken('host-token-123456'), startedAt: 1000, expiresAt: 2000, endedAt: null, endReason: null, guestSeq: 0,
+  publicLinkToken: null, removedGuestIds: [],
 };
-const link: LinkRecord = { tokenHash: hashToken('link-token-123456'), sessionId: 'session-1', createdAt: 1000, expiresAt: 5000, usedAt: null };
+const link: LinkRecord = {
+  tokenHash: hashToken('link-token-123456'), sessionId: 'session-1', kind: 'private', createdAt: 1000, expiresAt: 5000, usedAt: null, revokedAt: null,
+};
 
 describe('MemoryStore', () => {
   it('persists after every change, and once per batch', () => {
@@ -82,6 +85,31 @@ describe('state file', () => {
     expect(store.allSessions()).toEqual([session]);
     expect(store.allLinks()).toEqual([link]);
     expect(lines).toEqual([`state: dropped 2 malformed record(s) from ${file}`]);
+  });
+
+  it('reads records written before public links and removals existed, with their defaults', () => {
+    const dir = tmp();
+    const { publicLinkToken: _p, removedGuestIds: _r, ...oldSession } = session;
+    const { kind: _k, revokedAt: _v, ...oldLink } = link;
+    fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ version: STATE_VERSION, sessions: [oldSession], links: [oldLink] }));
+    const lines: string[] = [];
+    const store = openFileStore(dir, (l) => lines.push(l));
+    expect(store.getSession(session.id)).toEqual(session);
+    expect(store.getLink(link.tokenHash)).toEqual(link);
+    expect(lines).toEqual([]);
+  });
+
+  it('keeps the public link token and removed guests, and drops records with bad ones', () => {
+    const dir = tmp();
+    const withPublic = { ...session, publicLinkToken: 'P'.repeat(32), removedGuestIds: ['guest-123'] };
+    const publicLink: LinkRecord = { ...link, tokenHash: hashToken('P'.repeat(32)), kind: 'public', revokedAt: 1500 };
+    const badSession = { ...session, id: 'session-2', publicLinkToken: 'not a token!' };
+    const badLink = { ...link, tokenHash: hashToken('x'.repeat(20)), kind: 'reusable' };
+    fs.writeFileSync(path.join(dir, 'state.json'),
+      JSON.stringify({ version: STATE_VERSION, sessions: [withPublic, badSession], links: [publicLink, badLink] }));
+    const store = openFileStore(dir, () => {});
+    expect(store.allSessions()).toEqual([withPublic]);
+    expect(store.allLinks()).toEqual([publicLink]);
   });
 
   it('refuses a file that is not a state file, saying which file', () => {

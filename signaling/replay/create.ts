@@ -1,0 +1,41 @@
+// Builds the replay service from the server's configuration (the wiring
+// `server.ts` needs, in one call).
+
+import type { ServerConfig } from '../config.js';
+import { RENDER_PAGE_PATH } from './capture.js';
+import { LogMailer, type Mailer } from './mailer.js';
+import { ReplayService } from './replay-service.js';
+
+/** What the replay service gets from the rest of the server. */
+export interface ReplayWiring {
+  /** Base of video URLs. */
+  publicUrl: string;
+  /** The server's bound address: the render worker's browser loads the render page from it. */
+  boundUrl: string;
+  /** Ends a session (store and sockets). */
+  endSession: (sessionId: string) => void;
+  /** Mail transport; a logging stand-in when none is given. */
+  mailer?: Mailer;
+}
+
+/** A replay service for `config`; call `start()` before the session service re-arms its timers. */
+export function createReplayService(config: ServerConfig, wiring: ReplayWiring): ReplayService {
+  return new ReplayService({
+    dataDir: config.dataDir,
+    publicUrl: wiring.publicUrl,
+    renderPageUrl: `${wiring.boundUrl}${RENDER_PAGE_PATH}`,
+    chromiumPath: config.chromiumPath,
+    workerPath: config.replayWorkerPath,
+    // With an allow-list, the renderer fetches only from listed origins and the server's own; without one, from the recorded ones.
+    permittedOrigins: config.allowedOrigins.length > 0
+      ? [...config.allowedOrigins, new URL(wiring.publicUrl).origin, new URL(wiring.boundUrl).origin]
+      : null,
+    maxSeconds: config.replayMaxSeconds,
+    videoTtlMs: config.videoTtlSeconds * 1000,
+    idleMs: config.replayIdleMs,
+    lateUploadMs: config.replayLateUploadMs,
+    mailer: wiring.mailer ?? new LogMailer(config.log),
+    endSession: wiring.endSession,
+    log: config.log,
+  });
+}
