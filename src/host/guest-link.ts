@@ -27,6 +27,8 @@ export type GuestLinkEvents = {
   click: (x: number, y: number) => void;
   /** The guest needs a fresh snapshot (it asked, or it fell too far behind). */
   resync: () => void;
+  /** The guest said it is leaving (its page is going away). */
+  bye: () => void;
   /** The link failed; `close` follows. */
   error: (err: CwmnError) => void;
   close: () => void;
@@ -108,7 +110,9 @@ export class GuestLink extends Emitter<GuestLinkEvents> {
     }
     if (!payload) return;
     decodePayload(payload).then((json) => {
-      if (parseGuestDomMessage(json)?.t === 'resync' && this.resyncLimiter.take()) this.emit('resync');
+      const m = parseGuestDomMessage(json);
+      if (m?.t === 'bye') this.emit('bye');
+      else if (m?.t === 'resync' && this.resyncLimiter.take()) this.emit('resync');
     }, () => { /* undecodable: dropped */ });
   }
 }

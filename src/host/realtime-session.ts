@@ -21,8 +21,6 @@ import type { SignalingClient, Welcome } from './signaling-client.js';
 
 /** An invite waits for mail delivery: up to three 10 s SMTP phases on the server. */
 export const INVITE_TIMEOUT_MS = 45_000;
-/** A dropped peer link counts as a connection issue only if it is not back (or the guest gone) by then. */
-export const PEER_ISSUE_DELAY_MS = 2_000;
 /** A guest whose peer link stays down this long is dropped from the room. */
 export const PEER_RECOVERY_MS = 30_000;
 /** First wait before offering a dropped guest a new peer link (doubles each try). */
@@ -58,7 +56,6 @@ export interface RealtimeSessionOptions {
 interface Recovery {
   attempt: number;
   retryTimer: ReturnType<typeof setTimeout>;
-  issueTimer: ReturnType<typeof setTimeout>;
   giveUpTimer: ReturnType<typeof setTimeout>;
 }
 
@@ -269,6 +266,8 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.sharePointers();
     });
     link.on('resync', () => this.recorder.snapshotFor([id]));
+    // A guest closing or reloading its viewer says so: that is a leave, not a connection problem.
+    link.on('bye', () => this.dropGuest(id));
     link.on('pointer', (x, y) => {
       // Positions are kept while hidden (the host's code still sees them); only drawing stops.
       this.room.movePointer(id, x, y);
@@ -308,16 +307,15 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.recoveries.set(id, {
       attempt,
       retryTimer: setTimeout(retry, PEER_RETRY_BASE_MS),
-      issueTimer: setTimeout(() => this.health.set(`peer:${id}`, true), PEER_ISSUE_DELAY_MS),
       giveUpTimer: setTimeout(() => this.dropGuest(id), PEER_RECOVERY_MS),
     });
+    this.health.set(`peer:${id}`, true);
   }
 
   private stopRecovery(id: string): void {
     const r = this.recoveries.get(id);
     if (!r) return;
     clearTimeout(r.retryTimer);
-    clearTimeout(r.issueTimer);
     clearTimeout(r.giveUpTimer);
     this.recoveries.delete(id);
     this.health.set(`peer:${id}`, false);

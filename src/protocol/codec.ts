@@ -16,6 +16,11 @@ export async function encodePayload(message: unknown): Promise<Payload> {
   return { bytes: await collect(stream, Number.POSITIVE_INFINITY), compressed: true };
 }
 
+/** Serializes a small control message synchronously, uncompressed (for `pagehide`). */
+export function encodePayloadNow(message: unknown): Payload {
+  return { bytes: encoder.encode(JSON.stringify(message)), compressed: false };
+}
+
 /** Parses a payload; throws `ERR_PROTOCOL` on bad data, `ERR_TOO_LARGE` once inflated past `maxBytes`. */
 export async function decodePayload(payload: Payload, maxBytes = MAX_DECODED_BYTES): Promise<unknown> {
   let bytes = payload.bytes;

@@ -50,7 +50,10 @@ export type GuestPointerMessage =
 
 /** Guest → host, DOM channel. */
 export type GuestDomMessage =
-  | { t: 'resync' };
+  /** Please send a fresh snapshot. */
+  | { t: 'resync' }
+  /** The guest is leaving (its page is going away): not a connection problem. */
+  | { t: 'bye' };
 
 function isCoordinate(v: unknown): v is number {
   return isFiniteNumber(v) && Math.abs(v) <= MAX_COORDINATE;
@@ -98,6 +101,6 @@ export function parseGuestPointerMessage(m: unknown): GuestPointerMessage | null
 
 /** Validates a DOM-channel message from a guest; null when malformed. */
 export function parseGuestDomMessage(m: unknown): GuestDomMessage | null {
-  if (isRecord(m) && m.t === 'resync') return { t: 'resync' };
+  if (isRecord(m) && (m.t === 'resync' || m.t === 'bye')) return { t: m.t };
   return null;
 }

@@ -6,7 +6,7 @@
 import { Emitter } from '../common/emitter.js';
 import { defaultReconnectPolicy } from '../common/reconnect-policy.js';
 import {
-  CHUNK_BYTES, CwmnError, decodePayload, encodePayload, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
+  CHUNK_BYTES, CwmnError, decodePayload, encodePayload, encodePayloadNow, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
   parseHostDomMessage, parseHostPointerMessage, parseServerToGuest, PROTOCOL_VERSION, toFrames,
   type EndReason, type GuestPointerMessage, type GuestToServer, type HostPointerMessage, type SignalData, type WireEvent,
 } from '../protocol/index.js';
@@ -86,6 +86,11 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   /** Sends this guest's pointer or click to the host (lossy channel). */
   sendPointer(message: GuestPointerMessage): void {
     this.peer?.sendPointer(JSON.stringify(message));
+  }
+
+  /** Tells the host this guest is leaving (called on `pagehide`; synchronous). */
+  sayGoodbye(): void {
+    for (const frame of toFrames(encodePayloadNow({ t: 'bye' }), CHUNK_BYTES)) this.peer?.sendDom(frame);
   }
 
   /** Asks the host for a fresh snapshot. */

@@ -67,6 +67,7 @@ export class Viewer {
     });
     this.wire();
     window.addEventListener('resize', this.onResize);
+    window.addEventListener('pagehide', () => this.connection.sayGoodbye());
   }
 
   start(): void {

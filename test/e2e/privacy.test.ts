@@ -88,7 +88,7 @@ describe('privacy: nothing masked leaves the host', () => {
     expect(await inMirror('#masked', 'textContent')).toMatch(/^\*+$/);
     // A blocked element arrives as a same-size placeholder, without its content.
     const blocked = await guest.evaluate(() => {
-      const el = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!.contentDocument!.getElementById('blocked')!;
+      const el = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!.contentDocument!.querySelector('.blocked-box')!;
       return { text: el.textContent, width: el.getBoundingClientRect().width, height: el.getBoundingClientRect().height };
     });
     expect(blocked).toEqual({ text: '', width: 200, height: 80 });
