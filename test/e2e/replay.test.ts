@@ -1,0 +1,95 @@
+// Replay end to end: record a page and a (fake) microphone in Chromium, render
+// on the server, check the video with ffprobe, and the send / abandon / error paths.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openHost, startCwmn, startSite, type Cwmn } from './harness.js';
+
+type Recorded = { name: string; args: unknown[] };
+const names = (page: Page) => page.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.map((e) => e.name));
+
+describe('replay', () => {
+  let cwmn: Cwmn;
+  let site: { url: string; close(): Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    cwmn = await startCwmn({ CWMN_REPLAY_MAX_SECONDS: '600' });
+    site = await startSite(cwmn.server.url);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await cwmn?.close();
+  });
+
+  async function record(seconds: number): Promise<Page> {
+    const host = await openHost(await browser.newContext({ viewport: { width: 800, height: 600 } }), `${site.url}/host.html`);
+    for (const n of ['waiting for replay', 'replay progress', 'replay complete', 'replay error', 'replay timeout warning', 'replay timeout']) {
+      await host.evaluate((name) => window.CwmnAPI!.on(name as 'replay complete', (window as unknown as { __record: (n: string) => () => void }).__record(name)), n);
+    }
+    const info = await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Rita', hostEmail: 'rita@example.com', isReplay: true }));
+    expect(info.isReplay).toBe(true);
+    for (let i = 0; i < seconds * 2; i++) {
+      await host.evaluate((n) => {
+        const li = document.createElement('li');
+        li.textContent = `Step ${n}`;
+        document.getElementById('list')!.appendChild(li);
+        document.getElementById('title')!.style.color = n % 2 ? 'rgb(200, 0, 0)' : 'rgb(0, 0, 200)';
+      }, i);
+      await host.waitForTimeout(500);
+    }
+    return host;
+  }
+
+  it('records, renders with progress, and serves a video with sound', async () => {
+    const host = await record(6);
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('waiting for replay');
+    await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'replay complete', undefined, { timeout: 90_000 });
+    const progress = await host.evaluate(() => (window as unknown as { __events: Recorded[] }).__events
+      .filter((e) => e.name === 'replay progress').map((e) => e.args[0] as { progress: number; completed: boolean }));
+    expect(progress[0]).toEqual({ progress: 0, completed: false });
+    expect(progress.at(-1)).toEqual({ progress: 1, completed: true });
+    const sequence = (await names(host)).filter((n) => n !== 'replay progress');
+    expect(sequence.slice(-3)).toEqual(['end session', 'waiting for replay', 'replay complete']);
+    expect(await host.evaluate(() => window.CwmnAPI!.replay.getRenderingProgress())).toEqual({ progress: 1, completed: true });
+
+    const url = await host.evaluate(() => window.CwmnAPI!.replay.getVideoURL());
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const file = join(mkdtempSync(join(tmpdir(), 'cwmn-video-')), 'replay.mp4');
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file]).toString()) as {
+      streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration: string };
+    };
+    const video = probe.streams.find((s) => s.codec_type === 'video')!;
+    expect(video).toMatchObject({ codec_name: 'h264', width: 800, height: 600 });
+    expect(probe.streams.some((s) => s.codec_type === 'audio')).toBe(true);
+    expect(Number(probe.format.duration)).toBeGreaterThan(5);
+    expect(Number(probe.format.duration)).toBeLessThan(9);
+
+    await host.evaluate(() => window.CwmnAPI!.replay.sendVideo({ toEmails: 'boss@example.com, team@example.com', subject: 'Walkthrough', message: 'Have a look' }));
+    await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'no session');
+    expect((await names(host)).slice(-2)).toEqual(['reinit', 'ready no session']);
+    const outbox = await (await fetch(`${cwmn.server.url}/outbox.json`)).json() as { messages: { to: string | string[]; text?: string }[] };
+    const mails = outbox.messages.filter((m) => JSON.stringify(m.to).includes('boss@example.com') || JSON.stringify(m.to).includes('team@example.com'));
+    expect(mails.length).toBeGreaterThan(0);
+    expect(JSON.stringify(mails)).toContain(url.split('/').pop()!.split('.')[0]!);
+  });
+
+  it('abandons a video and rejects bad parameters', async () => {
+    const host = await record(2);
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    const bad = await host.evaluate(() => window.CwmnAPI!.replay.sendVideo({ toEmails: 'not an address' }).then(() => 'ok', (e: { code: string }) => e.code));
+    expect(bad).toBe('ERR_INVALID_PARAMS');
+    await host.evaluate(() => window.CwmnAPI!.replay.abandonVideo());
+    expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
+    expect((await names(host)).slice(-2)).toEqual(['reinit', 'ready no session']);
+  });
+});
