@@ -30,11 +30,19 @@ await Promise.all([
     entryPoints: [join(root, 'signaling/main.ts')], outfile: out('server/main.js'), bundle: true, format: 'esm',
     platform: 'node', target: ['node20'], packages: 'external', sourcemap: true, logLevel: 'warning',
   }),
+  // The replay render worker (forked by the server) and the page it drives in headless Chromium.
+  build({
+    entryPoints: [join(root, 'signaling/replay/render-worker.ts')], outfile: out('server/replay-worker.js'), bundle: true, format: 'esm',
+    platform: 'node', target: ['node20'], packages: 'external', sourcemap: true, logLevel: 'warning',
+  }),
+  build({ ...browser, entryPoints: [join(root, 'src/replay-render/main.ts')], outfile: out('replay-render/render.js') }),
 ]);
 
 mkdirSync(out('viewer'), { recursive: true });
 copyFileSync(join(root, 'src/viewer/index.html'), out('viewer/index.html'));
 copyFileSync(join(root, 'src/viewer/viewer.css'), out('viewer/viewer.css'));
+copyFileSync(join(root, 'src/replay-render/index.html'), out('replay-render/index.html'));
+copyFileSync(join(root, 'src/replay-render/render.css'), out('replay-render/render.css'));
 
 if (withTypes) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.lib.json')], { stdio: 'inherit' });

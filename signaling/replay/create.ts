@@ -3,7 +3,7 @@
 
 import type { ServerConfig } from '../config.js';
 import { RENDER_PAGE_PATH } from './capture.js';
-import { LogMailer, type Mailer } from './mailer.js';
+import type { Mailer } from './mailer.js';
 import { ReplayService } from './replay-service.js';
 
 /** What the replay service gets from the rest of the server. */
@@ -14,8 +14,8 @@ export interface ReplayWiring {
   boundUrl: string;
   /** Ends a session (store and sockets). */
   endSession: (sessionId: string) => void;
-  /** Mail transport; a logging stand-in when none is given. */
-  mailer?: Mailer;
+  /** Mail transport of the video links. */
+  mailer: Mailer;
 }
 
 /** A replay service for `config`; call `start()` before the session service re-arms its timers. */
@@ -34,7 +34,7 @@ export function createReplayService(config: ServerConfig, wiring: ReplayWiring):
     videoTtlMs: config.videoTtlSeconds * 1000,
     idleMs: config.replayIdleMs,
     lateUploadMs: config.replayLateUploadMs,
-    mailer: wiring.mailer ?? new LogMailer(config.log),
+    mailer: wiring.mailer,
     endSession: wiring.endSession,
     log: config.log,
   });

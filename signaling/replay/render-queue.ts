@@ -3,6 +3,7 @@
 // only runs jobs and reports what happened; the replay service owns states.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import type { LogFn } from '../config.js';
 import type { RenderJob, RenderStats } from './render-job.js';
 import { isWorkerMessage, type RenderRequest } from './worker-messages.js';
@@ -76,6 +77,11 @@ export class RenderQueue {
     if (this.closed || this.running) return;
     const entry = this.waiting.shift();
     if (!entry) return;
+    if (!fs.existsSync(this.options.workerPath)) {
+      this.options.onFailed(entry.id, 'The renderer is not built on this server (run `npm run build`)');
+      queueMicrotask(() => this.next());
+      return;
+    }
     const env: NodeJS.ProcessEnv = {};
     for (const key of WORKER_ENV_KEYS) if (process.env[key] !== undefined) env[key] = process.env[key];
     let child: ChildProcess;
@@ -100,7 +106,7 @@ export class RenderQueue {
     this.options.onStarted(entry.id);
 
     let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => { stderr = (stderr + text).slice(-2000); });
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => { if (stderr.length < 4000) stderr += text; });
     let result: { ok: true; stats: RenderStats } | { ok: false; reason: string } | null = null;
     child.on('message', (message: unknown) => {
       if (running.stopped || !isWorkerMessage(message)) return;
@@ -111,10 +117,10 @@ export class RenderQueue {
     child.on('error', (err) => {
       result ??= { ok: false, reason: `The renderer could not start: ${err.message}` };
     });
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => { // After 'exit', once stderr is read to its end.
       clearTimeout(running.timer);
       this.running = null;
-      const outcome = result as typeof result; // Narrowing is lost across the callbacks above.
+      const outcome = result;
       if (running.stopped) {
         // Cancelled or closed: whoever stopped it knows.
       } else if (outcome?.ok) {
@@ -122,7 +128,7 @@ export class RenderQueue {
       } else if (running.timedOut) {
         this.options.onFailed(entry.id, `Rendering took longer than its limit of ${Math.ceil(running.limitMs / 1000)} s`);
       } else {
-        if (stderr.trim()) this.options.log(`replay ${entry.id}: worker said: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (stderr.trim()) this.options.log(`replay ${entry.id}: worker said: ${stderr.trim().split('\n').slice(0, 5).join(' | ')}`);
         this.options.onFailed(entry.id, outcome?.reason ?? `The renderer stopped unexpectedly (${signal ?? `exit code ${code}`})`);
       }
       this.next();

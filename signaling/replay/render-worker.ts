@@ -15,11 +15,18 @@ function send(message: WorkerMessage): Promise<void> {
   });
 }
 
-/** A reason fit for the host: our own words for a bad recording, the first line otherwise. */
+/**
+ * A reason fit for the host: our own words for a bad recording; otherwise which
+ * part failed, without paths or internals (those go to the server's log).
+ */
 function reasonOf(err: unknown): string {
   if (err instanceof BadRecordingError) return err.message;
   const text = err instanceof Error ? err.message : String(err);
-  return `The video could not be rendered: ${text.split('\n')[0]!.slice(0, 300)}`;
+  console.error(`render failed: ${err instanceof Error ? err.stack ?? text : text}`);
+  const part = /^ffmpeg|^ffprobe/.test(text) ? 'the video encoder failed'
+    : /browserType|browser|page\.|Target .*closed|render page/i.test(text) ? 'the headless browser failed'
+      : /stopped/.test(text) ? 'it was stopped' : 'an internal error';
+  return `The video could not be rendered: ${part}`;
 }
 
 process.on('SIGTERM', () => abort.abort());

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  isId, isInteger, isRecord, isString, REPLAY_STATES, type ReplayMailState, type ReplayState,
+  isId, isInteger, isRecord, isString, REPLAY_STATES, type ReplayMailState, type ReplayMailStatus, type ReplayState,
 } from '../../src/protocol/index.js';
 
 /** Format version of `replay.json`. */
@@ -67,6 +67,19 @@ export function isReplayRecord(v: unknown): v is ReplayRecord {
     && Array.isArray(v.audioSegments) && v.audioSegments.every((s) => isRecord(s) && isInteger(s.segment, 0, 1e9) && isTime(s.startedAt))
     && (v.error === null || typeof v.error === 'string') && (v.videoToken === null || typeof v.videoToken === 'string')
     && isTimeOrNull(v.videoExpiresAt) && (v.mail === null || isMailRequest(v.mail));
+}
+
+/** The mail request as the host sees it. */
+export function mailStatus(record: ReplayRecord): ReplayMailStatus {
+  const mail = record.mail!;
+  return { state: mail.state, recipients: mail.to.length, ...(mail.error ? { error: mail.error } : {}) };
+}
+
+/** Why a replay is due for deletion (its video expired, or it failed `retentionMs` ago), or null. */
+export function expiredReason(record: ReplayRecord, now: number, retentionMs: number): string | null {
+  if (record.state === 'complete' && (record.videoExpiresAt ?? 0) <= now) return 'video expired';
+  if (record.state === 'error' && (record.finishedAt ?? record.createdAt) + retentionMs <= now) return 'old failure';
+  return null;
 }
 
 /** Writes `value` as JSON atomically (temporary file, flush, rename). */

@@ -13,11 +13,14 @@ import {
 import type { LogFn } from '../config.js';
 import type { Clock } from '../rate-limit.js';
 import { randomToken, tokenMatches } from '../tokens.js';
-import { defaultSubject, videoMail, type Mailer } from './mailer.js';
+import { defaultSubject, sendVideoMail, type Mailer } from './mailer.js';
 import { RecordingFiles, REPLAYS_DIR_NAME } from './recording-files.js';
 import type { RenderJob, RenderStats } from './render-job.js';
 import { RenderQueue } from './render-queue.js';
-import { readReplayRecord, REPLAY_RECORD_VERSION, writeJsonAtomic, type ReplayRecord } from './replay-record.js';
+import {
+  expiredReason, mailStatus, readReplayRecord, REPLAY_RECORD_VERSION, writeJsonAtomic, type ReplayRecord,
+} from './replay-record.js';
+import { RecordingTimers } from './recording-timers.js';
 import { canTransition } from './replay-state.js';
 
 /** Failed replays are kept this long (the host can still read why), then deleted. */
@@ -76,9 +79,7 @@ export class ReplayService {
   private readonly seqs = new Map<string, Promise<Set<number>>>();
   private readonly bytes = new Map<string, number>();
   private readonly progress = new Map<string, number>();
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Replays whose session expired: their timer waits for the last uploads and is not pushed back by them. */
-  private readonly closing = new Set<string>();
+  private readonly timers = new RecordingTimers();
   private readonly queue: RenderQueue;
   private readonly now: Clock;
   private pruneTimer: ReturnType<typeof setInterval> | null = null;
@@ -142,8 +143,7 @@ export class ReplayService {
       this.finishRecording(sessionId, null);
       return;
     }
-    this.closing.add(sessionId);
-    this.arm(sessionId, this.options.lateUploadMs, () => this.finishRecording(sessionId, null));
+    this.timers.closing(sessionId, this.options.lateUploadMs, () => this.finishRecording(sessionId, null));
   }
 
   /** The replay of `sessionId` if `hostToken` is its host's; throws `ERR_NOT_FOUND` / `ERR_FORBIDDEN`. */
@@ -175,7 +175,7 @@ export class ReplayService {
       seen.delete(upload.seq);
       throw err;
     }
-    this.touch(sessionId);
+    this.timers.touch(sessionId);
     return true;
   }
 
@@ -185,7 +185,7 @@ export class ReplayService {
     if (!record.audioSegments.some((s) => s.segment === chunk.segment)) {
       this.put({ ...record, audioSegments: [...record.audioSegments, { segment: chunk.segment, startedAt: chunk.startedAt }] });
     }
-    this.touch(sessionId);
+    this.timers.touch(sessionId);
     if (body.length === 0) return false;
     this.reserve(sessionId, body.length);
     return this.files(sessionId).writeAudioChunk(chunk.segment, chunk.chunk, body);
@@ -254,8 +254,7 @@ export class ReplayService {
   async close(): Promise<void> {
     this.closed = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.close();
     await this.queue.close();
   }
 
@@ -296,8 +295,7 @@ export class ReplayService {
   private finishRecording(sessionId: string, endedAt: number | null): void {
     const record = this.records.get(sessionId);
     if (!record || record.state !== 'recording') return;
-    this.disarm(sessionId);
-    this.closing.delete(sessionId);
+    this.timers.clear(sessionId);
     this.move(sessionId, 'queued', { finishedAt: this.now(), endedAt: endedAt ?? record.endedAt });
     this.options.endSession(sessionId);
     this.enqueue(sessionId);
@@ -344,14 +342,14 @@ export class ReplayService {
     const record = this.records.get(sessionId);
     if (!record?.mail || record.mail.state !== 'pending' || !record.videoToken) return;
     const { mail } = record;
-    const content = {
-      hostName: record.hostName, videoUrl: this.videoUrl(record.videoToken), videoExpiresAt: record.videoExpiresAt ?? this.now(),
-      subject: mail.subject, message: mail.message,
-    };
     try {
-      for (const to of mail.to) await this.options.mailer.send(videoMail(to, content));
+      await sendVideoMail(this.options.mailer, mail, {
+        hostName: record.hostName, videoUrl: this.videoUrl(record.videoToken), videoExpiresAt: record.videoExpiresAt ?? this.now(),
+        subject: mail.subject, message: mail.message,
+      });
     } catch (err) {
       const reason = `The mail could not be delivered: ${(err as Error).message}`;
+      this.options.log(`replay ${sessionId}: ${reason}`);
       this.updateMail(sessionId, mail, { state: 'failed', error: reason });
       throw new CwmnError(ErrorCode.DELIVERY_FAILED, reason, { cause: err });
     }
@@ -365,35 +363,16 @@ export class ReplayService {
     if (current?.mail === mail) this.put({ ...current, mail: { ...mail, ...changes } });
   }
 
-  private touch(sessionId: string): void {
-    if (!this.closing.has(sessionId)) this.timers.get(sessionId)?.refresh();
-  }
-
   private armIdle(sessionId: string): void {
-    this.arm(sessionId, this.options.idleMs, () => {
+    this.timers.idle(sessionId, this.options.idleMs, () => {
       this.options.log(`replay ${sessionId}: no upload for ${Math.round(this.options.idleMs / 1000)} s: rendering what was uploaded`);
       this.finishRecording(sessionId, null);
     });
   }
 
-  private arm(sessionId: string, delayMs: number, fn: () => void): void {
-    if (this.closed) return;
-    this.disarm(sessionId);
-    this.timers.set(sessionId, setTimeout(() => {
-      this.timers.delete(sessionId);
-      fn();
-    }, delayMs));
-  }
-
-  private disarm(sessionId: string): void {
-    clearTimeout(this.timers.get(sessionId));
-    this.timers.delete(sessionId);
-  }
-
   /** Removes a replay from memory (its files are deleted by the caller). */
   private forget(record: ReplayRecord): void {
-    this.disarm(record.sessionId);
-    this.closing.delete(record.sessionId);
+    this.timers.clear(record.sessionId);
     this.records.delete(record.sessionId);
     if (record.videoToken) this.byVideoToken.delete(record.videoToken);
     for (const map of [this.seqs, this.bytes, this.progress]) map.delete(record.sessionId);
@@ -401,19 +380,13 @@ export class ReplayService {
 
   /** Deletes expired videos and old failures, with their recordings. */
   private prune(): void {
-    const now = this.now();
     for (const record of [...this.records.values()]) {
-      const expired = record.state === 'complete' && (record.videoExpiresAt ?? 0) <= now;
-      const stale = record.state === 'error' && (record.finishedAt ?? record.createdAt) + FAILED_REPLAY_RETENTION_MS <= now;
-      if (!expired && !stale) continue;
+      const why = expiredReason(record, this.now(), FAILED_REPLAY_RETENTION_MS);
+      if (!why) continue;
       this.forget(record);
       fs.rmSync(this.files(record.sessionId).dir, { recursive: true, force: true });
-      this.options.log(`replay ${record.sessionId}: deleted (${expired ? 'video expired' : 'old failure'})`);
+      this.options.log(`replay ${record.sessionId}: deleted (${why})`);
     }
   }
 }
 
-function mailStatus(record: ReplayRecord): ReplayMailStatus {
-  const mail = record.mail!;
-  return { state: mail.state, recipients: mail.to.length, ...(mail.error ? { error: mail.error } : {}) };
-}

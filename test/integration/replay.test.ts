@@ -138,6 +138,16 @@ describe('replay errors and limits', () => {
     const send = await host.postJson('send', { toEmails: 'bea@example.com' });
     expect(send.status).toBe(409);
     expect(send.body.error.code).toBe('ERR_INVALID_STATE');
+
+    // A renderer that cannot run (no browser there) fails the replay with a reason too.
+    const broken = await startReplayServer(bundles, { chromiumPath: '/nonexistent/chromium' });
+    const other = await ReplayHost.create(broken, recording.siteOrigin);
+    await other.upload(short);
+    await other.postJson('finish', {});
+    const failed = (await other.waitFor(isDone)).pop()!;
+    expect(failed.state).toBe('error');
+    expect(failed.error).toBe('The video could not be rendered: the headless browser failed');
+    expect(broken.logs.join('\n')).toMatch(/nonexistent\/chromium/); // The details are in the server's log.
   });
 
   it('checks the host token, the bodies and the state of every call', async () => {
@@ -197,10 +207,18 @@ describe('replay errors and limits', () => {
     await download(final.videoUrl!, file);
     expect(probe(file).duration).toBeLessThanOrEqual(1.5 + 0.04);
 
-    const quiet = await startReplayServer(bundles, { replayIdleMs: 300 });
+    const quiet = await startReplayServer(bundles, { replayIdleMs: 300 }, true);
     const silent = await ReplayHost.create(quiet, recording.siteOrigin);
     await silent.upload(short);
-    expect((await silent.waitFor(isDone)).pop()!.state).toBe('complete');
+    const done = (await silent.waitFor(isDone)).pop()!;
+    expect(done.state).toBe('complete');
+
+    // Sent when complete, through the server's own delivery (here the development outbox): the video link first.
+    const sent = await silent.postJson('send', { toEmails: 'dan@example.com', message: 'See https://shop.example/help too' });
+    expect(sent).toEqual({ status: 200, body: { mail: { state: 'sent', recipients: 1 } } });
+    const outbox = await (await fetch(`${quiet.httpUrl}/outbox.json`)).json() as { messages: Array<{ to: string; links: string[] }> };
+    const mail = outbox.messages.find((m) => m.to === 'dan@example.com')!;
+    expect(mail.links).toEqual([done.videoUrl, 'https://shop.example/help']);
   });
 
   it('renders queued and interrupted jobs after a restart on the same data dir', async () => {

@@ -3,7 +3,8 @@
 // nothing is dropped; `flush()` resolves once everything queued is stored.
 
 import { defaultReconnectPolicy } from '../../common/reconnect-policy.js';
-import type { ReplayApi } from './replay-api.js';
+import { MAX_REPLAY_EVENTS_BODY_BYTES } from '../../protocol/index.js';
+import { gzipJson, type ReplayApi } from './replay-api.js';
 
 /** Events are sent at least this often while recording (also a keep-alive when idle). */
 export const UPLOAD_INTERVAL_MS = 2_000;
@@ -53,17 +54,23 @@ export class EventUploader {
 
   private async sendQueued(): Promise<void> {
     do {
-      const batch = this.queue.slice(0, MAX_EVENTS_PER_UPLOAD);
+      // Gzipped, and halved until it fits the server's request limit (one huge snapshot always fits: ~10× smaller).
+      let count = Math.min(this.queue.length, MAX_EVENTS_PER_UPLOAD);
+      let body = await gzipJson({ seq: this.seq, events: this.queue.slice(0, count) });
+      while (body.size > MAX_REPLAY_EVENTS_BODY_BYTES * 0.9 && count > 1) {
+        count = Math.ceil(count / 2);
+        body = await gzipJson({ seq: this.seq, events: this.queue.slice(0, count) });
+      }
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.api.uploadEvents(this.seq, batch);
+          await this.api.uploadEvents(body);
           break;
         } catch {
           if (attempt >= 8) throw new Error('replay upload failed');
           await sleep(defaultReconnectPolicy.nextRetryDelayMs(attempt) ?? 1000);
         }
       }
-      this.queue.splice(0, batch.length);
+      this.queue.splice(0, count);
       this.onSeq(++this.seq);
       this.lastSentAt = Date.now();
     } while (this.queue.length > 0);

@@ -13,8 +13,9 @@ export class ReplayApi {
     this.base = `${serverUrl}${REPLAY_API_PREFIX}${encodeURIComponent(sessionId)}`;
   }
 
-  uploadEvents(seq: number, events: unknown[]): Promise<unknown> {
-    return this.call('events', JSON.stringify({ seq, events }), 'application/json');
+  /** Uploads one gzip-compressed events batch (see `gzipJson`). */
+  uploadEvents(body: Blob): Promise<unknown> {
+    return this.call('events', body, 'application/json', { 'content-encoding': 'gzip' });
   }
 
   uploadAudio(segment: number, chunk: number, startedAt: number, data: Blob): Promise<unknown> {
@@ -39,12 +40,12 @@ export class ReplayApi {
     return this.call('abandon', '{}', 'application/json');
   }
 
-  private async call(path: string, body?: BodyInit, type?: string): Promise<unknown> {
+  private async call(path: string, body?: BodyInit, type?: string, headers: Record<string, string> = {}): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(`${this.base}/${path}`, {
         method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${this.hostToken}`, ...(type ? { 'content-type': type } : {}) },
+        headers: { authorization: `Bearer ${this.hostToken}`, ...(type ? { 'content-type': type } : {}), ...headers },
         body,
         credentials: 'omit',
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
@@ -58,4 +59,10 @@ export class ReplayApi {
     if (error && isErrorCode(error.code) && typeof error.message === 'string') throw fromWireError({ code: error.code, message: error.message });
     throw new CwmnError(ErrorCode.SERVER, `The cwmn server answered ${res.status}`);
   }
+}
+
+/** Serializes and gzips a JSON body (the server accepts `Content-Encoding: gzip`). */
+export async function gzipJson(value: unknown): Promise<Blob> {
+  const stream = new Blob([JSON.stringify(value)]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Response(stream).blob();
 }

@@ -24,11 +24,15 @@ export interface ReplayServer extends RunningServer {
 
 const started = new Set<ReplayServer>();
 
-/** Starts a server on a fresh (or the given) data dir with the test-built worker and page and a mail box. */
-export async function startReplayServer(bundles: ReplayBundles, overrides: Partial<ServerConfig> = {}): Promise<ReplayServer> {
+/**
+ * Starts a server on a fresh (or the given) data dir with the test-built worker
+ * and page, and a mail box in `mails` (or, with `outbox`, the server's own
+ * development outbox).
+ */
+export async function startReplayServer(bundles: ReplayBundles, overrides: Partial<ServerConfig> = {}, outbox = false): Promise<ReplayServer> {
   const mails: MailMessage[] = [];
   const logs: string[] = [];
-  const mailer: Mailer = { send: async (m) => { mails.push(m); } };
+  const mailer: Mailer | undefined = outbox ? undefined : { send: async (m) => { mails.push(m); } };
   const config: ServerConfig = {
     ...loadConfig({ PORT: '0', HOST: '127.0.0.1' }, REPO_ROOT),
     dataDir: tempDir('cwmn-replay-'),
