@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { startSmtpServer, type TestSmtpServer } from '../integration/support/smtp.js';
 import { launchBrowser, openHost, startCwmn, startSite, type Cwmn } from './harness.js';
 
 type Recorded = { name: string; args: unknown[] };
@@ -16,9 +17,11 @@ describe('replay', () => {
   let cwmn: Cwmn;
   let site: { url: string; close(): Promise<void> };
   let browser: Browser;
+  let smtp: TestSmtpServer;
 
   beforeAll(async () => {
-    cwmn = await startCwmn({ CWMN_REPLAY_MAX_SECONDS: '600' });
+    smtp = await startSmtpServer();
+    cwmn = await startCwmn({ CWMN_REPLAY_MAX_SECONDS: '600', CWMN_SMTP_URL: smtp.url });
     site = await startSite(cwmn.server.url);
     browser = await launchBrowser();
   });
@@ -26,6 +29,7 @@ describe('replay', () => {
     await browser?.close();
     await site?.close();
     await cwmn?.close();
+    await smtp?.close();
   });
 
   async function record(seconds: number): Promise<Page> {
@@ -85,10 +89,13 @@ describe('replay', () => {
     await host.evaluate(() => window.CwmnAPI!.replay.sendVideo({ toEmails: 'boss@example.com, team@example.com', subject: 'Walkthrough', message: 'Have a look' }));
     await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'no session');
     expect((await names(host)).slice(-2)).toEqual(['reinit', 'ready no session']);
-    const outbox = await (await fetch(`${cwmn.server.url}/outbox.json`)).json() as { messages: { to: string | string[]; text?: string }[] };
-    const mails = outbox.messages.filter((m) => JSON.stringify(m.to).includes('boss@example.com') || JSON.stringify(m.to).includes('team@example.com'));
-    expect(mails.length).toBeGreaterThan(0);
-    expect(JSON.stringify(mails)).toContain(url.split('/').pop()!.split('.')[0]!);
+    // A real SMTP server received the mail with the video's URL and the personal message.
+    const to = smtp.received.flatMap((m) => m.envelopeTo);
+    expect(to).toEqual(expect.arrayContaining(['boss@example.com', 'team@example.com']));
+    const mail = smtp.received.at(-1)!.mail;
+    expect(mail.subject).toBe('Walkthrough');
+    expect(mail.text).toContain(url);
+    expect(mail.text).toContain('Have a look');
   });
 
   it('abandons a video and rejects bad parameters', async () => {
