@@ -18,6 +18,7 @@ import { RealtimeSession } from './realtime-session.js';
 import { RenderWatch } from './replay/render-watch.js';
 import { ReplayApi } from './replay/replay-api.js';
 import { ReplaySession } from './replay/replay-session.js';
+import { newLinkSecret } from '../peer/sdp-auth.js';
 import { ServerApi } from './server-api.js';
 import { SignalingClient, type Welcome } from './signaling-client.js';
 import { State, StateMachine } from './state-machine.js';
@@ -126,12 +127,17 @@ export class HostController {
 
   /** Starts hosting the session a hosting invite prepared (`ith init` was emitted). */
   private claim(token: string): Promise<SessionInfo> {
-    return this.connect(async () => this.remember(await this.api.claimHostInvite(token)), false);
+    // The inviter watches through a guest link the server made: it carries no secret.
+    return this.connect(async () => this.remember(await this.api.claimHostInvite(token), true), false);
   }
 
-  private remember(created: CreateSessionResponse): StoredHostSession {
+  private remember(created: CreateSessionResponse, allowUnverified = false): StoredHostSession {
     const stored: StoredHostSession = {
-      serverUrl: this.options.serverUrl, sessionId: created.session.sessionId, hostToken: created.hostToken, preferences: DEFAULT_PREFERENCES,
+      serverUrl: this.options.serverUrl,
+      sessionId: created.session.sessionId,
+      hostToken: created.hostToken,
+      linkSecret: newLinkSecret(),
+      preferences: { ...DEFAULT_PREFERENCES, allowUnverified },
       ...(created.session.isReplay ? { replay: { seq: 0, segment: 0, audioMuted: false, info: created.session } } : {}),
     };
     this.store.save(stored);
@@ -192,7 +198,7 @@ export class HostController {
 
   private createSession(signaling: SignalingClient, welcome: Welcome, resuming: boolean, stored: StoredHostSession): RealtimeSession {
     const session = new RealtimeSession({
-      signaling, welcome, maskRules: this.maskRules(), resuming, preferences: stored.preferences, log: this.log,
+      signaling, welcome, maskRules: this.maskRules(), resuming, preferences: stored.preferences, linkSecret: stored.linkSecret, log: this.log,
     });
     session.on('preferences', (preferences) => this.store.update({ preferences }));
     const e = this.events;

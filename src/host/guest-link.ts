@@ -8,7 +8,7 @@ import {
   decodePayload, FrameAssembler, MAX_POINTER_MESSAGE_BYTES, parseGuestDomMessage, parseGuestPointerMessage,
   type CwmnError, type HostPointerMessage, type Payload, type SignalData,
 } from '../protocol/index.js';
-import { Peer } from '../peer/peer.js';
+import { Peer, type PeerOptions } from '../peer/peer.js';
 import { OutboundQueue } from './outbound-queue.js';
 
 /** Pointer-channel messages accepted from one guest per second (bursts: twice that). */
@@ -42,9 +42,9 @@ export class GuestLink extends Emitter<GuestLinkEvents> {
   private readonly resyncLimiter = new RateLimiter(GUEST_RESYNC_RATE, 2);
   private closed = false;
 
-  constructor(readonly guestId: string, iceServers: RTCIceServer[], RTCPeerConnectionImpl?: typeof RTCPeerConnection) {
+  constructor(readonly guestId: string, iceServers: RTCIceServer[], options: Pick<PeerOptions, 'secret' | 'requireAuth' | 'RTCPeerConnection'> = {}) {
     super();
-    this.peer = new Peer({ initiator: true, iceServers, RTCPeerConnection: RTCPeerConnectionImpl });
+    this.peer = new Peer({ ...options, initiator: true, iceServers });
     this.queue = new OutboundQueue(this.peer, () => this.emit('resync'));
     this.peer.on('signal', (data) => this.emit('signal', data));
     this.peer.on('open', () => this.emit('open'));

@@ -12,18 +12,25 @@ export interface HostPreferences {
   muted: string[];
   muteAll: boolean;
   privacy: boolean;
+  /**
+   * Accept guests who cannot prove they hold the link's secret: those invited by
+   * email or SMS (their links pass through the server) or through invite-to-host.
+   */
+  allowUnverified: boolean;
 }
 
 export interface StoredHostSession {
   serverUrl: string;
   sessionId: string;
   hostToken: string;
+  /** Secret put in hand-shared invite links' fragments; authenticates the guests' peer connections. */
+  linkSecret: string;
   preferences: HostPreferences;
   /** Present for a replay recording: where it is, so the next page continues it. */
   replay?: { seq: number; segment: number; audioMuted: boolean; info: SessionInfo };
 }
 
-export const DEFAULT_PREFERENCES: HostPreferences = { muted: [], muteAll: false, privacy: false };
+export const DEFAULT_PREFERENCES: HostPreferences = { muted: [], muteAll: false, privacy: false, allowUnverified: false };
 
 export class HostSessionStore {
   constructor(private readonly storage: Storage | undefined = safeSessionStorage()) {}
@@ -46,7 +53,8 @@ export class HostSessionStore {
       const v: unknown = raw ? JSON.parse(raw) : null;
       if (typeof v !== 'object' || v === null) return null;
       const r = v as Record<string, unknown>;
-      if (typeof r.serverUrl !== 'string' || typeof r.sessionId !== 'string' || typeof r.hostToken !== 'string') return null;
+      if (typeof r.serverUrl !== 'string' || typeof r.sessionId !== 'string' || typeof r.hostToken !== 'string'
+        || typeof r.linkSecret !== 'string') return null;
       const p = (typeof r.preferences === 'object' && r.preferences !== null ? r.preferences : {}) as Record<string, unknown>;
       const replay = r.replay as StoredHostSession['replay'] | undefined;
       return {
@@ -55,10 +63,12 @@ export class HostSessionStore {
         serverUrl: r.serverUrl,
         sessionId: r.sessionId,
         hostToken: r.hostToken,
+        linkSecret: r.linkSecret,
         preferences: {
           muted: Array.isArray(p.muted) ? p.muted.filter((id): id is string => typeof id === 'string') : [],
           muteAll: p.muteAll === true,
           privacy: p.privacy === true,
+          allowUnverified: p.allowUnverified === true,
         },
       };
     } catch {

@@ -5,7 +5,7 @@
 import { Emitter } from '../common/emitter.js';
 import { throttle } from '../common/throttle.js';
 import {
-  CwmnError, ErrorCode, isPublicLinkState, isRecord, POINTER_INTERVAL_MS,
+  CwmnError, ErrorCode, isPublicLinkState, isRecord, LINK_SECRET_PARAM, POINTER_INTERVAL_MS,
   type EndReason, type GuestInvite, type GuestRecord, type InviteResult, type PublicLinkState, type SessionInfo,
 } from '../protocol/index.js';
 import { Broadcaster } from './broadcaster.js';
@@ -48,6 +48,8 @@ export interface RealtimeSessionOptions {
   preferences?: HostPreferences;
   /** The domain's extra mask and block selectors. */
   maskRules?: MaskRules;
+  /** Secret added to hand-shared links (URL fragment); guests prove they hold it. */
+  linkSecret?: string;
   RTCPeerConnection?: typeof RTCPeerConnection;
   log?: (line: string) => void;
 }
@@ -80,6 +82,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private readonly recorder: Recorder;
   private readonly sharePointers = throttle(() => this.broadcastPointers(), POINTER_INTERVAL_MS);
   private privacy: boolean;
+  private allowUnverified: boolean;
   private destroyed = false;
 
   constructor(private readonly options: RealtimeSessionOptions) {
@@ -92,6 +95,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.publicLink = options.welcome.publicLink;
     this.muted = new Set(prefs.muted);
     this.privacy = prefs.privacy;
+    this.allowUnverified = prefs.allowUnverified;
     if (options.resuming) for (const g of options.welcome.guests) this.known.add(g.id);
     this.broadcaster = new Broadcaster((err) => log(`broadcast failed: ${String(err)}`));
     this.recorder = new Recorder({ onBatch: (events, audience) => this.deliver(events, audience), maskRules: options.maskRules });
@@ -123,7 +127,13 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   async createInviteLink(): Promise<string> {
     const result = await this.signaling.request({ type: 'create-link' });
     if (!isRecord(result) || typeof result.url !== 'string') throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed link reply');
-    return result.url;
+    return this.withSecret(result.url);
+  }
+
+  /** A hand-shared link carries the secret in its fragment, which browsers never send to a server. */
+  private withSecret(url: string): string {
+    const secret = this.options.linkSecret;
+    return secret ? `${url}#${LINK_SECRET_PARAM}=${secret}` : url;
   }
 
   /** Sends an email or SMS invite with a personal one-time link. */
@@ -131,6 +141,11 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     const result = await this.signaling.request({ type: 'invite-guest', invite }, INVITE_TIMEOUT_MS);
     if (!isRecord(result) || (result.channel !== 'email' && result.channel !== 'sms') || typeof result.to !== 'string') {
       throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed invite reply');
+    }
+    // Mailed and texted links pass through the server, so their guests cannot prove the secret.
+    if (!this.allowUnverified) {
+      this.allowUnverified = true;
+      this.savePreferences();
     }
     return result as unknown as InviteResult;
   }
@@ -180,14 +195,15 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   }
 
   get publicLinkState(): PublicLinkState {
-    return { ...this.publicLink };
+    const { enabled, url } = this.publicLink;
+    return { enabled, url: url === null ? null : this.withSecret(url) };
   }
 
   async setPublicLinkEnabled(enabled: boolean): Promise<PublicLinkState> {
     const result = await this.signaling.request({ type: 'set-public-link', enabled });
     if (!isPublicLinkState(result)) throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed public link reply');
     this.publicLink = result;
-    return { ...result };
+    return this.publicLinkState;
   }
 
   /** Asks the server to end the session, then tears down whatever it answers. */
@@ -252,7 +268,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   /** Creates the peer link to a guest (replacing any earlier one) and wires it. */
   private openLink(record: GuestRecord): void {
     const id = record.id;
-    const link = new GuestLink(id, this.iceServers, this.options.RTCPeerConnection);
+    const link = new GuestLink(id, this.iceServers, {
+      secret: this.options.linkSecret, requireAuth: !this.allowUnverified, RTCPeerConnection: this.options.RTCPeerConnection,
+    });
     this.links.set(id, link);
     this.synced.delete(id);
     link.on('signal', (data) => this.signaling.signal(id, data));
@@ -344,7 +362,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   }
 
   private savePreferences(): void {
-    this.emit('preferences', { muted: [...this.muted], muteAll: this.room.muteAll, privacy: this.privacy });
+    this.emit('preferences', {
+      muted: [...this.muted], muteAll: this.room.muteAll, privacy: this.privacy, allowUnverified: this.allowUnverified,
+    });
   }
 
   private deliver(events: unknown[], audience: Audience): void {

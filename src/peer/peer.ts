@@ -4,6 +4,7 @@
 // the guest side only answers, so offers never collide.
 
 import { Emitter } from '../common/emitter.js';
+import { signDescription, verifyDescription } from './sdp-auth.js';
 import {
   CwmnError, DOM_CHANNEL, DOM_CHANNEL_ID, ErrorCode, POINTER_CHANNEL, POINTER_CHANNEL_ID,
   type SignalData,
@@ -22,6 +23,10 @@ export interface PeerOptions {
   iceServers: RTCIceServer[];
   /** The RTCPeerConnection constructor; the global one by default (Node passes a polyfill). */
   RTCPeerConnection?: typeof RTCPeerConnection;
+  /** The invite link's secret: descriptions sent are MACed with it, and received ones checked. */
+  secret?: string;
+  /** Refuse a remote description without a valid MAC (a peer without the secret). */
+  requireAuth?: boolean;
 }
 
 export type PeerEvents = {
@@ -51,6 +56,7 @@ export class Peer extends Emitter<PeerEvents> {
   private hasRemoteDescription = false;
   private opened = false;
   private destroyed = false;
+  private authenticated = false;
 
   constructor(private readonly options: PeerOptions) {
     super();
@@ -73,6 +79,11 @@ export class Peer extends Emitter<PeerEvents> {
     return this.opened && !this.destroyed;
   }
 
+  /** True when the remote description carried a valid MAC under the link's secret. */
+  get verified(): boolean {
+    return this.authenticated;
+  }
+
   /** Bytes queued on the DOM channel and not yet sent. */
   get bufferedAmount(): number {
     return this.domChannel.bufferedAmount;
@@ -92,14 +103,15 @@ export class Peer extends Emitter<PeerEvents> {
         if (description.type === 'offer' && this.options.initiator) {
           throw new CwmnError(ErrorCode.PROTOCOL, 'The answering side sent an offer');
         }
-        await this.pc.setRemoteDescription(description);
+        await this.checkAuth(description);
+        await this.pc.setRemoteDescription({ type: description.type, sdp: description.sdp });
         this.hasRemoteDescription = true;
         for (const candidate of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(candidate);
         if (description.type === 'offer') {
           const answer = await this.pc.createAnswer();
           await this.pc.setLocalDescription(answer);
           const local = this.pc.localDescription ?? answer;
-          this.emit('signal', { description: { type: 'answer', sdp: local.sdp ?? '' } });
+          this.emit('signal', { description: await this.describe('answer', local.sdp ?? '') });
         }
       } else if (data.candidate) {
         if (this.hasRemoteDescription) await this.pc.addIceCandidate(data.candidate);
@@ -154,10 +166,30 @@ export class Peer extends Emitter<PeerEvents> {
       const offer = await this.pc.createOffer();
       await this.pc.setLocalDescription(offer);
       const local = this.pc.localDescription ?? offer;
-      if (!this.destroyed) this.emit('signal', { description: { type: 'offer', sdp: local.sdp ?? '' } });
+      const description = await this.describe('offer', local.sdp ?? '');
+      if (!this.destroyed) this.emit('signal', { description });
     } catch (err) {
       this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Could not create an offer', { cause: err }));
     }
+  }
+
+  /** A description to send, MACed when there is a secret. */
+  private async describe(type: 'offer' | 'answer', sdp: string): Promise<{ type: 'offer' | 'answer'; sdp: string; auth?: string }> {
+    const { secret } = this.options;
+    return secret ? { type, sdp, auth: await signDescription(secret, type, sdp) } : { type, sdp };
+  }
+
+  /** Refuses a remote description whose MAC is wrong, or missing when required. */
+  private async checkAuth(d: { type: string; sdp: string; auth?: string }): Promise<void> {
+    const { secret, requireAuth } = this.options;
+    if (!secret || d.auth === undefined) {
+      if (requireAuth) throw new CwmnError(ErrorCode.PEER_CONNECTION, 'The other side could not prove it holds the invite link');
+      return;
+    }
+    if (!(await verifyDescription(secret, d.type, d.sdp, d.auth))) {
+      throw new CwmnError(ErrorCode.PEER_CONNECTION, 'The other side’s description was altered on the way');
+    }
+    this.authenticated = true;
   }
 
   private wire(): void {

@@ -30,6 +30,8 @@ export const MAX_FRAME_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
 /** Largest pointer-channel message, in bytes. */
 export const MAX_POINTER_MESSAGE_BYTES = 4 * 1024;
+/** Name of the invite link's fragment parameter holding the link secret (`#k=…`). */
+export const LINK_SECRET_PARAM = 'k';
 /** Page coordinates are clamped to this magnitude (CSS pixels). */
 export const MAX_COORDINATE = 1_000_000;
 /** Pointer messages are sent at most this often (≈60 Hz). */

@@ -80,7 +80,8 @@ export type EndReason = 'host-ended' | 'expired' | 'removed';
 
 /** WebRTC negotiation data relayed verbatim between host and one guest. */
 export type SignalData =
-  | { description: { type: 'offer' | 'answer'; sdp: string } }
+  /** `auth`: MAC of the SDP's DTLS fingerprints under the invite link's secret (see peer/sdp-auth.ts). */
+  | { description: { type: 'offer' | 'answer'; sdp: string; auth?: string } }
   | { candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null };
 
 /** Messages from a host's page to the server. */
@@ -150,7 +151,8 @@ export function isSignalData(value: unknown): value is SignalData {
     const d = value.description;
     return isRecord(d)
       && (d.type === 'offer' || d.type === 'answer')
-      && isNonEmptyString(d.sdp, MAX_SDP_LENGTH);
+      && isNonEmptyString(d.sdp, MAX_SDP_LENGTH)
+      && (d.auth === undefined || isString(d.auth, 128));
   }
   if ('candidate' in value) {
     const c = value.candidate;
@@ -165,7 +167,10 @@ export function isSignalData(value: unknown): value is SignalData {
 
 /** Copies only the fields a signal may carry, dropping anything extra. */
 function cleanSignal(data: SignalData): SignalData {
-  if ('description' in data) return { description: { type: data.description.type, sdp: data.description.sdp } };
+  if ('description' in data) {
+    const { type, sdp, auth } = data.description;
+    return { description: auth === undefined ? { type, sdp } : { type, sdp, auth } };
+  }
   const c = data.candidate;
   return {
     candidate: c && { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex },

@@ -45,6 +45,8 @@ export interface GuestConnectionOptions {
   /** The link's token (also the key under which resume credentials are kept). */
   token: string;
   name: string;
+  /** The link's secret (hand-shared links): the host's offer must carry its MAC. */
+  secret?: string;
   RTCPeerConnection?: typeof RTCPeerConnection;
 }
 
@@ -146,7 +148,11 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   }
 
   private createPeer(): void {
-    const peer = new Peer({ initiator: false, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection });
+    const { secret } = this.options;
+    const peer = new Peer({
+      initiator: false, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection,
+      ...(secret ? { secret, requireAuth: true } : {}),
+    });
     this.peer = peer;
     this.assembler = new FrameAssembler();
     peer.on('signal', (data) => this.send({ type: 'signal', data }));

@@ -1,6 +1,7 @@
 // Entry of the guest viewer page (/s/<token>): reads the token from the path
 // and the optional display name from `?name=`, then starts the viewer.
 import { MAX_NAME_LENGTH } from '../protocol/index.js';
+import { parseLinkFragment } from './link-fragment.js';
 import { Viewer } from './viewer.js';
 
 function element(id: string): HTMLElement {
@@ -10,13 +11,15 @@ function element(id: string): HTMLElement {
 }
 
 const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
-const name = (new URLSearchParams(location.search).get('name') ?? '').slice(0, MAX_NAME_LENGTH);
+const link = parseLinkFragment(location.hash);
+const name = (new URLSearchParams(location.search).get('name') ?? link.name ?? '').slice(0, MAX_NAME_LENGTH);
 const socketUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
 
 const viewer = new Viewer({
   socketUrl,
   token,
   name,
+  secret: link.secret,
   elements: {
     stage: element('cwmn-stage'),
     layer: element('cwmn-layer'),

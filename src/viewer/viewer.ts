@@ -29,6 +29,8 @@ export interface ViewerOptions {
   socketUrl: string;
   token: string;
   name: string;
+  /** The link's secret from its fragment: the host must prove it holds it too. */
+  secret?: string;
   elements: ViewerElements;
 }
 
@@ -59,7 +61,7 @@ export class Viewer {
       onHostPointer: (e) => this.handleHostPointer(e),
       onApplied: () => this.handleApplied(),
     });
-    this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name });
+    this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name, secret: options.secret });
     this.input = new PointerInput({
       surface: elements.surface,
       toPage: (cx, cy) => this.toPage(cx, cy),

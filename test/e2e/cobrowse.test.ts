@@ -49,7 +49,8 @@ describe('live co-browsing', () => {
     expect(info.expiresAt).toBeGreaterThan(info.startedAt);
     expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('in session');
     link = await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink());
-    expect(link).toMatch(new RegExp(`^${cwmn.server.url}/s/[A-Za-z0-9_-]{22,}$`));
+    // The secret in the fragment never reaches a server; it authenticates the peer connection.
+    expect(link).toMatch(new RegExp(`^${cwmn.server.url}/s/[A-Za-z0-9_-]{22,}#k=[A-Za-z0-9_-]{43}$`));
   });
 
   it('shows the host page to the guest who opens the link', async () => {

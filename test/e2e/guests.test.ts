@@ -148,7 +148,7 @@ describe('managing guests', () => {
     await host.evaluate(() => window.CwmnAPI!.publicLink.setEnabled(true));
     expect(await host.evaluate(() => window.CwmnAPI!.publicLink.getEnabled())).toBe(true);
     const url = await host.evaluate(() => window.CwmnAPI!.publicLink.generate());
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]{22,}$/);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]{22,}#k=[A-Za-z0-9_-]{43}$/);
     const one = await openGuest(url, 'Pub One');
     const two = await openGuest(url, 'Pub Two');
     await waitForViewerState(one, 'live');
