@@ -142,4 +142,31 @@ describe('CwmnAPI facade', () => {
       expect((await direct.json()).error.code).toBe('ERR_UNAUTHORIZED');
     });
   });
+
+  describe('in a browser without what the engine needs', () => {
+    let cwmn: Cwmn;
+    let site: { url: string; close(): Promise<void> };
+    beforeAll(async () => {
+      cwmn = await startCwmn();
+      site = await startSite(cwmn.server.url);
+    });
+    afterAll(async () => {
+      await site?.close();
+      await cwmn?.close();
+    });
+
+    it('goes init → incompatible → init failed, state incompatible browser', async () => {
+      const context = await browser.newContext();
+      // A browser without WebRTC data channels.
+      await context.addInitScript(() => {
+        delete (window as unknown as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+      });
+      const page = await context.newPage();
+      await page.goto(`${site.url}/host.html`);
+      await page.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'incompatible browser');
+      expect(await names(page)).toEqual(['init', 'incompatible', 'init failed']);
+      expect(await page.evaluate(() => window.CwmnAPI!.isCompatible())).toBe(false);
+      expect(await codeOf(page, `() => CwmnAPI.session.start({ hostName: 'A' })`)).toBe('ERR_INVALID_STATE');
+    });
+  });
 });
