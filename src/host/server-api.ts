@@ -1,12 +1,10 @@
 // The host's HTTP calls to the server: domain information and session creation.
 
 import {
-  CwmnError, ErrorCode, fromWireError, isDomainInfo, isErrorCode, isInviteToHostResult, isRecord,
+  CwmnError, ErrorCode, isDomainInfo, isInviteToHostResult, isRecord,
   type CreateSessionRequest, type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult,
 } from '../protocol/index.js';
-
-/** Requests to the server give up after this long. */
-export const HTTP_TIMEOUT_MS = 10_000;
+import { fetchJson } from './fetch-json.js';
 
 export class ServerApi {
   constructor(private readonly baseUrl: string) {}
@@ -38,26 +36,10 @@ export class ServerApi {
     return `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(this.baseUrl + path, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new CwmnError(ErrorCode.NETWORK, 'The cwmn server could not be reached', { cause: err });
-    }
-    const json: unknown = await res.json().catch(() => undefined);
-    if (res.ok) return json;
-    const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
-    if (error && isErrorCode(error.code) && typeof error.message === 'string') {
-      throw fromWireError({ code: error.code, message: error.message });
-    }
-    throw new CwmnError(ErrorCode.SERVER, `The cwmn server answered ${res.status}`);
+  private request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    return fetchJson(this.baseUrl + path, body === undefined
+      ? { method }
+      : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 }
 

@@ -1,10 +1,9 @@
 // The host's calls to the replay HTTP API, authenticated with the host token.
 
 import {
-  CwmnError, ErrorCode, fromWireError, isErrorCode, isRecord, isReplayStatus, REPLAY_API_PREFIX,
-  type ReplaySendRequest, type ReplayStatus,
+  CwmnError, ErrorCode, isReplayStatus, REPLAY_API_PREFIX, type ReplaySendRequest, type ReplayStatus,
 } from '../../protocol/index.js';
-import { HTTP_TIMEOUT_MS } from '../server-api.js';
+import { fetchJson } from '../fetch-json.js';
 
 export class ReplayApi {
   private readonly base: string;
@@ -40,24 +39,12 @@ export class ReplayApi {
     return this.call('abandon', '{}', 'application/json');
   }
 
-  private async call(path: string, body?: BodyInit, type?: string, headers: Record<string, string> = {}): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}/${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${this.hostToken}`, ...(type ? { 'content-type': type } : {}), ...headers },
-        body,
-        credentials: 'omit',
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new CwmnError(ErrorCode.NETWORK, 'The cwmn server could not be reached', { cause: err });
-    }
-    const json: unknown = await res.json().catch(() => undefined);
-    if (res.ok) return json;
-    const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
-    if (error && isErrorCode(error.code) && typeof error.message === 'string') throw fromWireError({ code: error.code, message: error.message });
-    throw new CwmnError(ErrorCode.SERVER, `The cwmn server answered ${res.status}`);
+  private call(path: string, body?: BodyInit, type?: string, headers: Record<string, string> = {}): Promise<unknown> {
+    return fetchJson(`${this.base}/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${this.hostToken}`, ...(type ? { 'content-type': type } : {}), ...headers },
+      body,
+    });
   }
 }
 
