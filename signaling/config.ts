@@ -28,6 +28,10 @@ export interface ServerConfig {
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
   linkTtlSeconds: number;
+  /** After its host's socket closed, a realtime session waits this long for a `host-hello` before it ends (`CWMN_HOST_GRACE_SECONDS`). */
+  hostGraceSeconds: number;
+  /** After a guest's socket closed, the guest stays this long for a `guest-resume` before it leaves (`CWMN_GUEST_GRACE_SECONDS`). */
+  guestGraceSeconds: number;
   /** A socket must introduce itself (`host-hello` / `guest-join`) within this time. */
   helloTimeoutMs: number;
   /** Every socket is pinged this often; one that missed the previous pong is dropped. */
@@ -64,6 +68,10 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_SESSION_MAX_SECONDS = 4 * 60 * 60;
 /** Default lifetime of an unused invite link: 24 hours. */
 export const DEFAULT_LINK_TTL_SECONDS = 24 * 60 * 60;
+/** Default time a session waits for its host to come back (reload, navigation, lost network): 30 seconds. */
+export const DEFAULT_HOST_GRACE_SECONDS = 30;
+/** Default time a guest's place is kept after its socket closed: 10 seconds. */
+export const DEFAULT_GUEST_GRACE_SECONDS = 10;
 /** Default maximum replay length: 10 minutes. */
 export const DEFAULT_REPLAY_MAX_SECONDS = 600;
 /** Default Chromium of the replay renderer (Debian's). */
@@ -96,6 +104,8 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
+    hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
+    guestGraceSeconds: readSeconds('CWMN_GUEST_GRACE_SECONDS', env.CWMN_GUEST_GRACE_SECONDS, DEFAULT_GUEST_GRACE_SECONDS),
     helloTimeoutMs: HELLO_TIMEOUT_MS,
     pingIntervalMs: PING_INTERVAL_MS,
     replayMaxSeconds: readSeconds('CWMN_REPLAY_MAX_SECONDS', env.CWMN_REPLAY_MAX_SECONDS, DEFAULT_REPLAY_MAX_SECONDS),

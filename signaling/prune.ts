@@ -8,8 +8,9 @@ export const RECORD_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Deletes sessions ended more than `retentionMs` ago, links expired more than
- * `retentionMs` ago, and links whose session is gone. Returns how many records went.
+ * Deletes sessions ended more than `retentionMs` ago, links and hosting invites
+ * expired more than `retentionMs` ago, and links, guests and hosting invites
+ * whose session is gone. Returns how many records went.
  */
 export function pruneStore(store: Store, now: number, retentionMs: number = RECORD_RETENTION_MS): number {
   let removed = 0;
@@ -23,6 +24,18 @@ export function pruneStore(store: Store, now: number, retentionMs: number = RECO
     for (const l of store.allLinks()) {
       if (l.expiresAt + retentionMs < now || !store.getSession(l.sessionId)) {
         store.deleteLink(l.tokenHash);
+        removed += 1;
+      }
+    }
+    for (const g of store.allGuests()) {
+      if (!store.getSession(g.sessionId)) {
+        store.deleteGuest(g.id);
+        removed += 1;
+      }
+    }
+    for (const i of store.allHostInvites()) {
+      if (i.expiresAt + retentionMs < now || !store.getSession(i.sessionId)) {
+        store.deleteHostInvite(i.id);
         removed += 1;
       }
     }

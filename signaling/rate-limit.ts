@@ -37,6 +37,13 @@ export class TokenBucket {
     return true;
   }
 
+  /** Milliseconds until one token is available (0 when one is now). Takes nothing. */
+  msUntilToken(): number {
+    this.refill();
+    if (this.tokens >= 1) return 0;
+    return Math.ceil(((1 - this.tokens) / this.limit.perSecond) * 1000);
+  }
+
   /** True when the bucket is full again, i.e. it would behave like a new one. */
   isFull(): boolean {
     this.refill();
@@ -65,6 +72,11 @@ export class KeyedRateLimiter {
       this.buckets.set(key, bucket);
     }
     return bucket.take();
+  }
+
+  /** Milliseconds until `key` may take a token again (0 when it may now). Takes nothing. */
+  msUntilToken(key: string): number {
+    return this.buckets.get(key)?.msUntilToken() ?? 0;
   }
 
   /** Forgets buckets that are full again, so memory follows the active clients only. */

@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ServerConfig } from './config.js';
 import { createDelivery, type Delivery } from './delivery/delivery.js';
+import { GuestService } from './guests.js';
+import { HostInviteService } from './host-invites.js';
 import { addApiRoutes } from './http/api-routes.js';
+import { addIthRoutes } from './http/ith-routes.js';
 import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { Router } from './http/router.js';
@@ -23,6 +26,7 @@ import type { Mailer } from './replay/mailer.js';
 import { addReplayRoutes } from './replay/replay-routes.js';
 import type { ReplayService } from './replay/replay-service.js';
 import { endRoom } from './ws/end-room.js';
+import { Presence } from './ws/presence.js';
 import { Rooms } from './ws/rooms.js';
 import { SocketHub } from './ws/socket-hub.js';
 
@@ -39,7 +43,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Collaborators that tests (or a later delivery module) may pass in. */
+/** Collaborators that tests may pass in. */
 export interface ServerDeps {
   /** Mail transport of replay videos; absent: the server's own (SMTP, or the development outbox). */
   mailer?: Mailer;
@@ -69,6 +73,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     sessionMaxSeconds: config.sessionMaxSeconds,
     countGuests: (id) => rooms.guestCount(id),
     onEnded: (id, reason) => {
+      presence.sessionEnded(id); // Declared below; no session ends before the server starts.
       endRoom(rooms, id, reason);
       replays?.handleSessionEnded(id, reason);
     },
@@ -84,9 +89,21 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     log,
   });
   const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log });
+  const guests = new GuestService({ store, sessions });
+  const hostInvites = new HostInviteService({
+    store, sessions, links, origins, mail: delivery.mail, linkTtlSeconds: config.linkTtlSeconds, publicUrl, log,
+    onClaimed: (id) => presence.hostAway(id), // The new host's page says hello within the grace, or the session ends.
+  });
+  const presence = new Presence({
+    rooms, sessions, guests, store, log,
+    hostGraceMs: config.hostGraceSeconds * 1000,
+    guestGraceMs: config.guestGraceSeconds * 1000,
+    awaitsClaim: (id) => hostInvites.awaitsClaim(id),
+  });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, rooms, origins, iceServers: config.iceServers, batch: (fn) => store.batch(fn), log, now: Date.now,
+      sessions, links, publicLinks, invites, guests, rooms, presence, origins, iceServers: config.iceServers,
+      batch: (fn) => store.batch(fn), log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
@@ -101,6 +118,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     sessions, origins, createLimiter, sessionMaxSeconds: config.sessionMaxSeconds, ownOrigin: new URL(publicUrl).origin,
     replays: { service: replays, maxSeconds: config.replayMaxSeconds },
   });
+  const ith = addIthRoutes(router, { hostInvites, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
   if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);
   addPageRoutes(router, config.rootDir);
@@ -119,10 +137,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   prune();
   replays.start(); // Before sessions.start(): sessions that expired while down end the replay's recording.
   sessions.start(); // Re-arms expiry timers of sessions loaded from the store.
+  presence.restore(); // After a restart everyone is away: guests and hosts have their grace to come back.
   const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
   const sweepTimer = setInterval(() => {
     createLimiter.sweep();
     invites.sweep();
+    ith.sweep();
     hub.sweep();
   }, LIMITER_SWEEP_INTERVAL_MS);
 
@@ -134,6 +154,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     clearInterval(pruneTimer);
     clearInterval(sweepTimer);
     sessions.close();
+    presence.close(); // Before the sockets close: shutting down is not leaving.
     await replays?.close();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await hub.close();

@@ -12,6 +12,11 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.SESSION_ENDED]: 410,
+  [ErrorCode.LINK_INVALID]: 404,
+  [ErrorCode.LINK_USED]: 410,
+  [ErrorCode.LINK_EXPIRED]: 410,
+  [ErrorCode.LINK_REVOKED]: 410,
+  [ErrorCode.DELIVERY_FAILED]: 502,
   [ErrorCode.TOO_LARGE]: 413,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.NOT_SUPPORTED]: 501,
@@ -51,7 +56,21 @@ export function sendText(res: ServerResponse, status: number, text: string, head
 }
 
 /** Sends a redirect to `location`. */
-export function sendRedirect(res: ServerResponse, status: 301 | 302, location: string): void {
-  res.writeHead(status, { Location: location, 'Content-Length': 0 });
+export function sendRedirect(res: ServerResponse, status: 301 | 302 | 303, location: string, headers: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { Location: location, 'Content-Length': 0, ...headers });
   res.end();
+}
+
+/** Sends a server-rendered HTML page, never cached, never framed, under `csp`. */
+export function sendHtml(res: ServerResponse, status: number, html: string, csp: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(html),
+    'Content-Security-Policy': csp,
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+  });
+  res.end(html);
 }

@@ -1,5 +1,5 @@
-// What the server keeps about sessions and invite links, and how a stored
-// record is checked when it is read back from disk.
+// What the server keeps about sessions, invite links, guests and hosting
+// invites, and how a stored record is checked when it is read back from disk.
 
 import {
   isId, isInteger, isRecord, isString, isToken, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, type EndReason,
@@ -53,11 +53,57 @@ export interface LinkRecord {
   revokedAt: number | null;
 }
 
+/**
+ * A guest admitted to a session, as stored so that it can resume after a lost
+ * socket, a viewer reload or a server restart.
+ */
+export interface GuestStoreRecord {
+  id: string;
+  sessionId: string;
+  name: string;
+  /** Epoch milliseconds. */
+  joinedAt: number;
+  /** SHA-256 of the guest's resume token (the token itself is never stored). */
+  resumeTokenHash: string;
+  /** Epoch milliseconds when the guest left for good (grace over, or removed), or null while in the session. */
+  leftAt: number | null;
+}
+
+/**
+ * An invitation to host ("invite to host"): a session prepared for someone
+ * else to host, started by whoever first presents one of its claim tokens.
+ */
+export interface HostInviteRecord {
+  id: string;
+  sessionId: string;
+  /** The landing page (absolute http(s) URL of an allowed origin): the invitee is sent there. */
+  url: string;
+  /**
+   * SHA-256 of the claim tokens that lead to this invite: the host link's first,
+   * then one per use of the join code (the latest few). Any one claims the invite.
+   */
+  tokenHashes: string[];
+  /** SHA-256 of the join code, or null when the invite has none. */
+  joinCodeHash: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds: the invite can no longer be claimed from then on. */
+  expiresAt: number;
+  /** Epoch milliseconds when it was claimed (hosting started), or null. */
+  claimedAt: number | null;
+  /** Epoch milliseconds when it was withdrawn (its mail could not be delivered), or null. */
+  revokedAt: number | null;
+}
+
 /** Everything in a store, as written to `state.json`. */
 export interface StoreSnapshot {
   version: typeof STATE_VERSION;
   sessions: SessionRecord[];
   links: LinkRecord[];
+  /** Absent in files written before guests were stored. */
+  guests: GuestStoreRecord[];
+  /** Absent in files written before invites to host existed. */
+  hostInvites: HostInviteRecord[];
 }
 
 /** Format version of `state.json`. Fields added later are optional on disk and get their defaults when read. */
@@ -68,6 +114,7 @@ const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
 const isTime = (v: unknown): v is number => isInteger(v, 0, MAX_TIME);
 const isTimeOrNull = (v: unknown): v is number | null => v === null || isTime(v);
+const isHash = (v: unknown): v is string => typeof v === 'string' && HASH_PATTERN.test(v);
 
 /** Checks a session record read from disk. */
 export function isSessionRecord(v: unknown): v is SessionRecord {
@@ -86,6 +133,20 @@ export function isLinkRecord(v: unknown): v is LinkRecord {
   return isRecord(v) && typeof v.tokenHash === 'string' && HASH_PATTERN.test(v.tokenHash)
     && isId(v.sessionId) && (v.kind === 'private' || v.kind === 'public')
     && isTime(v.createdAt) && isTime(v.expiresAt) && isTimeOrNull(v.usedAt) && isTimeOrNull(v.revokedAt);
+}
+
+/** Checks a guest record read from disk. */
+export function isGuestStoreRecord(v: unknown): v is GuestStoreRecord {
+  return isRecord(v) && isId(v.id) && isId(v.sessionId) && isString(v.name, MAX_NAME_LENGTH) && isTime(v.joinedAt)
+    && typeof v.resumeTokenHash === 'string' && HASH_PATTERN.test(v.resumeTokenHash) && isTimeOrNull(v.leftAt);
+}
+
+/** Checks a hosting invite read from disk. */
+export function isHostInviteRecord(v: unknown): v is HostInviteRecord {
+  return isRecord(v) && isId(v.id) && isId(v.sessionId) && isString(v.url, 2048)
+    && Array.isArray(v.tokenHashes) && v.tokenHashes.length > 0 && v.tokenHashes.every(isHash)
+    && (v.joinCodeHash === null || isHash(v.joinCodeHash))
+    && isTime(v.createdAt) && isTime(v.expiresAt) && isTimeOrNull(v.claimedAt) && isTimeOrNull(v.revokedAt);
 }
 
 /** Fills in fields a session record written by an older server lacks. */

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isRecord } from '../../src/protocol/index.js';
 import {
-  isLinkRecord, isSessionRecord, STATE_VERSION, upgradeLinkRecord, upgradeSessionRecord, type StoreSnapshot,
+  isGuestStoreRecord, isHostInviteRecord, isLinkRecord, isSessionRecord, STATE_VERSION, upgradeLinkRecord, upgradeSessionRecord,
+  type StoreSnapshot,
 } from './records.js';
 
 /** Name of the state file inside `CWMN_DATA_DIR`. */
@@ -34,10 +35,16 @@ export function readStateFile(file: string): StateFileContents {
   if (!isRecord(data) || data.version !== STATE_VERSION || !Array.isArray(data.sessions) || !Array.isArray(data.links)) {
     throw new Error(`${file} is not a cwmn state file of version ${STATE_VERSION}; move it away to start with an empty state`);
   }
+  // Lists added after version 1 was first written are optional.
+  const storedGuests: unknown[] = Array.isArray(data.guests) ? data.guests : [];
+  const storedInvites: unknown[] = Array.isArray(data.hostInvites) ? data.hostInvites : [];
   const sessions = data.sessions.map(upgradeSessionRecord).filter(isSessionRecord);
   const links = data.links.map(upgradeLinkRecord).filter(isLinkRecord);
-  const skipped = data.sessions.length - sessions.length + data.links.length - links.length;
-  return { snapshot: { version: STATE_VERSION, sessions, links }, skipped };
+  const guests = storedGuests.filter(isGuestStoreRecord);
+  const hostInvites = storedInvites.filter(isHostInviteRecord);
+  const skipped = data.sessions.length - sessions.length + data.links.length - links.length
+    + storedGuests.length - guests.length + storedInvites.length - hostInvites.length;
+  return { snapshot: { version: STATE_VERSION, sessions, links, guests, hostInvites }, skipped };
 }
 
 /**
@@ -58,5 +65,5 @@ export function writeStateFile(file: string, snapshot: StoreSnapshot): void {
 }
 
 function emptySnapshot(): StoreSnapshot {
-  return { version: STATE_VERSION, sessions: [], links: [] };
+  return { version: STATE_VERSION, sessions: [], links: [], guests: [], hostInvites: [] };
 }

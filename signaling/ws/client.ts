@@ -35,12 +35,25 @@ export interface ClientOrigin {
 
 /** A socket that may be sent messages of type `Out` (and errors). */
 export class Client<Out extends ServerMessage> {
-  /** @param log receives one line per refusal (`fail`) */
-  constructor(private readonly ws: WebSocket, readonly from: ClientOrigin, private readonly log: LogFn = () => {}) {}
+  /**
+   * @param log receives one line per refusal (`fail`)
+   * @param failure shared by every typed view of one socket (see `as`)
+   */
+  constructor(
+    private readonly ws: WebSocket,
+    readonly from: ClientOrigin,
+    private readonly log: LogFn = () => {},
+    private readonly failure: { value: WireError | null } = { value: null },
+  ) {}
 
   /** The same socket, typed for a role. */
   as<T extends ServerMessage>(): Client<T> {
-    return new Client<T>(this.ws, this.from, this.log);
+    return new Client<T>(this.ws, this.from, this.log, this.failure);
+  }
+
+  /** The error the server closed this socket with (`fail`), or null: the peer went away by itself. */
+  get failedWith(): WireError | null {
+    return this.failure.value;
   }
 
   /** True while messages can be sent and received. */
@@ -55,6 +68,7 @@ export class Client<Out extends ServerMessage> {
 
   /** Sends `{type:'error', error}`, then closes with the code that goes with it. */
   fail(error: WireError, closeCode: number = closeCodeFor(error.code)): void {
+    this.failure.value = error;
     this.log(`socket ${this.from.ip} refused: ${error.code} ${error.message}`);
     this.write({ type: 'error', error });
     this.close(closeCode, error.code);

@@ -31,7 +31,7 @@ export class Connection {
     // Oversized frames (ws closes with 1009), bad UTF-8, resets: ws closes the socket; we only note it.
     ws.on('error', (err) => deps.log(`socket ${from.ip}: ${err.message}`));
     this.helloTimer = setTimeout(() => {
-      this.client.fail({ code: ErrorCode.PROTOCOL, message: `No host-hello or guest-join within ${deps.helloTimeoutMs} ms` });
+      this.client.fail({ code: ErrorCode.PROTOCOL, message: `No host-hello, guest-join or guest-resume within ${deps.helloTimeoutMs} ms` });
     }, deps.helloTimeoutMs);
   }
 

@@ -12,8 +12,9 @@ export function endRoom(rooms: Rooms, sessionId: string, reason: EndReason): voi
   const room = rooms.take(sessionId);
   if (!room) return;
   for (const { client } of room.guests.values()) {
-    client.send({ type: 'session-ended', reason });
-    client.close(CloseCode.NORMAL, 'session ended');
+    // A guest that is away learns it when it tries to resume (ERR_SESSION_ENDED).
+    client?.send({ type: 'session-ended', reason });
+    client?.close(CloseCode.NORMAL, 'session ended');
   }
   if (room.host) {
     // The host that sent end-session already has its reply.

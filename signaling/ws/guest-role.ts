@@ -1,46 +1,81 @@
-// A guest socket: admission by `guest-join` (spending a one-time link), then
-// the signals it sends to the host; leaving tells the host.
+// A guest socket: admission by `guest-join` (spending a one-time link) or by
+// `guest-resume` (the same guest again, with its resume token), then the
+// signals it sends to the host. A guest whose socket closes is away for the
+// guest grace before the host hears that it left (see presence.ts).
 
 import {
-  cleanName, parseGuestMessage, ErrorCode,
-  type GuestRecord, type GuestToServer, type ServerToGuest,
+  CloseCode, ErrorCode, parseGuestMessage,
+  type GuestToServer, type ServerToGuest,
 } from '../../src/protocol/index.js';
-import { randomId } from '../tokens.js';
 import type { Client } from './client.js';
 import { relayToHost } from './relay.js';
 import type { Role, RoleDeps } from './role.js';
 
-/** The first message of a guest socket. */
+/** The first message of a joining guest's socket. */
 export type GuestJoin = Extract<GuestToServer, { type: 'guest-join' }>;
+/** The first message of a resuming guest's socket. */
+export type GuestResume = Extract<GuestToServer, { type: 'guest-resume' }>;
 
 /**
  * Admits a guest: allowed origin (the server's own, where the viewer lives, or
  * a listed one), then a good link, spent at once. On success the guest gets
- * `joined` and the host (if connected) `guest-joined`; otherwise the guest gets
- * an error and is closed, and null is returned.
+ * `joined` with its resume token and the host (if connected) `guest-joined`;
+ * otherwise the guest gets an error and is closed, and null is returned.
  */
 export function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps: RoleDeps): Role | null {
-  if (!deps.origins.isAllowed(client.from.origin)) {
-    client.fail({ code: ErrorCode.UNAUTHORIZED, message: 'Guests may not join from this origin' });
-    return null;
-  }
+  if (!originAllowed(client, deps)) return null;
   const admission = deps.batch(() => {
     const redemption = deps.links.redeem(join.token);
     if (!redemption.ok) return redemption;
-    const n = deps.sessions.admitGuest(redemption.session);
-    const guest: GuestRecord = { id: randomId(), name: cleanName(join.name) || `Guest ${n}`, joinedAt: deps.now() };
-    return { ok: true as const, session: redemption.session, guest };
+    return { ok: true as const, session: redemption.session, ...deps.guests.admit(redemption.session, join.name) };
   });
   if (!admission.ok) {
     client.fail(admission.error);
     return null;
   }
-  const { session, guest } = admission;
+  const { session, record: guest, resumeToken } = admission;
   deps.rooms.addGuest(session.id, { record: guest, client });
-  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers });
+  client.send({
+    type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers, resumeToken,
+  });
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} joined ${session.id}`);
   return new GuestRole(client, session.id, guest.id, deps);
+}
+
+/**
+ * Takes a guest back (viewer reload, lost socket, server restart): same origin
+ * rules as joining, then the guest's resume token. On success the socket
+ * replaces any older one of that guest (closed with 4000), the guest gets
+ * `joined` (same id; its resume token stays valid, so none is sent) and the
+ * host `guest-joined` again, which makes it offer a new peer connection.
+ */
+export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, deps: RoleDeps): Role | null {
+  if (!originAllowed(client, deps)) return null;
+  const check = deps.guests.checkResume(resume.guestId, resume.resumeToken);
+  if (!check.ok) {
+    client.fail(check.error);
+    return null;
+  }
+  const { session, guest } = check;
+  const attached = deps.rooms.attachGuest(session.id, guest.id, client);
+  if (attached) {
+    attached.previous?.close(CloseCode.REPLACED, 'replaced');
+  } else {
+    // Not in the room while the session runs and the guest has not left: possible only if presence was lost; put it back.
+    deps.rooms.addGuest(session.id, { record: guest, client });
+  }
+  deps.presence.forgetGuest(guest.id);
+  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers });
+  deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
+  deps.log(`guest ${guest.id} resumed in ${session.id}`);
+  return new GuestRole(client, session.id, guest.id, deps);
+}
+
+function originAllowed(client: Client<ServerToGuest>, deps: RoleDeps): boolean {
+  if (deps.origins.isAllowed(client.from.origin)) return true;
+  client.fail({ code: ErrorCode.UNAUTHORIZED, message: 'Guests may not join from this origin' });
+  return false;
 }
 
 class GuestRole implements Role {
@@ -60,7 +95,8 @@ class GuestRole implements Role {
     const message = parsed.value;
     switch (message.type) {
       case 'guest-join':
-        this.client.fail({ code: ErrorCode.PROTOCOL, message: 'guest-join was already received on this socket' });
+      case 'guest-resume':
+        this.client.fail({ code: ErrorCode.PROTOCOL, message: `${message.type} came after this socket's introduction` });
         return;
       case 'signal':
         relayToHost(this.deps.rooms, this.sessionId, this.guestId, message.data);
@@ -69,9 +105,11 @@ class GuestRole implements Role {
   }
 
   closed(): void {
-    // After the session ended its room is gone: nobody is told about this guest leaving.
-    if (!this.deps.rooms.removeGuest(this.sessionId, this.guestId)) return;
-    this.deps.rooms.host(this.sessionId)?.send({ type: 'guest-left', guestId: this.guestId });
-    this.deps.log(`guest ${this.guestId} left ${this.sessionId}`);
+    const { rooms, presence } = this.deps;
+    // Replaced by a newer socket, removed, or the session ended: nothing left to do.
+    if (!rooms.detachGuest(this.sessionId, this.guestId, this.client)) return;
+    // A socket the server closed for breaking a rule does not come back (its viewer gave up): it leaves now.
+    if (this.client.failedWith) presence.guestLeft(this.sessionId, this.guestId);
+    else presence.guestAway(this.sessionId, this.guestId);
   }
 }

@@ -1,6 +1,7 @@
 // A host socket: admission by `host-hello`, then its requests (links, the
 // public link, invites, removing guests, ending the session) and the signals
-// it sends to its guests.
+// it sends to its guests. A session whose host socket closes waits for the
+// host grace before it ends (see presence.ts).
 
 import {
   CloseCode, CwmnError, ErrorCode, isInteger, isRecord, parseHostMessage, toWireError,
@@ -34,6 +35,7 @@ export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: 
     return null;
   }
   const sessionId = check.session.id;
+  deps.presence.hostBack(sessionId);
   const previous = deps.rooms.setHost(sessionId, client);
   if (previous) {
     previous.close(CloseCode.REPLACED, 'replaced');
@@ -85,12 +87,15 @@ class HostRole implements Role {
   }
 
   closed(): void {
-    if (this.deps.rooms.removeHost(this.sessionId, this.client)) this.deps.log(`host left ${this.sessionId}`);
+    if (!this.deps.rooms.removeHost(this.sessionId, this.client)) return; // Replaced by a newer socket.
+    this.deps.log(`host left ${this.sessionId}`);
+    // Guests are told nothing yet: this may be a page load, and the host's next page says hello again.
+    this.deps.presence.hostAway(this.sessionId);
   }
 
   /** Carries out one request; returns its result (or a promise of it), throws a `CwmnError` to refuse it. */
   private request(message: HostRequest): unknown {
-    const { sessions, links, publicLinks, invites, rooms, log } = this.deps;
+    const { sessions, links, publicLinks, invites, log } = this.deps;
     switch (message.type) {
       case 'create-link': {
         sessions.running(this.sessionId);
@@ -99,7 +104,7 @@ class HostRole implements Role {
         return { url: link.url, expiresAt: link.expiresAt };
       }
       case 'remove-guest':
-        removeGuest(rooms, sessions, this.sessionId, message.guestId);
+        removeGuest(this.deps, this.sessionId, message.guestId);
         log(`guest ${message.guestId} removed from ${this.sessionId}`);
         return {};
       case 'set-public-link': {

@@ -1,8 +1,8 @@
-// The first message of a socket decides its role: `host-hello` or `guest-join`.
+// The first message of a socket decides its role: `host-hello`, or `guest-join` / `guest-resume`.
 
 import { ErrorCode, parseGuestMessage, parseHostMessage } from '../../src/protocol/index.js';
 import type { Client, ServerMessage } from './client.js';
-import { admitGuest } from './guest-role.js';
+import { admitGuest, resumeGuest } from './guest-role.js';
 import { admitHost } from './host-role.js';
 import type { Role, RoleDeps } from './role.js';
 
@@ -15,9 +15,10 @@ export function introduce(client: Client<ServerMessage>, text: string, deps: Rol
     client.fail(parsed.ok ? unexpected() : parsed.error);
     return null;
   }
-  if (kind === 'guest-join') {
+  if (kind === 'guest-join' || kind === 'guest-resume') {
     const parsed = parseGuestMessage(text);
     if (parsed.ok && parsed.value.type === 'guest-join') return admitGuest(client.as(), parsed.value, deps);
+    if (parsed.ok && parsed.value.type === 'guest-resume') return resumeGuest(client.as(), parsed.value, deps);
     client.fail(parsed.ok ? unexpected() : parsed.error);
     return null;
   }
@@ -28,7 +29,7 @@ export function introduce(client: Client<ServerMessage>, text: string, deps: Rol
 }
 
 function unexpected() {
-  return { code: ErrorCode.PROTOCOL, message: 'The first message must be host-hello or guest-join' };
+  return { code: ErrorCode.PROTOCOL, message: 'The first message must be host-hello, guest-join or guest-resume' };
 }
 
 /** The `type` of a JSON object message ('' when it has none), or null when the text is not a JSON object. */

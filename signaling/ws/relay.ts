@@ -4,11 +4,14 @@
 import type { SignalData } from '../../src/protocol/index.js';
 import type { Rooms } from './rooms.js';
 
-/** Host → guest `to`. False (and nothing sent) when `to` is not a connected guest of the session. */
+/**
+ * Host → guest `to`. False (and nothing sent) when `to` is not a connected
+ * guest of the session: a guest that is away gets a new offer when it resumes.
+ */
 export function relayToGuest(rooms: Rooms, sessionId: string, to: string, data: SignalData): boolean {
-  const guest = rooms.guest(sessionId, to);
-  if (!guest) return false;
-  guest.client.send({ type: 'signal', data });
+  const client = rooms.guest(sessionId, to)?.client;
+  if (!client) return false;
+  client.send({ type: 'signal', data });
   return true;
 }
 

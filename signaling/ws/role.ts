@@ -1,15 +1,16 @@
 // What a socket becomes once it has introduced itself, and what roles need.
 
 import type { LogFn } from '../config.js';
+import type { GuestService } from '../guests.js';
 import type { InviteService } from '../invites.js';
 import type { LinkService } from '../links.js';
 import type { OriginPolicy } from '../origins.js';
 import type { PublicLinkService } from '../public-links.js';
-import type { Clock } from '../rate-limit.js';
 import type { SessionService } from '../sessions.js';
+import type { Presence } from './presence.js';
 import type { Rooms } from './rooms.js';
 
-/** A host or guest socket after a successful `host-hello` / `guest-join`. */
+/** A host or guest socket after a successful `host-hello` / `guest-join` / `guest-resume`. */
 export interface Role {
   /** Handles one text message that followed the introduction. */
   handle(text: string): void;
@@ -23,11 +24,13 @@ export interface RoleDeps {
   links: LinkService;
   publicLinks: PublicLinkService;
   invites: InviteService;
+  guests: GuestService;
   rooms: Rooms;
+  /** Grace periods of away hosts and guests. */
+  presence: Presence;
   origins: OriginPolicy;
   iceServers: RTCIceServer[];
   /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */
   batch: <T>(fn: () => T) => T;
   log: LogFn;
-  now: Clock;
 }

@@ -1,13 +1,15 @@
-// Live presence: which host socket and which guests (with their sockets) are
-// connected to each session right now. Not stored: sockets do not survive a restart.
+// Live presence: which host socket and which guests are in each session right
+// now. A guest whose socket dropped stays, without a socket, while it may still
+// resume (see presence.ts). Not stored: sockets do not survive a restart.
 
 import type { GuestRecord, ServerToGuest, ServerToHost } from '../../src/protocol/index.js';
 import type { Client } from './client.js';
 
-/** A connected guest. */
+/** A guest in the session. */
 export interface GuestEntry {
   record: GuestRecord;
-  client: Client<ServerToGuest>;
+  /** Its socket; null while it is away (socket lost, within its grace period). */
+  client: Client<ServerToGuest> | null;
 }
 
 /** Everyone connected to one session. */
@@ -43,9 +45,29 @@ export class Rooms {
     return true;
   }
 
-  /** Adds a connected guest. */
+  /** Adds a guest (with its socket, or without one while it is away). */
   addGuest(sessionId: string, entry: GuestEntry): void {
     this.ensure(sessionId).guests.set(entry.record.id, entry);
+  }
+
+  /**
+   * Gives a guest of the session a new socket (it resumed); returns the socket
+   * it replaces, if any. False when the guest is not in the session.
+   */
+  attachGuest(sessionId: string, guestId: string, client: Client<ServerToGuest>): { previous: Client<ServerToGuest> | null } | false {
+    const entry = this.guest(sessionId, guestId);
+    if (!entry) return false;
+    const previous = entry.client === client ? null : entry.client;
+    entry.client = client;
+    return { previous };
+  }
+
+  /** Takes `client` away from its guest, which stays in the room (away). False when it is not that guest's socket any more. */
+  detachGuest(sessionId: string, guestId: string, client: Client<ServerToGuest>): boolean {
+    const entry = this.guest(sessionId, guestId);
+    if (!entry || entry.client !== client) return false;
+    entry.client = null;
+    return true;
   }
 
   /** Removes a guest. True when it was there. */
@@ -56,17 +78,17 @@ export class Rooms {
     return true;
   }
 
-  /** A connected guest of the session. */
+  /** A guest of the session (connected or away). */
   guest(sessionId: string, guestId: string): GuestEntry | undefined {
     return this.rooms.get(sessionId)?.guests.get(guestId);
   }
 
-  /** The session's connected guests, in join order. */
+  /** The session's guests (connected or away), in join order. */
   guests(sessionId: string): GuestRecord[] {
     return [...(this.rooms.get(sessionId)?.guests.values() ?? [])].map((g) => g.record);
   }
 
-  /** Number of connected guests. */
+  /** Number of guests (connected or away). */
   guestCount(sessionId: string): number {
     return this.rooms.get(sessionId)?.guests.size ?? 0;
   }

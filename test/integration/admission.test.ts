@@ -100,8 +100,8 @@ describe('guest admission', () => {
     expect(names).toEqual(['Guest 1', 'Guest 2']);
   });
 
-  it('tells the host when a guest leaves, and counts only connected guests', async () => {
-    const server = await startTestServer();
+  it('tells the host when a guest leaves (once its grace ran out), and counts only guests still in', async () => {
+    const server = await startTestServer({ guestGraceSeconds: 0.2 });
     const host = await connectHost(server);
     const guest = await joinAsGuest(server, await createLink(host.socket));
     const { guestId } = await guest.expect('joined');

@@ -124,7 +124,7 @@ describe('frames and rates', () => {
 
 describe('liveness', () => {
   it('terminates a socket that stops answering pings, and cleans up its guest', async () => {
-    const server = await startTestServer({ pingIntervalMs: 50 });
+    const server = await startTestServer({ pingIntervalMs: 50, guestGraceSeconds: 0.2 });
     const host = await connectHost(server);
     const url = await createLink(host.socket);
     const raw = await openSocket(server, server.origin, { autoPong: false });

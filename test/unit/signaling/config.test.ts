@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LINK_TTL_SECONDS, DEFAULT_MAIL_FROM, DEFAULT_SESSION_MAX_SECONDS, HELLO_TIMEOUT_MS, loadConfig, PING_INTERVAL_MS,
+  DEFAULT_GUEST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS, DEFAULT_LINK_TTL_SECONDS, DEFAULT_MAIL_FROM, DEFAULT_SESSION_MAX_SECONDS,
+  HELLO_TIMEOUT_MS, loadConfig, PING_INTERVAL_MS,
 } from '../../../signaling/config.js';
 
 const ROOT = path.resolve('/srv/cwmn');
@@ -50,6 +51,15 @@ describe('loadConfig', () => {
     expect(c.iceServers).toHaveLength(2);
     expect(c.sessionMaxSeconds).toBe(60);
     expect(c.linkTtlSeconds).toBe(0.5);
+  });
+
+  it('reads the grace periods of hosts and guests, with their defaults', () => {
+    expect(loadConfig({}, ROOT)).toMatchObject({ hostGraceSeconds: DEFAULT_HOST_GRACE_SECONDS, guestGraceSeconds: DEFAULT_GUEST_GRACE_SECONDS });
+    expect([DEFAULT_HOST_GRACE_SECONDS, DEFAULT_GUEST_GRACE_SECONDS]).toEqual([30, 10]);
+    const c = loadConfig({ CWMN_HOST_GRACE_SECONDS: '5', CWMN_GUEST_GRACE_SECONDS: '0.5' }, ROOT);
+    expect([c.hostGraceSeconds, c.guestGraceSeconds]).toEqual([5, 0.5]);
+    expect(() => loadConfig({ CWMN_HOST_GRACE_SECONDS: 'soon' }, ROOT)).toThrow(/CWMN_HOST_GRACE_SECONDS must be a positive number of seconds/);
+    expect(() => loadConfig({ CWMN_GUEST_GRACE_SECONDS: '-1' }, ROOT)).toThrow(/CWMN_GUEST_GRACE_SECONDS/);
   });
 
   it('keeps an absolute data dir as is', () => {

@@ -24,4 +24,20 @@ describe('pruneStore', () => {
     expect(store.allSessions().map((s) => s.id).sort()).toEqual(['ended-new', 'running']);
     expect(store.allLinks().map((l) => l.tokenHash)).toEqual(['l2']);
   });
+
+  it('forgets guests and hosting invites with their session, and long-dead invites', () => {
+    const store = new MemoryStore();
+    store.putSession({ ...base, id: 'running' });
+    const guest = { name: 'Bea', joinedAt: 0, resumeTokenHash: 'r'.repeat(43), leftAt: null };
+    store.putGuest({ ...guest, id: 'g-kept', sessionId: 'running' });
+    store.putGuest({ ...guest, id: 'g-orphan', sessionId: 'gone' });
+    const invite = { url: 'https://a.example/', joinCodeHash: null, createdAt: 0, claimedAt: null, revokedAt: null };
+    store.putHostInvite({ ...invite, id: 'i-kept', sessionId: 'running', tokenHashes: ['t1'], expiresAt: 900 });
+    store.putHostInvite({ ...invite, id: 'i-old', sessionId: 'running', tokenHashes: ['t2'], expiresAt: 100 });
+    store.putHostInvite({ ...invite, id: 'i-orphan', sessionId: 'gone', tokenHashes: ['t3'], expiresAt: 900 });
+
+    expect(pruneStore(store, 1000, 500)).toBe(3);
+    expect(store.allGuests().map((g) => g.id)).toEqual(['g-kept']);
+    expect(store.allHostInvites().map((i) => i.id)).toEqual(['i-kept']);
+  });
 });

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../../signaling/state/file-store.js';
-import { STATE_VERSION, type LinkRecord, type SessionRecord, type StoreSnapshot } from '../../../signaling/state/records.js';
+import {
+  STATE_VERSION, type GuestStoreRecord, type HostInviteRecord, type LinkRecord, type SessionRecord, type StoreSnapshot,
+} from '../../../signaling/state/records.js';
 import { readStateFile, writeStateFile } from '../../../signaling/state/state-file.js';
 import { MemoryStore } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
@@ -27,6 +29,14 @@ const link: LinkRecord = {
   tokenHash: hashToken('link-token-123456'), sessionId: 'session-1', kind: 'private', createdAt: 1000, expiresAt: 5000, usedAt: null, revokedAt: null,
 };
 
+const guest: GuestStoreRecord = {
+  id: 'guest-1', sessionId: 'session-1', name: 'Bea', joinedAt: 1500, resumeTokenHash: hashToken('resume-token-123456'), leftAt: null,
+};
+const invite: HostInviteRecord = {
+  id: 'invite-1', sessionId: 'session-1', url: 'https://a.example/start', tokenHashes: [hashToken('claim-token-123456')],
+  joinCodeHash: hashToken('ABCDEFGH'), createdAt: 1000, expiresAt: 2000, claimedAt: null, revokedAt: null,
+};
+
 describe('MemoryStore', () => {
   it('persists after every change, and once per batch', () => {
     const writes: StoreSnapshot[] = [];
@@ -40,12 +50,28 @@ describe('MemoryStore', () => {
     });
     expect(result).toBe('done');
     expect(writes).toHaveLength(2);
-    expect(writes[1]).toEqual({ version: STATE_VERSION, sessions: [{ ...session, guestSeq: 1 }], links: [link] });
+    expect(writes[1]).toEqual({ version: STATE_VERSION, sessions: [{ ...session, guestSeq: 1 }], links: [link], guests: [], hostInvites: [] });
     store.deleteLink('unknown');
     expect(writes).toHaveLength(2); // Nothing changed, nothing written.
     store.close();
     store.deleteLink(link.tokenHash);
     expect(writes).toHaveLength(2); // Closed: no more writes.
+  });
+
+  it('finds hosting invites by any of their claim tokens and by join code, following changes', () => {
+    const store = new MemoryStore();
+    store.putHostInvite(invite);
+    expect(store.findHostInviteByToken(hashToken('claim-token-123456'))).toEqual(invite);
+    const more = { ...invite, tokenHashes: [invite.tokenHashes[0]!, hashToken('from-code-123456')] };
+    store.putHostInvite(more);
+    expect(store.findHostInviteByToken(hashToken('from-code-123456'))).toEqual(more);
+    const fewer = { ...invite, tokenHashes: [hashToken('from-code-123456')] };
+    store.putHostInvite(fewer);
+    expect(store.findHostInviteByToken(hashToken('claim-token-123456'))).toBeUndefined();
+    expect(store.findHostInvitesByJoinCode(hashToken('ABCDEFGH'))).toEqual([fewer]);
+    store.deleteHostInvite(invite.id);
+    expect(store.findHostInviteByToken(hashToken('from-code-123456'))).toBeUndefined();
+    expect(store.allHostInvites()).toEqual([]);
   });
 
   it('keeps copies: changing a record given to it changes nothing', () => {
@@ -63,10 +89,14 @@ describe('state file', () => {
     const store = openFileStore(dir, () => {});
     store.putSession(session);
     store.putLink(link);
+    store.putGuest(guest);
+    store.putHostInvite(invite);
     expect(fs.readdirSync(dir)).toEqual(['state.json']);
     const again = openFileStore(dir, () => {});
     expect(again.getSession(session.id)).toEqual(session);
     expect(again.getLink(link.tokenHash)).toEqual(link);
+    expect(again.getGuest(guest.id)).toEqual(guest);
+    expect(again.findHostInviteByToken(invite.tokenHashes[0]!)).toEqual(invite);
   });
 
   it('creates the data dir and reads a missing file as empty', () => {
@@ -85,6 +115,22 @@ describe('state file', () => {
     expect(store.allSessions()).toEqual([session]);
     expect(store.allLinks()).toEqual([link]);
     expect(lines).toEqual([`state: dropped 2 malformed record(s) from ${file}`]);
+  });
+
+  it('reads a file written before guests and hosting invites were stored, and drops malformed ones', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ version: STATE_VERSION, sessions: [session], links: [] }));
+    expect(openFileStore(dir, () => {}).snapshot()).toEqual({ version: STATE_VERSION, sessions: [session], links: [], guests: [], hostInvites: [] });
+    const lines: string[] = [];
+    fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({
+      version: STATE_VERSION, sessions: [], links: [],
+      guests: [guest, { ...guest, id: 'guest-2', resumeTokenHash: 'clear-token' }],
+      hostInvites: [invite, { ...invite, id: 'invite-2', tokenHashes: [] }],
+    }));
+    const store = openFileStore(dir, (l) => lines.push(l));
+    expect(store.allGuests()).toEqual([guest]);
+    expect(store.allHostInvites()).toEqual([invite]);
+    expect(lines).toHaveLength(1);
   });
 
   it('reads records written before public links and removals existed, with their defaults', () => {
@@ -124,9 +170,9 @@ describe('state file', () => {
   it('replaces the old file whole', () => {
     const dir = tmp();
     const file = path.join(dir, 'state.json');
-    writeStateFile(file, { version: STATE_VERSION, sessions: [session], links: [] });
-    writeStateFile(file, { version: STATE_VERSION, sessions: [], links: [link] });
-    expect(readStateFile(file).snapshot).toEqual({ version: STATE_VERSION, sessions: [], links: [link] });
+    writeStateFile(file, { version: STATE_VERSION, sessions: [session], links: [], guests: [], hostInvites: [] });
+    writeStateFile(file, { version: STATE_VERSION, sessions: [], links: [link], guests: [], hostInvites: [] });
+    expect(readStateFile(file).snapshot).toEqual({ version: STATE_VERSION, sessions: [], links: [link], guests: [], hostInvites: [] });
     expect(fs.readdirSync(dir)).toEqual(['state.json']);
   });
 });

@@ -1,0 +1,122 @@
+// Who is away, and for how long they are waited for. A host whose socket
+// closed (navigation, reload, lost network) has the host grace to come back
+// with `host-hello` before its session ends; a guest whose socket closed has
+// the guest grace to come back with `guest-resume` before it leaves. Nobody is
+// told about an absence that ends in time. After a restart everyone starts away.
+
+import type { LogFn } from '../config.js';
+import type { GuestService } from '../guests.js';
+import type { SessionService } from '../sessions.js';
+import type { Store } from '../state/store.js';
+import type { Rooms } from './rooms.js';
+
+/** Collaborators and settings of presence. */
+export interface PresenceOptions {
+  rooms: Rooms;
+  sessions: SessionService;
+  guests: GuestService;
+  /** Read at `restore()`: the sessions to put back after a restart. */
+  store: Store;
+  /** How long a session waits for its host, in milliseconds. */
+  hostGraceMs: number;
+  /** How long a guest's place is kept, in milliseconds. */
+  guestGraceMs: number;
+  /** True while a session waits for its hosting invite to be claimed: nobody is expected to host it yet. */
+  awaitsClaim: (sessionId: string) => boolean;
+  log: LogFn;
+}
+
+/** The grace timers of every away host and guest. */
+export class Presence {
+  /** By session id. */
+  private readonly hostTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** By guest id. */
+  private readonly guestTimers = new Map<string, { sessionId: string; timer: ReturnType<typeof setTimeout> }>();
+  private closed = false;
+
+  constructor(private readonly options: PresenceOptions) {}
+
+  /**
+   * After a restart (no socket survives one): every guest still in a running
+   * realtime session is back in its room, away; every such session waits for
+   * its host, unless its hosting invite was never claimed.
+   */
+  restore(): void {
+    const { store, rooms, guests, awaitsClaim } = this.options;
+    for (const session of store.allSessions()) {
+      if (session.endedAt !== null || session.isReplay) continue;
+      for (const record of guests.present(session.id)) {
+        rooms.addGuest(session.id, { record, client: null });
+        this.guestAway(session.id, record.id);
+      }
+      if (!awaitsClaim(session.id)) this.hostAway(session.id);
+    }
+  }
+
+  /** The session has no host socket: it ends unless a host comes back within the grace. */
+  hostAway(sessionId: string): void {
+    if (this.closed) return;
+    this.hostBack(sessionId);
+    const timer = setTimeout(() => {
+      this.hostTimers.delete(sessionId);
+      if (this.options.rooms.host(sessionId)) return;
+      this.options.log(`host of ${sessionId} did not come back within ${seconds(this.options.hostGraceMs)}`);
+      this.options.sessions.end(sessionId, 'host-ended');
+    }, this.options.hostGraceMs);
+    this.hostTimers.set(sessionId, timer);
+  }
+
+  /** A host socket of the session was admitted: its grace (if any) is over. */
+  hostBack(sessionId: string): void {
+    clearTimeout(this.hostTimers.get(sessionId));
+    this.hostTimers.delete(sessionId);
+  }
+
+  /** The guest lost its socket (it stays in the room, away): it leaves unless it resumes within the grace. */
+  guestAway(sessionId: string, guestId: string): void {
+    if (this.closed) return;
+    this.forgetGuest(guestId);
+    const timer = setTimeout(() => {
+      this.guestTimers.delete(guestId);
+      if (this.options.rooms.guest(sessionId, guestId)?.client !== null) return; // Resumed, or gone already.
+      this.guestLeft(sessionId, guestId);
+    }, this.options.guestGraceMs);
+    this.guestTimers.set(guestId, { sessionId, timer });
+  }
+
+  /** The guest resumed, or was removed: its grace (if any) is over. */
+  forgetGuest(guestId: string): void {
+    clearTimeout(this.guestTimers.get(guestId)?.timer);
+    this.guestTimers.delete(guestId);
+  }
+
+  /** The guest leaves for good now: out of the room and the store, and the host is told. */
+  guestLeft(sessionId: string, guestId: string): void {
+    this.forgetGuest(guestId);
+    const { rooms, guests, log } = this.options;
+    // After the session ended its room is gone: nobody is told about this guest leaving.
+    if (!rooms.removeGuest(sessionId, guestId)) return;
+    guests.markLeft(guestId);
+    rooms.host(sessionId)?.send({ type: 'guest-left', guestId });
+    log(`guest ${guestId} left ${sessionId}`);
+  }
+
+  /** The session ended: nobody of it is waited for any more. */
+  sessionEnded(sessionId: string): void {
+    this.hostBack(sessionId);
+    for (const [guestId, entry] of this.guestTimers) if (entry.sessionId === sessionId) this.forgetGuest(guestId);
+  }
+
+  /** Stops every timer and starts no more (shutdown: the absences are settled after the next start). Idempotent. */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.hostTimers.values()) clearTimeout(timer);
+    for (const { timer } of this.guestTimers.values()) clearTimeout(timer);
+    this.hostTimers.clear();
+    this.guestTimers.clear();
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
