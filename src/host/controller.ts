@@ -313,12 +313,13 @@ export class HostController {
  * server by the browser) and removes it from the address bar.
  */
 function takeIthToken(): string | null {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get(ITH_FRAGMENT_KEY);
-  if (!token) return null;
-  params.delete(ITH_FRAGMENT_KEY);
-  const rest = params.toString();
+  const parts = location.hash.replace(/^#/, '').split('&');
+  const prefix = `${ITH_FRAGMENT_KEY}=`;
+  const found = parts.find((p) => p.startsWith(prefix));
+  if (!found) return null;
+  const rest = parts.filter((p) => p !== found && p !== '').join('&');
   history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  const token = decodeURIComponent(found.slice(prefix.length));
   return isToken(token) ? token : null;
 }
 

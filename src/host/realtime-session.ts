@@ -72,6 +72,8 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   /** Guests that have received a snapshot and get every batch since. */
   private readonly synced = new Set<string>();
   private readonly recoveries = new Map<string, Recovery>();
+  /** Guests that said they are leaving: their link's close is not a connection issue. */
+  private readonly leaving = new Set<string>();
   /** Guests present before this page load, announced by `roomdata update` only. */
   private readonly known = new Set<string>();
   private readonly muted: Set<string>;
@@ -260,6 +262,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     const existing = this.links.get(record.id);
     if (existing && !replace) return;
     this.records.set(record.id, record);
+    this.leaving.delete(record.id);
     this.stopRecovery(record.id);
     this.openLink(record);
     existing?.destroy();
@@ -284,8 +287,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.sharePointers();
     });
     link.on('resync', () => this.recorder.snapshotFor([id]));
-    // A guest closing or reloading its viewer says so: that is a leave, not a connection problem.
-    link.on('bye', () => this.dropGuest(id));
+    // A guest closing or reloading its viewer says so: not a connection problem. The server
+    // then says whether it left (`guest-left`, after its grace) or came back (`guest-joined`).
+    link.on('bye', () => this.leaving.add(id));
     link.on('pointer', (x, y) => {
       // Positions are kept while hidden (the host's code still sees them); only drawing stops.
       this.room.movePointer(id, x, y);
@@ -304,6 +308,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.links.delete(id);
       this.synced.delete(id);
       this.overlay.hide(id);
+      if (this.leaving.delete(id)) return;
       if (this.records.has(id)) this.recover(record);
     });
   }
@@ -347,6 +352,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     link?.destroy();
     this.synced.delete(id);
     this.known.delete(id);
+    this.leaving.delete(id);
     this.overlay.hide(id);
     this.room.disconnect(id);
     this.sharePointers();

@@ -6,7 +6,7 @@
 import { Emitter } from '../common/emitter.js';
 import { defaultReconnectPolicy } from '../common/reconnect-policy.js';
 import {
-  CHUNK_BYTES, CwmnError, decodePayload, encodePayload, encodePayloadNow, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
+  CHUNK_BYTES, CloseCode, CwmnError, decodePayload, encodePayload, encodePayloadNow, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
   parseHostDomMessage, parseHostPointerMessage, parseServerToGuest, PROTOCOL_VERSION, toFrames,
   type EndReason, type GuestPointerMessage, type GuestToServer, type HostPointerMessage, type SignalData, type WireEvent,
 } from '../protocol/index.js';
@@ -21,6 +21,8 @@ export interface JoinInfo {
 
 export type GuestConnectionEvents = {
   joined: (info: JoinInfo) => void;
+  /** A new peer connection to the host is being set up (its page data starts with a snapshot). */
+  peerCreated: () => void;
   /** A peer connection to the host is open (again). */
   peerOpen: () => void;
   /** The peer connection dropped; the host is expected to offer a new one. */
@@ -33,8 +35,10 @@ export type GuestConnectionEvents = {
   pointer: (message: HostPointerMessage) => void;
   /** The signaling socket dropped and no peer is open: reconnecting. */
   reconnecting: () => void;
-  /** The server refused the join or failed us (link used, expired…). */
-  refused: (code: string, message: string) => void;
+  /** The server refused the join (or, `resuming`, the rejoin) or failed us (link used, expired…). */
+  refused: (code: string, message: string, resuming: boolean) => void;
+  /** The same guest was opened in another tab or window, which took over. */
+  replaced: () => void;
   ended: (reason: EndReason) => void;
   /** The session can no longer be reached. */
   lost: () => void;
@@ -61,6 +65,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   private decodeChain: Promise<void> = Promise.resolve();
   private readonly credentials: GuestCredentials;
   private attempt = 0;
+  private resuming = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private done = false;
 
@@ -75,6 +80,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     this.socket = socket;
     socket.onopen = () => {
       const saved = this.credentials.load();
+      this.resuming = saved !== null;
       this.send(saved
         ? { type: 'guest-resume', v: PROTOCOL_VERSION, guestId: saved.guestId, resumeToken: saved.resumeToken }
         : { type: 'guest-join', v: PROTOCOL_VERSION, token: this.options.token, name: this.options.name });
@@ -82,7 +88,10 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     socket.onmessage = (e) => {
       if (typeof e.data === 'string') this.handleServerMessage(e.data);
     };
-    socket.onclose = () => this.handleSocketClose();
+    socket.onclose = (e) => {
+      if (e.code === CloseCode.REPLACED) this.finish(() => this.emit('replaced'));
+      else this.handleSocketClose();
+    };
   }
 
   /** Sends this guest's pointer or click to the host (lossy channel). */
@@ -133,7 +142,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
         break;
       case 'error':
         this.credentials.clear();
-        this.finish(() => this.emit('refused', m.error.code, m.error.message));
+        this.finish(() => this.emit('refused', m.error.code, m.error.message, this.resuming));
         break;
     }
   }
@@ -155,6 +164,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     });
     this.peer = peer;
     this.assembler = new FrameAssembler();
+    this.emit('peerCreated');
     peer.on('signal', (data) => this.send({ type: 'signal', data }));
     peer.on('open', () => this.emit('peerOpen'));
     peer.on('dom', (frame) => this.handleFrame(frame));

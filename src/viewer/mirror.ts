@@ -17,8 +17,8 @@ export interface MirrorOptions {
   root: HTMLElement;
   /** The host's cursor moved or clicked (host viewport coordinates). */
   onHostPointer: (e: HostPointerEvent) => void;
-  /** Called after each batch is applied. */
-  onApplied: () => void;
+  /** Called after each batch is applied; `snapshot` when it held a full snapshot. */
+  onApplied: (snapshot: boolean) => void;
 }
 
 export class Mirror {
@@ -89,15 +89,16 @@ export class Mirror {
   }
 
   apply(events: WireEvent[]): void {
+    let snapshot = false;
     for (const event of events) {
-      if (event.type === EventType.FullSnapshot) this.hasSnapshot = true;
+      if (event.type === EventType.FullSnapshot) this.hasSnapshot = snapshot = true;
       // Increments before the first snapshot have nothing to apply to.
       else if (!this.hasSnapshot && event.type !== EventType.Meta) continue;
       this.replayer.addEvent(event as unknown as eventWithTime);
       this.watchHostPointer(event);
     }
     // addEvent applies in a microtask; report after it.
-    queueMicrotask(() => this.options.onApplied());
+    queueMicrotask(() => this.options.onApplied(snapshot));
   }
 
   /** Fits the page into the root element's box, keeping its aspect ratio. */

@@ -3,7 +3,7 @@
 
 export type StatusCode =
   | 'connecting' | 'waiting' | 'live' | 'paused' | 'reconnecting' | 'lost'
-  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'error';
+  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'replaced' | 'error';
 
 export interface Status {
   code: StatusCode;
@@ -26,6 +26,7 @@ const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
   'link-expired': { message: 'This link has expired. Ask the host for a new invite link.', final: true },
   'link-invalid': { message: 'This link is not valid. Check that you copied the whole link.', final: true },
   'link-revoked': { message: 'The host turned this link off. Ask the host for a new invite link.', final: true },
+  'replaced': { message: 'This session was opened in another tab or window.', final: true },
   'session-over': { message: 'This session has already ended.', final: true },
   'error': { message: 'Something went wrong. Please reload the page.', final: true },
 };

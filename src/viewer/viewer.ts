@@ -44,6 +44,8 @@ export class Viewer {
   private hostPointer: { x: number; y: number } | null = null;
   private hostName = 'the host';
   private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A full snapshot arrived on the current peer connection: the mirror is current. */
+  private snapshotOnPeer = false;
   private readonly onResize = () => {
     this.mirror.fit();
     this.redrawPointers();
@@ -59,7 +61,7 @@ export class Viewer {
     this.mirror = new Mirror({
       root: elements.stage,
       onHostPointer: (e) => this.handleHostPointer(e),
-      onApplied: () => this.handleApplied(),
+      onApplied: (snapshot) => this.handleApplied(snapshot),
     });
     this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name, secret: options.secret });
     this.input = new PointerInput({
@@ -101,23 +103,36 @@ export class Viewer {
         this.layer.ripple(p.left, p.top, colorFor(m.id));
       }
     });
+    c.on('peerCreated', () => {
+      this.snapshotOnPeer = false;
+    });
     c.on('peerOpen', () => {
       clearTimeout(this.recoveryTimer);
-      this.setStatus('waiting');
+      // The snapshot may arrive before this peer reports both channels open.
+      this.setStatus(this.snapshotOnPeer ? 'live' : 'waiting');
     });
     c.on('peerLost', () => {
+      this.snapshotOnPeer = false;
       this.setStatus('reconnecting');
       clearTimeout(this.recoveryTimer);
       this.recoveryTimer = setTimeout(() => this.end('lost'), PEER_RECOVERY_MS);
     });
     c.on('reconnecting', () => this.setStatus('reconnecting'));
-    c.on('refused', (code, message) => this.end(statusForError(code), code === 'ERR_SERVER' ? message : undefined));
+    c.on('refused', (code, message, resuming) => {
+      // Rejoining: a revoked guest was removed by the host; other refusals are explained by the server.
+      if (resuming && code === 'ERR_LINK_REVOKED') this.end('removed');
+      else if (resuming && (code === 'ERR_NOT_FOUND' || code === 'ERR_FORBIDDEN')) this.end('error', message);
+      else this.end(statusForError(code), code === 'ERR_SERVER' ? message : undefined);
+    });
+    c.on('replaced', () => this.end('replaced'));
     c.on('ended', (reason) => this.end(reason === 'expired' ? 'expired' : reason === 'removed' ? 'removed' : 'ended'));
     c.on('lost', () => this.end('lost'));
   }
 
-  private handleApplied(): void {
-    if (this.mirror.ready && this.status.status.code === 'waiting') {
+  private handleApplied(snapshot: boolean): void {
+    if (snapshot) this.snapshotOnPeer = true;
+    const code = this.status.status.code;
+    if (this.snapshotOnPeer && (code === 'waiting' || code === 'reconnecting')) {
       this.mirror.fit();
       this.setStatus('live');
     }

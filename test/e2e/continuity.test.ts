@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { keepPeerConnections, launchBrowser, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
+import { keepPeerConnections, launchBrowser, startCwmn, startCwmnProcess, startSite, waitForViewerState, type Cwmn } from './harness.js';
 
 type Recorded = { name: string; args: unknown[] };
 const log = (page: Page) => page.evaluate(() => (window as unknown as { __events: Recorded[] }).__events);
@@ -48,7 +48,7 @@ describe('session continuity', () => {
     const inSession = (await log(host)).find((e) => e.name === 'in session')!;
     expect(inSession.args).toEqual([true]);
     await expect.poll(() => mirrorTitle(guest), { timeout: 10_000 }).toBe(title);
-    expect(await guest.getAttribute('body', 'data-state')).toBe('live');
+    await waitForViewerState(guest, 'live');
     // The guest already present is announced by roomdata update, not guest connected.
     await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList().some((g) => g.name === 'Walter'));
     expect(names).not.toContain('guest connected');
@@ -64,6 +64,8 @@ describe('session continuity', () => {
     await host.fill('#q', 'boots');
     await host.click('#submit');
     await expectResumedOn('Page B');
+    await host.evaluate(() => { document.getElementById('title')!.textContent = 'Before the reload'; });
+    await expect.poll(() => mirrorTitle(guest)).toBe('Before the reload');
     await host.reload();
     await expectResumedOn('Page B');
   });
@@ -105,5 +107,90 @@ describe('session continuity', () => {
     await expect.poll(() => mirrorTitle(guest)).toBe('After the cut');
     const names = (await log(host)).map((e) => e.name);
     expect(names).not.toContain('guest disconnected');
+  });
+});
+
+describe('continuity across restarts, reloads and expiry', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function hostAndGuest(serverUrl: string, siteUrl: string): Promise<{ host: Page; guest: Page }> {
+    const host = await (await browser.newContext()).newPage();
+    await host.goto(`${siteUrl}/page-a.html`);
+    await host.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'no session');
+    await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Rae' }));
+    const link = await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink());
+    expect(link.startsWith(serverUrl)).toBe(true);
+    const guest = await (await browser.newContext()).newPage();
+    await guest.goto(link);
+    await waitForViewerState(guest, 'live');
+    return { host, guest };
+  }
+
+  it('survives a killed and restarted server process', async () => {
+    const cwmn = await startCwmnProcess({ CWMN_GUEST_GRACE_SECONDS: '20' });
+    const site = await startSite(cwmn.url);
+    try {
+      const { host, guest } = await hostAndGuest(cwmn.url, site.url);
+      await cwmn.kill();
+      await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue'));
+      // Page data is peer-to-peer: the guest still sees changes while the server is down.
+      await host.evaluate(() => { document.getElementById('title')!.textContent = 'While the server is down'; });
+      await expect.poll(() => mirrorTitle(guest)).toBe('While the server is down');
+      await cwmn.restart();
+      await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue resolved'), undefined, { timeout: 20_000 });
+      // The session is still there: a new link works, and the first guest is still listed.
+      const link = await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink());
+      const second = await (await browser.newContext()).newPage();
+      await second.goto(link);
+      await waitForViewerState(second, 'live');
+      await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList().length === 2, undefined, { timeout: 20_000 });
+      expect(await guest.getAttribute('body', 'data-state')).toBe('live');
+      expect((await log(host)).map((e) => e.name)).not.toContain('end session');
+    } finally {
+      await site.close();
+      await cwmn.close();
+    }
+  });
+
+  it('lets a guest reload the viewer and rejoin without a new link, unnoticed by the host', async () => {
+    const cwmn = await startCwmn();
+    const site = await startSite(cwmn.server.url);
+    try {
+      const { host, guest } = await hostAndGuest(cwmn.server.url, site.url);
+      await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList().length === 1);
+      await guest.reload();
+      await waitForViewerState(guest, 'live');
+      await host.evaluate(() => { document.getElementById('title')!.textContent = 'After the reload'; });
+      await expect.poll(() => mirrorTitle(guest)).toBe('After the reload');
+      const names = (await log(host)).map((e) => e.name);
+      expect(names.filter((n) => n === 'guest connected')).toHaveLength(1);
+      expect(names).not.toContain('guest disconnected');
+      expect(await host.evaluate(() => window.CwmnAPI!.guest.getGuestList().length)).toBe(1);
+    } finally {
+      await site.close();
+      await cwmn.close();
+    }
+  });
+
+  it('ends an expired session: expired, end session, reinit, ready no session; the guest is told', async () => {
+    const cwmn = await startCwmn({ CWMN_SESSION_MAX_SECONDS: '4' });
+    const site = await startSite(cwmn.server.url);
+    try {
+      const { host, guest } = await hostAndGuest(cwmn.server.url, site.url);
+      await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'no session', undefined, { timeout: 15_000 });
+      const names = (await log(host)).map((e) => e.name);
+      expect(names.slice(-4)).toEqual(['expired', 'end session', 'reinit', 'ready no session']);
+      await waitForViewerState(guest, 'expired');
+      expect(await guest.textContent('#cwmn-status')).toContain('expired');
+    } finally {
+      await site.close();
+      await cwmn.close();
+    }
   });
 });

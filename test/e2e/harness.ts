@@ -1,7 +1,9 @@
 // End-to-end harness: the real server, a second origin serving host pages,
 // and headless Chromium (Debian's) driven by playwright-core.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +45,62 @@ export async function startCwmn(env: Record<string, string> = {}): Promise<Cwmn>
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The built server in its own process (`dist/server/main.js`), so a test can kill it for real. */
+export interface CwmnProcess {
+  url: string;
+  /** SIGKILL: no clean shutdown, nothing flushed. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCwmnProcess(env: Record<string, string> = {}): Promise<CwmnProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cwmn-e2e-proc-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(process.execPath, [join(ROOT, 'dist/server/main.js')], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CWMN_DATA_DIR: dataDir, CWMN_ROOT: ROOT, ...env },
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the server process did not start');
+  };
+  const kill = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    url,
+    kill,
+    restart: start,
+    async close() {
+      await kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Serves `test/e2e/fixtures` from another origin, with `{{SERVER}}` replaced by the cwmn URL. */
