@@ -19,13 +19,13 @@
     console.error('[cwmn panel] panel-guests.js needs panel.js to be loaded first');
     return;
   }
-  const { api, model, view, el, callApi, readApi } = panel;
+  const { api, model, view, el, callApi, readApi, buildSwitch, buildField, serverOrigin } = panel;
 
-  const IN_SESSION = 'in session';
+  /** Every control here works in a realtime session only (not while recording a replay). */
+  const isRealtime = (state = panel.currentState()) => panel.sessionKind(state) === 'realtime';
   const REMOVE_CONFIRM_MS = 3000;
   const MESSAGE_MAX = 1000; // the API's limit for an invite's personal message
   const NAME_MAX = 100;
-  const EMBED_SCRIPT = '/clickwithmenow-api.js';
 
   /** What this file keeps itself (the API does not report it). */
   const local = {
@@ -43,29 +43,6 @@
   function guestName(guest) {
     const name = guest && guest.name;
     return name === undefined || name === null || name === '' ? 'Guest' : String(name);
-  }
-
-  /** An <input type=checkbox role=switch> styled as a switch, with its label and hint. */
-  function buildSwitch({ id, label, hint, onChange }) {
-    const input = el('input', { id, className: 'cwmn-p-switch', type: 'checkbox', role: 'switch', on: { change: onChange } });
-    const text = el('span', { className: 'cwmn-p-toggle-text' }, [
-      el('span', { className: 'cwmn-p-toggle-label', text: label }),
-      hint ? el('span', { className: 'cwmn-p-toggle-hint', text: hint }) : null,
-    ]);
-    return { input, row: el('label', { className: 'cwmn-p-toggle', for: id }, [text, input]) };
-  }
-
-  /** The origin of the cwmn server: where the page loaded the embed script from. */
-  function serverOrigin() {
-    for (const script of document.scripts) {
-      const src = script.getAttribute('src');
-      if (!src) continue;
-      try {
-        const url = new URL(src, location.href);
-        if (url.pathname.endsWith(EMBED_SCRIPT)) return url.origin;
-      } catch { /* not a URL: not the embed script */ }
-    }
-    return location.origin;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -109,7 +86,7 @@
       return view.guestCount; // shown next to the section title
     },
     update(state) {
-      renderGuests(state === IN_SESSION);
+      renderGuests(isRealtime(state), state);
     },
   });
 
@@ -139,7 +116,7 @@
     return row;
   }
 
-  function renderGuests(inSession) {
+  function renderGuests(inSession, state) {
     const guests = inSession ? model.guests : new Map();
     const muteAll = inSession && readApi(() => api.guest.getMuteAllGuests(), false) === true;
     for (const [id, row] of view.guestRows) {
@@ -157,7 +134,8 @@
       index += 1;
     }
     view.guestsEmpty.hidden = guests.size > 0;
-    view.guestsEmpty.textContent = inSession ? 'No guests yet. Send an invite link.' : 'Guests appear here during a session.';
+    view.guestsEmpty.textContent = inSession ? 'No guests yet. Send an invite link.'
+      : panel.sessionKind(state) === 'replay' ? 'Guests cannot join a replay recording.' : 'Guests appear here during a session.';
     view.guestCount.textContent = String(guests.size);
   }
 
@@ -208,7 +186,7 @@
     if (button.textContent !== label) button.textContent = label;
     button.setAttribute('aria-pressed', String(ownMute));
     button.setAttribute('aria-label', `${label}: ${name}`);
-    button.disabled = panel.currentState() !== IN_SESSION || model.busy.has(`mute:${id}`);
+    button.disabled = !isRealtime() || model.busy.has(`mute:${id}`);
     let title = ownMute ? `Show ${name}'s pointer again` : `Hide ${name}'s pointer and clicks from you and the other guests`;
     if (muteAll) title += ' (“Hide all pointers” is on: every pointer stays hidden until it is turned off)';
     button.title = title;
@@ -222,7 +200,7 @@
     button.classList.toggle('is-armed', armed && !busy);
     button.setAttribute('aria-label', armed ? `Confirm: remove ${name} from the session` : `Remove ${name}`);
     button.title = armed ? 'Click again to remove this guest' : 'Remove this guest from the session';
-    button.disabled = panel.currentState() !== IN_SESSION || busy;
+    button.disabled = !isRealtime() || busy;
   }
 
   async function toggleGuestMute(id) {
@@ -279,7 +257,7 @@
       container.append(toggle.row);
     },
     update(state) {
-      const inSession = state === IN_SESSION;
+      const inSession = isRealtime(state);
       view.muteAll.checked = inSession && readApi(() => api.guest.getMuteAllGuests(), false) === true;
       view.muteAll.disabled = !inSession || model.busy.has('mute-all');
     },
@@ -326,12 +304,12 @@
       container.append(toggle.row, view.publicRow, view.publicNote);
     },
     update(state) {
-      renderPublicLink(state === IN_SESSION);
+      renderPublicLink(isRealtime(state));
     },
   });
 
   function publicLinkEnabled() {
-    return panel.currentState() === IN_SESSION && readApi(() => api.publicLink.getEnabled(), false) === true;
+    return isRealtime() && readApi(() => api.publicLink.getEnabled(), false) === true;
   }
 
   function renderPublicLink(inSession) {
@@ -400,16 +378,9 @@
       );
     },
     update(state) {
-      renderInviteForm(state === IN_SESSION);
+      renderInviteForm(isRealtime(state));
     },
   });
-
-  function buildField(id, label, control, extra) {
-    return el('div', { className: 'cwmn-p-field' }, [
-      el('div', { className: 'cwmn-p-field-head' }, [el('label', { className: 'cwmn-p-label', for: id, text: label }), extra || null]),
-      control,
-    ]);
-  }
 
   function buildNameField() {
     view.inviteName = el('input', {
@@ -515,7 +486,7 @@
 
   async function sendInvite(event) {
     event.preventDefault();
-    if (model.busy.has('invite-send') || panel.currentState() !== IN_SESSION) return;
+    if (model.busy.has('invite-send') || !isRealtime()) return;
     const params = readInviteForm();
     local.inviteResult = null;
     const result = await callApi('invite-send', 'guest.inviteGuest', () => api.guest.inviteGuest(params), { quiet: true });

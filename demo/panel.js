@@ -1,9 +1,11 @@
 // panel.js — the cwmn demo's host control panel: a floating, collapsible panel (bottom-right)
 // built ONLY on the public window.CwmnAPI (see CWMN-JS-API.md). This file is the core: the
 // model fed by the API's events, the panel shell, the Session and private-invite sections and
-// the event log. Each feature is one "section" (see defineSection); panel-guests.js (loaded
-// after this file) adds the guest list with mute/remove, "Hide all pointers", the public link
-// and the email/SMS invite form through window.cwmnDemoPanel (see "Extension hook" below).
+// the event log. Each feature is one "section" (see defineSection); the files loaded after this
+// one add theirs through window.cwmnDemoPanel (see "Extension hook" below): panel-guests.js
+// (guest list with mute/remove, "Hide all pointers", public link, email/SMS invites),
+// panel-privacy.js ("Pause sharing"), panel-replay.js (record, preview, send or abandon a
+// replay video) and panel-ith.js (invite someone to host).
 // Untrusted strings (guest names, event arguments) are only ever set with textContent.
 'use strict';
 
@@ -27,6 +29,7 @@
   const CLICK_FLASH_MS = 700;
   const UNAVAILABLE = 'cwmn unavailable';
   const DEFAULT_HOST_NAME = 'Demo host';
+  const EMBED_SCRIPT = '/clickwithmenow-api.js';
 
   const STORAGE_KEYS = {
     collapsed: 'cwmn-demo:panel-collapsed',
@@ -103,6 +106,24 @@
     return node;
   }
 
+  /** An <input type=checkbox role=switch> styled as a switch, with its label and hint. */
+  function buildSwitch({ id, label, hint, onChange }) {
+    const input = el('input', { id, className: 'cwmn-p-switch', type: 'checkbox', role: 'switch', on: { change: onChange } });
+    const text = el('span', { className: 'cwmn-p-toggle-text' }, [
+      el('span', { className: 'cwmn-p-toggle-label', text: label }),
+      hint ? el('span', { className: 'cwmn-p-toggle-hint', text: hint }) : null,
+    ]);
+    return { input, row: el('label', { className: 'cwmn-p-toggle', for: id }, [text, input]) };
+  }
+
+  /** A form field: its label (with an optional extra on the right, e.g. a counter) over `control`. */
+  function buildField(id, label, control, extra) {
+    return el('div', { className: 'cwmn-p-field' }, [
+      el('div', { className: 'cwmn-p-field-head' }, [el('label', { className: 'cwmn-p-label', for: id, text: label }), extra || null]),
+      control,
+    ]);
+  }
+
   function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
   }
@@ -150,6 +171,14 @@
     const m = Math.floor((total % 3600) / 60);
     const s = total % 60;
     const mmss = `${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+    return h ? `${h}:${mmss}` : mmss;
+  }
+
+  /** A duration as mm:ss (h:mm:ss from an hour up); negative durations count as zero. */
+  function formatDuration(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const mmss = `${String(Math.floor((total % 3600) / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
     return h ? `${h}:${mmss}` : mmss;
   }
 
@@ -258,6 +287,26 @@
     try { return fn(); } catch { return fallback; }
   }
 
+  /** 'realtime' or 'replay' while hosting (session.getSessionInfo().isReplay), else null. */
+  function sessionKind(state = currentState()) {
+    if (state !== 'in session') return null;
+    const info = readApi(() => api.session.getSessionInfo(), null);
+    return info && info.isReplay === true ? 'replay' : 'realtime';
+  }
+
+  /** The origin of the cwmn server: where the page loaded the embed script from. */
+  function serverOrigin() {
+    for (const script of document.scripts) {
+      const src = script.getAttribute('src');
+      if (!src) continue;
+      try {
+        const url = new URL(src, location.href);
+        if (url.pathname.endsWith(EMBED_SCRIPT)) return url.origin;
+      } catch { /* not a URL: not the embed script */ }
+    }
+    return location.origin;
+  }
+
   // ---------------------------------------------------------------------------------------
   // Guests
   // ---------------------------------------------------------------------------------------
@@ -282,7 +331,7 @@
   }
 
   function refreshGuestsFromApi() {
-    if (currentState() !== 'in session') return;
+    if (sessionKind() !== 'realtime') return;
     const list = readApi(() => api.guest.getGuestList(), null);
     if (Array.isArray(list)) setGuests(list);
     else if (list && typeof list.then === 'function') Promise.resolve(list).then(setGuests, () => {}).then(scheduleRender);
@@ -440,23 +489,24 @@
         placeholder: 'Email (optional)', 'aria-label': 'Host email (optional)',
       });
       view.hostEmail.value = storageGet('localStorage', STORAGE_KEYS.hostEmail) ?? '';
-      view.start = el('button', { id: 'cwmn-start', className: 'cwmn-p-btn cwmn-p-btn--primary', type: 'button', text: 'Start session', on: { click: startSession } });
+      view.start = el('button', {
+        id: 'cwmn-start', className: 'cwmn-p-btn cwmn-p-btn--primary', type: 'button', text: 'Start session',
+        on: { click: () => startSession({ isReplay: false }) },
+      });
       view.end = el('button', { id: 'cwmn-end', className: 'cwmn-p-btn cwmn-p-btn--danger', type: 'button', text: 'End session', on: { click: endSession } });
       view.sessionInfo = el('dl', { id: 'cwmn-session-info', className: 'cwmn-p-info', hidden: true });
       view.hostFields = el('div', { className: 'cwmn-p-hostfields' }, [
         el('div', { className: 'cwmn-p-field' }, [el('label', { className: 'cwmn-p-label', for: 'cwmn-host-name', text: 'Host name' }), view.hostName]),
         el('div', { className: 'cwmn-p-field' }, [el('label', { className: 'cwmn-p-label', for: 'cwmn-host-email', text: 'Host email' }), view.hostEmail]),
       ]);
-      container.append(
-        view.hostFields,
-        el('div', { className: 'cwmn-p-row' }, [view.start, view.end]),
-        view.sessionInfo,
-      );
+      view.sessionButtons = el('div', { className: 'cwmn-p-row' }, [view.start, view.end]);
+      container.append(view.hostFields, view.sessionButtons, view.sessionInfo);
     },
     update(state) {
       const inSession = state === 'in session';
-      view.start.disabled = state !== 'no session' || model.busy.has('start');
+      view.start.disabled = state !== 'no session' || model.busy.has('start') || model.busy.has('start-replay');
       view.end.disabled = !inSession || model.busy.has('end');
+      view.sessionButtons.hidden = sessionKind(state) === 'replay'; // the Replay section has its own stop button
       view.start.textContent = model.busy.has('start') ? 'Starting…' : 'Start session';
       view.end.textContent = model.busy.has('end') ? 'Ending…' : 'End session';
       view.hostName.disabled = !model.available;
@@ -482,13 +532,22 @@
     ]));
   }
 
-  async function startSession() {
+  /** The host's name and email from the Session fields (remembered for the next visit). */
+  function hostIdentity() {
     const hostName = view.hostName.value.trim() || DEFAULT_HOST_NAME;
     const hostEmail = view.hostEmail.value.trim();
     storageSet('localStorage', STORAGE_KEYS.hostName, hostName);
     storageSet('localStorage', STORAGE_KEYS.hostEmail, hostEmail);
-    const result = await callApi('start', 'session.start', () => api.session.start({ hostName, hostEmail, isReplay: false }));
+    return { hostName, hostEmail };
+  }
+
+  /** A realtime session ("Start session") or a replay recording (panel-replay.js). */
+  async function startSession({ isReplay }) {
+    const { hostName, hostEmail } = hostIdentity();
+    const action = isReplay ? 'start-replay' : 'start';
+    const result = await callApi(action, 'session.start', () => api.session.start({ hostName, hostEmail, isReplay }));
     if (result.ok) storeSession(result.value);
+    return result;
   }
 
   async function endSession() {
@@ -520,7 +579,7 @@
       );
     },
     update(state) {
-      view.invite.disabled = state !== 'in session' || model.busy.has('invite');
+      view.invite.disabled = sessionKind(state) !== 'realtime' || model.busy.has('invite');
       view.invite.textContent = model.busy.has('invite') ? 'Creating…' : 'Create invite link';
       if (view.inviteLink.value !== model.inviteLink) view.inviteLink.value = model.inviteLink;
       const hasLink = Boolean(model.inviteLink);
@@ -601,9 +660,9 @@
     while (view.log.children.length > LOG_LIMIT) view.log.lastElementChild.remove();
   }
 
-  // The guest list, "Hide all pointers", the public link and the email/SMS invite form are
-  // sections too, defined in panel-guests.js (in front of this log). Replay controls would be
-  // more sections, defined the same way.
+  // The guest list, "Hide all pointers", the public link, the email/SMS invite form, privacy,
+  // replay and invite-to-host are sections too, defined in the other panel files (in front of
+  // this log).
 
   // ---------------------------------------------------------------------------------------
   // Panel shell: root, header (state pill + collapse toggle), notice, error, sections
@@ -676,7 +735,7 @@
     view.state.textContent = state;
     const count = model.guests.size;
     view.headerCount.textContent = `${count} guest${count === 1 ? '' : 's'}`;
-    view.headerCount.hidden = state !== 'in session';
+    view.headerCount.hidden = sessionKind(state) !== 'realtime';
     renderNotice();
     renderError();
     for (const section of sections) {
@@ -715,8 +774,9 @@
   }
 
   window.cwmnDemoPanel = Object.freeze({
-    api, model, view, el, defineSection, onEvent, callApi, readApi, currentState, scheduleRender,
-    refreshGuestsFromApi, copyText, openLink, flashButton, isHttpUrl, formatClock, formatPointer, toEpochMs,
+    api, model, view, el, defineSection, onEvent, callApi, readApi, currentState, sessionKind, scheduleRender,
+    refreshGuestsFromApi, startSession, hostIdentity, copyText, openLink, flashButton, isHttpUrl, serverOrigin,
+    buildSwitch, buildField, storageGet, storageSet, formatClock, formatCountdown, formatDuration, formatPointer, toEpochMs,
     CLICK_FLASH_MS,
   });
 
