@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
+import { requestUrl } from './request-url.js';
 import { sendError, statusForCode } from './respond.js';
 
 /** What a handler gets for one request. */
@@ -43,7 +44,11 @@ export class Router {
   /** Answers one request. Never rejects. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req);
+      if (!url) {
+        sendError(res, { code: ErrorCode.INVALID_PARAMS, message: 'The request target is not a URL' }, 400);
+        return;
+      }
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       const matching = this.routes
         .map((route) => ({ route, params: match(route.path, url.pathname) }))

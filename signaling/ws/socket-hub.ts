@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { requestUrl } from '../http/request-url.js';
 import { CloseCode, MAX_SIGNALING_MESSAGE_BYTES } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import { KeyedRateLimiter, SOCKET_OPEN_LIMIT } from '../rate-limit.js';
@@ -43,10 +44,11 @@ export class SocketHub {
   /** Handles an HTTP upgrade request (the http server's `upgrade` event). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {}); // A reset during the handshake must not become an uncaught error.
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = requestUrl(req);
     const ip = req.socket.remoteAddress ?? '';
     if (this.closing) return rejectUpgrade(socket, 503);
-    if (pathname !== WS_PATH) return rejectUpgrade(socket, 404);
+    if (!url) return rejectUpgrade(socket, 400);
+    if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404);
     if (!this.openLimiter.take(ip)) {
       this.options.log(`socket ${ip} refused: too many connections`);
       return rejectUpgrade(socket, 429);

@@ -109,7 +109,7 @@ export class GuestLink extends Emitter<GuestLinkEvents> {
       return; // Malformed frames from a guest are dropped; the assembler has reset.
     }
     if (!payload) return;
-    decodePayload(payload).then((json) => {
+    decodePayload(payload, MAX_GUEST_DOM_MESSAGE_BYTES).then((json) => {
       const m = parseGuestDomMessage(json);
       if (m?.t === 'bye') this.emit('bye');
       else if (m?.t === 'resync' && this.resyncLimiter.take()) this.emit('resync');

@@ -50,9 +50,9 @@ export class FrameAssembler {
 
   /** Feeds one frame; returns a payload when a message is complete. */
   push(frame: Uint8Array): Payload | null {
-    if (frame.length < 1) throw new CwmnError(ErrorCode.PROTOCOL, 'Empty frame');
+    if (frame.length < 1) this.fail('Empty frame');
     const flag = frame[0]!;
-    if ((flag & ~KNOWN_FLAGS) !== 0) throw new CwmnError(ErrorCode.PROTOCOL, 'Unknown frame flags');
+    if ((flag & ~KNOWN_FLAGS) !== 0) this.fail('Unknown frame flags');
     const compressed = (flag & FLAG_COMPRESSED) !== 0;
     const body = frame.subarray(1);
     if ((flag & FLAG_CHUNK) === 0) {
@@ -61,6 +61,7 @@ export class FrameAssembler {
       if (body.length > this.maxBytes) this.fail('Message too large', ErrorCode.TOO_LARGE);
       return { bytes: body, compressed };
     }
+    if (body.length === 0) this.fail('Empty chunk');
     if (this.parts.length > 0 && compressed !== this.partsCompressed) this.fail('Chunks disagree on compression');
     this.partsCompressed = compressed;
     this.size += body.length;
