@@ -18,6 +18,11 @@ export interface ServerConfig {
   publicUrl: string | null;
   /** Origins allowed to host (normalized); empty = any origin. The server's own origin is always allowed. */
   allowedOrigins: string[];
+  /**
+   * Per-domain settings file (`CWMN_DOMAINS_FILE`): features, mask and block selectors, limits; the
+   * origins it lists may host too. Re-read when it changes. null: every allowed origin gets the defaults.
+   */
+  domainsFile: string | null;
   /** Where `state.json` lives. */
   dataDir: string;
   /** Repository root: holds `dist/` and `demo/`. */
@@ -99,6 +104,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     host: readString(env.HOST) ?? DEFAULT_HOST,
     publicUrl: readPublicUrl(env.CWMN_PUBLIC_URL),
     allowedOrigins: readOrigins(env.CWMN_ALLOWED_ORIGINS),
+    domainsFile: readPath(env.CWMN_DOMAINS_FILE, rootDir),
     dataDir: path.resolve(rootDir, readString(env.CWMN_DATA_DIR) ?? 'data'),
     rootDir: path.resolve(rootDir),
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
@@ -127,6 +133,11 @@ function invalid(message: string): CwmnError {
 function readString(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+function readPath(value: string | undefined, rootDir: string): string | null {
+  const text = readString(value);
+  return text === undefined ? null : path.resolve(rootDir, text);
 }
 
 function readPort(value: string | undefined): number {

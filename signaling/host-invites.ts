@@ -12,6 +12,7 @@ import type { LogFn } from './config.js';
 import type { MailTransport } from './delivery/delivery.js';
 import { hostInviteMail } from './delivery/host-invite-message.js';
 import { inviteLink } from './delivery/invite-message.js';
+import type { DomainSettings } from './domain-settings.js';
 import { randomJoinCode } from './join-codes.js';
 import type { LinkService } from './links.js';
 import type { OriginPolicy } from './origins.js';
@@ -61,6 +62,8 @@ export interface HostInviteServiceOptions {
   sessions: SessionService;
   links: LinkService;
   origins: OriginPolicy;
+  /** Features and session length per origin; absent: the session service's defaults, realtime allowed everywhere. */
+  domains?: DomainSettings;
   mail: MailTransport;
   linkTtlSeconds: number;
   /** Base of host links and of the join page's URL, without trailing slash. */
@@ -84,15 +87,18 @@ export class HostInviteService {
    * token (and join code, when asked), then mails the host link when
    * `inviteEmail` is given. Rejects with `ERR_INVALID_PARAMS` for a `url` of an
    * origin not allowed to host (or a join code in use: `JoinCodeInUseError`),
+   * with `FeatureDisabledError` when that origin's realtime sessions are off,
    * and with `ERR_DELIVERY_FAILED` when the mail was not accepted — then
    * everything made is withdrawn (session ended, links revoked).
    */
   async create(request: InviteToHostRequest): Promise<InviteToHostResult> {
-    const { store, sessions, links, origins, log } = this.options;
+    const { store, sessions, links, origins, domains, log } = this.options;
     const landing = new URL(request.url);
     if (!origins.isAllowed(landing.origin)) {
       throw new CwmnError(ErrorCode.INVALID_PARAMS, `url must be a page of a site allowed to host on this server; ${landing.origin} is not`);
     }
+    // The session is hosted on the landing page: its origin's settings apply.
+    const rules = domains?.requireFeature(landing.origin, 'realtime');
     const claimToken = randomToken();
     const { invite, joinCode, guestLink } = store.batch(() => {
       const joinCode = this.pickJoinCode(request.ithJoinCode);
@@ -101,6 +107,7 @@ export class HostInviteService {
         hostEmail: request.inviteEmail,
         isReplay: false,
         origin: landing.origin,
+        ...(rules ? { maxSeconds: rules.sessionMaxSeconds } : {}),
       });
       const guestLink = links.create(session.id);
       const invite: HostInviteRecord = {

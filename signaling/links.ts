@@ -84,10 +84,11 @@ export class LinkService {
    * Checks `token` and, when it is good, spends it (one-time links only).
    * Failures, in this order: unknown or malformed → ERR_LINK_INVALID; turned
    * off → ERR_LINK_REVOKED; session over → ERR_SESSION_ENDED; spent →
-   * ERR_LINK_USED; too old → ERR_LINK_EXPIRED. A public link is never spent
-   * and expires only with its session.
+   * ERR_LINK_USED; too old → ERR_LINK_EXPIRED; then whatever `refuse` says of
+   * the session (e.g. it is full), without spending the link. A public link is
+   * never spent and expires only with its session.
    */
-  redeem(token: string): Redemption {
+  redeem(token: string, refuse: (session: SessionRecord) => WireError | null = () => null): Redemption {
     const link = isToken(token) ? this.options.store.getLink(hashToken(token)) : undefined;
     const session = link && this.options.store.getSession(link.sessionId);
     if (!link || !session) return { ok: false, error: LINK_REFUSALS.invalid };
@@ -95,10 +96,15 @@ export class LinkService {
       return { ok: false, error: link.kind === 'public' ? LINK_REFUSALS.revokedPublic : LINK_REFUSALS.revokedPrivate };
     }
     if (session.endedAt !== null) return { ok: false, error: endedError(session) };
-    if (link.kind === 'public') return { ok: true, session, link };
+    if (link.kind === 'public') {
+      const refusal = refuse(session);
+      return refusal ? { ok: false, error: refusal } : { ok: true, session, link };
+    }
     if (link.usedAt !== null) return { ok: false, error: LINK_REFUSALS.used };
     const now = this.now();
     if (now >= link.expiresAt) return { ok: false, error: LINK_REFUSALS.expired };
+    const refusal = refuse(session);
+    if (refusal) return { ok: false, error: refusal };
     const spent = { ...link, usedAt: now };
     this.options.store.putLink(spent);
     return { ok: true, session, link: spent };

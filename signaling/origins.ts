@@ -20,23 +20,34 @@ export function normalizeOrigin(value: string | undefined | null): string | null
   return url.origin;
 }
 
+/** A set of normalized origins (a `Set`, or the keys of a `Map`). */
+export type OriginSet = Pick<ReadonlySet<string>, 'has' | 'size'>;
+
+const NONE: OriginSet = new Set();
+
 /** The origin rules of one running server. */
 export class OriginPolicy {
   private readonly allowed: Set<string>;
   private readonly own: Set<string>;
 
   /**
-   * @param allowedOrigins origins allowed to host; empty = every origin
+   * @param allowedOrigins origins allowed to host (`CWMN_ALLOWED_ORIGINS`)
    * @param ownUrls URLs of the server itself (public URL, bound address): always allowed
+   * @param listedOrigins origins the domain settings file lists, as it is now: allowed too.
+   *   With neither list, every origin is allowed.
    */
-  constructor(allowedOrigins: readonly string[], ownUrls: readonly string[]) {
+  constructor(
+    allowedOrigins: readonly string[],
+    ownUrls: readonly string[],
+    private readonly listedOrigins: () => OriginSet = () => NONE,
+  ) {
     this.allowed = new Set(allowedOrigins);
     this.own = new Set(ownUrls.map((u) => normalizeOrigin(new URL(u).origin)).filter((o): o is string => o !== null));
   }
 
   /** True when any origin may host (no list configured). */
   get isOpen(): boolean {
-    return this.allowed.size === 0;
+    return this.allowed.size === 0 && this.listedOrigins().size === 0;
   }
 
   /** True when `origin` is the server's own origin. */
@@ -51,9 +62,10 @@ export class OriginPolicy {
    * list only listed origins and the server's own.
    */
   isAllowed(origin: string | undefined): boolean {
-    if (this.isOpen) return true;
+    const listed = this.listedOrigins();
+    if (this.allowed.size === 0 && listed.size === 0) return true;
     const o = normalizeOrigin(origin);
-    return o !== null && (this.allowed.has(o) || this.own.has(o));
+    return o !== null && (this.allowed.has(o) || this.own.has(o) || listed.has(o));
   }
 
   /** CORS headers for an API answer to `origin`: the origin reflected when allowed, none otherwise. */

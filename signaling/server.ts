@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ServerConfig } from './config.js';
 import { createDelivery, type Delivery } from './delivery/delivery.js';
+import { DomainSettings } from './domain-settings.js';
 import { GuestService } from './guests.js';
 import { HostInviteService } from './host-invites.js';
 import { addApiRoutes } from './http/api-routes.js';
@@ -49,9 +50,10 @@ export interface ServerDeps {
   mailer?: Mailer;
 }
 
-/** Starts the signaling server; rejects when the state file is unreadable or the port is taken. */
+/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or the port is taken. */
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
+  const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const store = openFileStore(config.dataDir, log);
   const httpServer = createServer();
   let port: number;
@@ -65,7 +67,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const publicUrl = config.publicUrl ?? boundUrl;
   // `localhost` reaches a loopback-bound server too: a viewer opened that way is still "ours".
   const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`http://localhost:${port}`] : [];
-  const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias]);
+  const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
   const rooms = new Rooms();
   let replays: ReplayService | null = null; // Built below: it ends sessions, and hears of their end.
   const sessions = new SessionService({
@@ -91,7 +93,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log });
   const guests = new GuestService({ store, sessions });
   const hostInvites = new HostInviteService({
-    store, sessions, links, origins, mail: delivery.mail, linkTtlSeconds: config.linkTtlSeconds, publicUrl, log,
+    store, sessions, links, origins, domains, mail: delivery.mail, linkTtlSeconds: config.linkTtlSeconds, publicUrl, log,
     onClaimed: (id) => presence.hostAway(id), // The new host's page says hello within the grace, or the session ends.
   });
   const presence = new Presence({
@@ -102,7 +104,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, rooms, presence, origins, iceServers: config.iceServers,
+      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, iceServers: config.iceServers,
       batch: (fn) => store.batch(fn), log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
@@ -115,7 +117,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
   addApiRoutes(router, {
-    sessions, origins, createLimiter, sessionMaxSeconds: config.sessionMaxSeconds, ownOrigin: new URL(publicUrl).origin,
+    sessions, origins, domains, createLimiter, ownOrigin: new URL(publicUrl).origin,
     replays: { service: replays, maxSeconds: config.replayMaxSeconds },
   });
   const ith = addIthRoutes(router, { hostInvites, origins });

@@ -4,6 +4,7 @@ import {
   checkStartParams, cleanName, CwmnError, ErrorCode, MAX_HTTP_BODY_BYTES,
   type CreateSessionRequest, type CreateSessionResponse, type DomainInfo,
 } from '../../src/protocol/index.js';
+import { FEATURE_DISABLED_STATUS, FeatureDisabledError, type DomainSettings } from '../domain-settings.js';
 import { normalizeOrigin, type OriginPolicy } from '../origins.js';
 import type { KeyedRateLimiter } from '../rate-limit.js';
 import type { ReplayService } from '../replay/replay-service.js';
@@ -19,9 +20,10 @@ export const DEFAULT_HOST_NAME = 'Host';
 export interface ApiDeps {
   sessions: SessionService;
   origins: OriginPolicy;
+  /** Features, mask rules and limits per origin. */
+  domains: DomainSettings;
   /** Limits session creation per client address. */
   createLimiter: KeyedRateLimiter;
-  sessionMaxSeconds: number;
   /** The server's own origin: whom a same-origin `GET /api/domain` (sent without `Origin`) asks about. */
   ownOrigin: string;
   /** Replay sessions (absent: `isReplay: true` is refused with `ERR_NOT_SUPPORTED`). */
@@ -53,11 +55,17 @@ function domainInfo({ req, res, url }: RequestContext, deps: ApiDeps): void {
   const origin = req.headers.origin ?? url.searchParams.get('origin') ?? refererOrigin(req.headers.referer) ?? deps.ownOrigin;
   const normalized = normalizeOrigin(origin);
   if (!normalized && origin !== 'null') throw new CwmnError(ErrorCode.INVALID_PARAMS, `Not an origin: ${origin}`);
+  const rules = deps.domains.rulesFor(normalized);
   const body: DomainInfo = {
     domain: normalized ? new URL(normalized).hostname : '',
     authorized: deps.origins.isAllowed(origin),
-    features: { realtime: true, replay: deps.replays !== undefined },
-    settings: { sessionMaxSeconds: deps.sessionMaxSeconds },
+    features: { realtime: rules.features.realtime, replay: rules.features.replay && deps.replays !== undefined },
+    settings: {
+      sessionMaxSeconds: rules.sessionMaxSeconds,
+      maskSelectors: rules.maskSelectors,
+      blockSelectors: rules.blockSelectors,
+      maxGuests: rules.maxGuests,
+    },
   };
   sendJson(res, 200, body);
 }
@@ -86,12 +94,20 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
   const params = body as Partial<CreateSessionRequest> & { hostName: string };
   const replays = params.isReplay === true ? deps.replays : undefined;
   if (params.isReplay && !replays) throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'Replay sessions are not available on this server');
+  const kind = replays ? 'replay' : 'realtime';
+  const rules = deps.domains.rulesFor(origin);
+  if (!rules.features[kind]) {
+    const refusal = new FeatureDisabledError(kind);
+    sendError(res, { code: refusal.code, message: refusal.message }, FEATURE_DISABLED_STATUS);
+    return;
+  }
   const { session, hostToken } = deps.sessions.create({
     hostName: cleanName(params.hostName) || DEFAULT_HOST_NAME,
     hostEmail: params.hostEmail ?? '',
     isReplay: replays !== undefined,
     origin: origin ?? '',
-    ...(replays ? { maxSeconds: replays.maxSeconds } : {}),
+    // A replay's length is the server's replay limit; a realtime session's, its domain's.
+    maxSeconds: replays ? replays.maxSeconds : rules.sessionMaxSeconds,
   });
   if (replays) {
     replays.service.open({

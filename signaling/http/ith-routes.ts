@@ -8,6 +8,7 @@ import {
   checkInviteToHostParams, CwmnError, ErrorCode, isRecord, MAX_HTTP_BODY_BYTES, normalizeJoinCode,
   type JoinCodeResponse,
 } from '../../src/protocol/index.js';
+import { FEATURE_DISABLED_STATUS, FeatureDisabledError } from '../domain-settings.js';
 import { HOST_LINK_PATH_PREFIX, JOIN_PAGE_PATH, JoinCodeInUseError, type HostInviteService } from '../host-invites.js';
 import { INVITE_LIMIT } from '../invites.js';
 import { WRONG_CODE_LIMIT } from '../join-codes.js';
@@ -63,8 +64,9 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
     try {
       sendJson(res, 201, await deps.hostInvites.create(params));
     } catch (err) {
-      if (!(err instanceof JoinCodeInUseError)) throw err;
-      sendError(res, { code: err.code, message: err.message }, 409);
+      if (err instanceof JoinCodeInUseError) sendError(res, { code: err.code, message: err.message }, 409);
+      else if (err instanceof FeatureDisabledError) sendError(res, { code: err.code, message: err.message }, FEATURE_DISABLED_STATUS);
+      else throw err;
     }
   });
 

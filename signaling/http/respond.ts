@@ -20,6 +20,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.TOO_LARGE]: 413,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.NOT_SUPPORTED]: 501,
+  [ErrorCode.SESSION_FULL]: 409,
 };
 
 /** The HTTP status that goes with an error code. */

@@ -5,8 +5,9 @@
 
 import {
   CloseCode, ErrorCode, parseGuestMessage,
-  type GuestToServer, type ServerToGuest,
+  type GuestToServer, type ServerToGuest, type WireError,
 } from '../../src/protocol/index.js';
+import type { SessionRecord } from '../state/records.js';
 import type { Client } from './client.js';
 import { relayToHost } from './relay.js';
 import type { Role, RoleDeps } from './role.js';
@@ -16,16 +17,20 @@ export type GuestJoin = Extract<GuestToServer, { type: 'guest-join' }>;
 /** The first message of a resuming guest's socket. */
 export type GuestResume = Extract<GuestToServer, { type: 'guest-resume' }>;
 
+/** The refusal of a guest joining a session that has as many guests as its domain allows. */
+export const SESSION_FULL_REFUSAL = { code: ErrorCode.SESSION_FULL, message: 'This session is full' } as const satisfies WireError;
+
 /**
  * Admits a guest: allowed origin (the server's own, where the viewer lives, or
- * a listed one), then a good link, spent at once. On success the guest gets
- * `joined` with its resume token and the host (if connected) `guest-joined`;
- * otherwise the guest gets an error and is closed, and null is returned.
+ * a listed one), room left under the session's `maxGuests`, then a good link,
+ * spent at once. On success the guest gets `joined` with its resume token and
+ * the host (if connected) `guest-joined`; otherwise the guest gets an error and
+ * is closed, and null is returned. A full session does not spend the link.
  */
 export function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps: RoleDeps): Role | null {
   if (!originAllowed(client, deps)) return null;
   const admission = deps.batch(() => {
-    const redemption = deps.links.redeem(join.token);
+    const redemption = deps.links.redeem(join.token, (session) => fullRefusal(session, deps));
     if (!redemption.ok) return redemption;
     return { ok: true as const, session: redemption.session, ...deps.guests.admit(redemption.session, join.name) };
   });
@@ -70,6 +75,15 @@ export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, 
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} resumed in ${session.id}`);
   return new GuestRole(client, session.id, guest.id, deps);
+}
+
+/**
+ * ERR_SESSION_FULL when the session has `maxGuests` guests (connected, or away
+ * within their grace) under the settings of the origin that created it.
+ */
+function fullRefusal(session: SessionRecord, deps: RoleDeps): WireError | null {
+  const { maxGuests } = deps.domains.rulesFor(session.origin);
+  return maxGuests !== null && deps.rooms.guestCount(session.id) >= maxGuests ? SESSION_FULL_REFUSAL : null;
 }
 
 function originAllowed(client: Client<ServerToGuest>, deps: RoleDeps): boolean {

@@ -1,6 +1,7 @@
 // What a socket becomes once it has introduced itself, and what roles need.
 
 import type { LogFn } from '../config.js';
+import type { DomainSettings } from '../domain-settings.js';
 import type { GuestService } from '../guests.js';
 import type { InviteService } from '../invites.js';
 import type { LinkService } from '../links.js';
@@ -29,6 +30,8 @@ export interface RoleDeps {
   /** Grace periods of away hosts and guests. */
   presence: Presence;
   origins: OriginPolicy;
+  /** Limits per origin (`maxGuests`). */
+  domains: DomainSettings;
   iceServers: RTCIceServer[];
   /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */
   batch: <T>(fn: () => T) => T;

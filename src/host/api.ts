@@ -136,6 +136,11 @@ export function createCwmnAPI(options: CwmnAPIOptions): CwmnAPI {
         requireState('session.start', State.NoSession);
         const error = checkStartParams({ hostName: '', ...params });
         if (error) throw new CwmnError(ErrorCode.INVALID_PARAMS, error);
+        // The server refuses it too (403); asking first spares a round trip and a `session failed`.
+        const feature = params.isReplay === true ? 'replay' : 'realtime';
+        if (controller.domainInfo?.features[feature] === false) {
+          throw new CwmnError(ErrorCode.NOT_SUPPORTED, `${feature === 'replay' ? 'Replay' : 'Realtime'} sessions are not enabled for this domain`);
+        }
         return controller.start({ hostName: params.hostName ?? '', hostEmail: params.hostEmail ?? '', isReplay: params.isReplay === true });
       }),
       inviteToHost: (params) => async(() => {

@@ -35,7 +35,9 @@ const INPUT_KINDS = [
 const CARD_FIELD = /(card|cc)[-_ ]?(num|number|no\b)|cvc|cvv|csc|security[-_ ]?code|card[-_ ]?verif|expir/i;
 
 export function maskingOptions(rules: MaskRules = {}): MaskingOptions {
-  const maskSelector = [`[${MASK_ATTRIBUTE}]`, ...(rules.maskSelectors ?? [])].filter(isValidSelector).join(', ');
+  const masks = [`[${MASK_ATTRIBUTE}]`, ...(rules.maskSelectors ?? [])];
+  // Fail closed: a mask selector the browser rejects (a typo in the settings) masks everything.
+  const maskSelector = masks.every(isValidSelector) ? masks.join(', ') : '*';
   const blockSelector = [`[${BLOCK_ATTRIBUTE}]`, ...(rules.blockSelectors ?? [])].filter(isValidSelector).join(', ');
   return {
     maskInputOptions: Object.fromEntries(INPUT_KINDS.map((k) => [k, true])),

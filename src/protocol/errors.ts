@@ -40,8 +40,10 @@ export const ErrorCode = {
   DATA_CHANNEL: 'ERR_DATA_CHANNEL',
   /** The signaling socket closed or failed. */
   SIGNALING: 'ERR_SIGNALING',
-  /** The feature is not available on this server or in this build. */
+  /** The feature is not available on this server or in this build, or not enabled for this domain. */
   NOT_SUPPORTED: 'ERR_NOT_SUPPORTED',
+  /** The session already has as many guests as its domain allows (`maxGuests`). */
+  SESSION_FULL: 'ERR_SESSION_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

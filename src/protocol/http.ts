@@ -4,7 +4,7 @@ import { isEmail, isRecord, isString } from './guards.js';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from './limits.js';
 import type { SessionInfo } from './signaling.js';
 
-/** Features a domain may use; all on unless the server's settings say otherwise. */
+/** Features a domain may use; all on unless the server's domain settings (`CWMN_DOMAINS_FILE`) say otherwise. */
 export interface DomainFeatures {
   realtime: boolean;
   replay: boolean;
@@ -22,6 +22,8 @@ export interface DomainInfo {
     maskSelectors?: string[];
     /** Extra CSS selectors replaced by a placeholder on the host. */
     blockSelectors?: string[];
+    /** Most guests in one session at a time; null: no limit. */
+    maxGuests?: number | null;
   };
 }
 

@@ -3,7 +3,8 @@
 
 export type StatusCode =
   | 'connecting' | 'waiting' | 'live' | 'paused' | 'reconnecting' | 'lost'
-  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'replaced' | 'error';
+  | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'session-full'
+  | 'replaced' | 'error';
 
 export interface Status {
   code: StatusCode;
@@ -28,6 +29,7 @@ const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
   'link-revoked': { message: 'The host turned this link off. Ask the host for a new invite link.', final: true },
   'replaced': { message: 'This session was opened in another tab or window.', final: true },
   'session-over': { message: 'This session has already ended.', final: true },
+  'session-full': { message: 'This session is full.', final: true },
   'error': { message: 'Something went wrong. Please reload the page.', final: true },
 };
 
@@ -43,6 +45,7 @@ export function statusForError(code: string): StatusCode {
     case 'ERR_LINK_INVALID': return 'link-invalid';
     case 'ERR_LINK_REVOKED': return 'link-revoked';
     case 'ERR_SESSION_ENDED': return 'session-over';
+    case 'ERR_SESSION_FULL': return 'session-full';
     default: return 'error';
   }
 }

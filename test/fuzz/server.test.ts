@@ -105,7 +105,7 @@ describe('fuzz: the signaling socket', () => {
     const ids: T.TemplateIds = { ...T.PLACEHOLDER_IDS, ...session, linkToken: tokens[0]! };
     const templates = [...T.hostToServer(ids, 1), ...T.guestToServer(ids)].map((m) => (m.type === 'guest-join' ? { ...m, token: r.pick(tokens) } : m));
     const origins = [origin, origin, origin, ALLOWED_ORIGIN, null, 'null', 'http://evil.example', `${origin}/path`, headerValue(r)];
-    const cases = Array.from({ length: 2000 }, () => ({ c: wsCase(r, templates), from: r.pick(origins) }));
+    const cases = Array.from({ length: 1500 }, () => ({ c: wsCase(r, templates), from: r.pick(origins) }));
     await pool(cases, 8, async ({ c, from }) => {
       const probe = await Probe.open(port, addresses.next(), from).catch((err: Error) => err);
       if (probe instanceof Error) {
@@ -140,7 +140,7 @@ describe('fuzz: the signaling socket', () => {
     let session = await createSession();
     let host = (await connectHost(session))!;
     const unanswered = new Map<string, number>();
-    for (let i = 0; i < 2500; i++) {
+    for (let i = 0; i < 2000; i++) {
       if (!host.isOpen) {
         host.close();
         const again = await connectHost(session);
@@ -187,7 +187,7 @@ describe('fuzz: the signaling socket', () => {
     let guest: Probe | null = null;
     let guestId = '';
     let relayed = 0;
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 500; i++) {
       if (!guest?.isOpen) {
         guest?.close();
         // The control socket asks for a link per guest: past its message rate the server closes it, and it comes back.
@@ -276,7 +276,7 @@ describe('fuzz: the HTTP API', () => {
     const failures = new Failures();
     const replay = await createSession(true).catch(() => createSession());
     const ids = { sessionId: replay.sessionId, token: replay.hostToken };
-    const cases = Array.from({ length: 3000 }, () => randomHttpCase(r, ids, origin));
+    const cases = Array.from({ length: 2500 }, () => randomHttpCase(r, ids, origin));
     // Never finish or abandon the real replay with its real token: that would start rendering a video.
     for (const c of cases) {
       if (/\/(finish|abandon)$/.test(c.path.split('?')[0]!) && c.headers.Authorization?.includes(ids.token)) c.headers.Authorization = 'Bearer nope';
@@ -333,18 +333,20 @@ describe('fuzz: the HTTP API', () => {
   });
 });
 
+// Found by this suite: `new URL()` of a target like `//%` threw, uncaught in the upgrade handler (the server
+// process stopped) and answered 500 by the router.
 describe('fuzz: findings, one case each', () => {
   const upgrade = (target: string) => Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
     + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
 
-  it('an upgrade request whose target is not a URL is refused with a 4xx, and nothing is thrown (bug: uncaught TypeError in SocketHub.handleUpgrade)', async () => {
+  it('an upgrade request whose target is not a URL is refused with a 4xx, and nothing is thrown', async () => {
     const before = crashes.total;
     const { response } = await sendRaw(port, addresses.next(), upgrade('//%'));
     expect(crashes.total - before, 'uncaught exceptions (under `npm start`, one stops the server)').toBe(0);
     expect(response.subarray(0, 10).toString('latin1')).toMatch(/^HTTP\/1\.1 4/);
   });
 
-  it('a request whose target is not a URL gets a 4xx JSON error, not a 500 (bug: Router.handle answers ERR_SERVER)', async () => {
+  it('a request whose target is not a URL gets a 4xx JSON error, not a 500', async () => {
     const res = await sendHttp(port, addresses.next(), { method: 'GET', path: '//%', headers: {}, body: null, contentLength: false });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);

@@ -176,8 +176,9 @@ describe('fuzz: DOM-channel framing and decoding', () => {
     expect(failures.list, `seed ${SEED}`).toEqual([]);
   });
 
-  it('FrameAssembler: a malformed frame in the middle of a chunked message discards that message (bug: empty and unknown-flag frames do not)', () => {
-    // GuestLink drops a bad frame trusting that "the assembler has reset"; these two checks throw before resetting.
+  it('FrameAssembler: a malformed frame in the middle of a chunked message discards that message', () => {
+    // Found by this suite: the empty-frame and unknown-flag checks threw without resetting, though GuestLink trusts
+    // that "the assembler has reset", so the next chunks were glued to the old ones.
     for (const bad of [new Uint8Array(0), Uint8Array.of(0x80, 1, 2)]) {
       const assembler = new FrameAssembler(1024);
       expect(assembler.push(Uint8Array.of(FLAG_CHUNK, 0x41, 0x41))).toBeNull();
@@ -188,8 +189,8 @@ describe('fuzz: DOM-channel framing and decoding', () => {
     }
   });
 
-  it('FrameAssembler: empty chunks cannot grow a message without bound (bug: they are kept and never counted)', () => {
-    // toFrames never makes an empty chunk; a peer sending them makes the assembler keep one array per frame, forever.
+  it('FrameAssembler: empty chunks cannot grow a message without bound', () => {
+    // Found by this suite: toFrames never makes an empty chunk, but the assembler kept one array per empty chunk, uncounted.
     const maxBytes = 16 * 1024;
     const assembler = new FrameAssembler(maxBytes);
     let refused = false;

@@ -109,7 +109,8 @@ function replacement(r: Random, old: JsonValue): JsonValue {
     [2, () => (typeof old === 'string' ? r.pick([old + 'x', old.slice(1), old.toUpperCase(), old.repeat(r.int(2, 50)), ` ${old}`]) : randomString(r))],
     [1, () => [old]],
     [1, () => ({ value: old })],
-    [1, () => String(old)],
+    // JSON text rather than String(): an object with its own `toString` key has no primitive value.
+    [1, () => (typeof old === 'object' && old !== null ? JSON.stringify(old) : String(old))],
   ])();
 }
 

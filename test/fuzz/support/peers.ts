@@ -11,7 +11,7 @@ import { NodePeerConnection } from '../../integration/support/webrtc.js';
 import { sleep } from './outcomes.js';
 
 /** How long two peers in one process may take to connect (most take 5 ms or about 1 s). */
-export const CONNECT_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = 5000;
 /** Connection attempts before a fuzz test gives up: what it tests starts once the peers are connected. */
 export const CONNECT_ATTEMPTS = 3;
 
