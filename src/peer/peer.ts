@@ -51,6 +51,8 @@ export class Peer extends Emitter<PeerEvents> {
   private readonly domChannel: RTCDataChannel;
   private readonly pointerChannel: RTCDataChannel;
   private readonly pendingCandidates: RTCIceCandidateInit[] = [];
+  /** Our candidates wait until our description is sent (signing it is async; the other side needs it first). */
+  private heldCandidates: SignalData[] | null = [];
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Own flag: node-datachannel's polyfill reports a remote description before one is set. */
   private hasRemoteDescription = false;
@@ -111,7 +113,7 @@ export class Peer extends Emitter<PeerEvents> {
           const answer = await this.pc.createAnswer();
           await this.pc.setLocalDescription(answer);
           const local = this.pc.localDescription ?? answer;
-          this.emit('signal', { description: await this.describe('answer', local.sdp ?? '') });
+          this.sendDescription(await this.describe('answer', local.sdp ?? ''));
         }
       } else if (data.candidate) {
         if (this.hasRemoteDescription) await this.pc.addIceCandidate(data.candidate);
@@ -167,10 +169,18 @@ export class Peer extends Emitter<PeerEvents> {
       await this.pc.setLocalDescription(offer);
       const local = this.pc.localDescription ?? offer;
       const description = await this.describe('offer', local.sdp ?? '');
-      if (!this.destroyed) this.emit('signal', { description });
+      if (!this.destroyed) this.sendDescription(description);
     } catch (err) {
       this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Could not create an offer', { cause: err }));
     }
+  }
+
+  /** Sends our description, then the candidates gathered meanwhile. */
+  private sendDescription(description: { type: 'offer' | 'answer'; sdp: string; auth?: string }): void {
+    this.emit('signal', { description });
+    const held = this.heldCandidates ?? [];
+    this.heldCandidates = null;
+    for (const c of held) this.emit('signal', c);
   }
 
   /** A description to send, MACed when there is a secret. */
@@ -195,9 +205,11 @@ export class Peer extends Emitter<PeerEvents> {
   private wire(): void {
     this.pc.onicecandidate = (e) => {
       const c = e.candidate;
-      this.emit('signal', {
+      const signal: SignalData = {
         candidate: c && c.candidate ? { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } : null,
-      });
+      };
+      if (this.heldCandidates) this.heldCandidates.push(signal);
+      else this.emit('signal', signal);
     };
     this.pc.onconnectionstatechange = () => {
       if (this.pc.connectionState === 'failed') {
