@@ -18,7 +18,7 @@ it('sends its description before any ICE candidate, even when signing the descri
   const fromGuest: SignalData[] = [];
   host.on('signal', (d) => { fromHost.push(d); void guest.handleSignal(d); });
   guest.on('signal', (d) => { fromGuest.push(d); void host.handleSignal(d); });
-  await Promise.all([new Promise((r) => host.on('open', r)), new Promise((r) => guest.on('open', r))]);
+  await Promise.all([new Promise<void>((r) => host.on('open', () => r())), new Promise<void>((r) => guest.on('open', () => r()))]);
   for (const sent of [fromHost, fromGuest]) {
     expect(sent.length).toBeGreaterThan(1);
     expect('description' in sent[0]!).toBe(true);
