@@ -1,0 +1,145 @@
+// Link opened → first rendered frame: a fresh guest (own browser context, cold
+// cache) opens a new invite link; the time is from its navigation start to the
+// first animation frame after `<body data-state="live">`. Each join is also cut
+// into stages, timed in the guest and host pages, to show where the time goes.
+
+import type { Browser, Page } from 'playwright-core';
+import type { HostProbe } from './probes.js';
+import { guestCount, inviteLink, openGuest, readGuestProbe, SESSION_TIMEOUT_MS, waitForGuestCount } from './session.js';
+
+/** Stages of a join, in ms since the guest's navigation start, in the order they happen. */
+export const JOIN_STAGES = {
+  'viewer-html': 'viewer page (HTML) received',
+  'viewer-js': 'viewer script received',
+  'ws-created': 'viewer script ran (signaling socket created)',
+  'dom-content-loaded': 'DOMContentLoaded',
+  'ws-open': 'signaling socket open',
+  joined: 'server accepted the link (`joined`)',
+  'host-pc': 'host created its peer connection',
+  offer: "guest received the host's offer",
+  'host-open': 'data channels open on the host',
+  'host-first-send': 'host sent the first snapshot frame (snapshot taken, serialized, deflated)',
+  'first-frame': 'guest received the first frame',
+  'last-frame': 'guest received the last snapshot frame',
+  decoded: 'snapshot inflated and decoded to text',
+  live: 'snapshot applied (`data-state=live`)',
+  frame: 'first animation frame after live',
+} as const;
+
+export type JoinStage = keyof typeof JOIN_STAGES;
+
+export interface JoinSample {
+  /** A warm-up join: kept for the record, left out of the figure. */
+  warmup: boolean;
+  /** Navigation start → first frame after live, ms. */
+  totalMs: number;
+  stages: Partial<Record<JoinStage, number>>;
+  /** Bytes of DOM-channel frames received before the snapshot was decoded. */
+  snapshotWireBytes: number;
+  /** Characters of the decoded snapshot message. */
+  snapshotChars: number;
+  /** The viewer script as it came over HTTP: body bytes sent, and once decoded (equal when uncompressed). */
+  viewerScript: { encodedBytes: number; decodedBytes: number } | null;
+}
+
+/**
+ * Joins `warmup + runs` times in a row, one guest at a time (each leaves before
+ * the next opens its link). Warm-up joins absorb the browser's one-time costs
+ * (first page loads, first peer connection), which a guest's long-running
+ * browser has already paid; every join still starts with a cold cache.
+ * Warm-up joins are returned too, flagged.
+ */
+export async function measureJoins(browser: Browser, host: Page, runs: number, label: string, warmup = 0): Promise<JoinSample[]> {
+  const samples: JoinSample[] = [];
+  const baseline = await guestCount(host);
+  for (let i = 0; i < warmup + runs; i++) {
+    const link = await inviteLink(host);
+    const peersBefore = await host.evaluate(() => (window as unknown as { __probe: HostProbe }).__probe.peers.length);
+    const guest = await openGuest(browser, link, `${label}-${i + 1}`, false);
+    try {
+      await guest.page.waitForFunction(() => 'frame' in (window as unknown as { __probe: { marks: object } }).__probe.marks,
+        undefined, { timeout: SESSION_TIMEOUT_MS }).catch(async () => {
+        throw new Error(`join ${i + 1}: no frame after live within ${SESSION_TIMEOUT_MS} ms; ${await whereItStopped(guest.page)}`);
+      });
+      const probe = await readGuestProbe(guest.page);
+      const nav = await guest.page.evaluate(() => {
+        const entry = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const script = performance.getEntriesByType('resource').find((e) => e.name.includes('/viewer/viewer.js')) as PerformanceResourceTiming | undefined;
+        return {
+          html: entry?.responseEnd ?? null,
+          js: script?.responseEnd ?? null,
+          script: script ? { encodedBytes: script.encodedBodySize, decodedBytes: script.decodedBodySize } : null,
+        };
+      });
+      // The host may have made other peer connections meanwhile (re-offers to the guest that just left):
+      // this guest's is the one whose channels opened when the guest's did.
+      const hostPeers = await host.evaluate((n) => (window as unknown as { __probe: HostProbe }).__probe.peers.slice(n), peersBefore);
+      const domOpen = probe.marks['dom-open'] ?? Number.NaN;
+      const hostPeer = hostPeers.filter((p) => p.open !== null)
+        .sort((a, b) => Math.abs(a.open! - domOpen) - Math.abs(b.open! - domOpen))[0] ?? null;
+      samples.push(toSample(probe, nav, hostPeer, i < warmup));
+    } finally {
+      await guest.close();
+    }
+    await waitForGuestCount(host, baseline).catch(() => {});
+  }
+  return samples;
+}
+
+/** The last join stage a guest reached, and its status text, for a join that did not finish. */
+async function whereItStopped(page: Page): Promise<string> {
+  try {
+    const { marks, status } = await page.evaluate(() => ({
+      marks: Object.entries((window as unknown as { __probe: { marks: Record<string, number> } }).__probe.marks)
+        .map(([name, t]) => [name, Math.round(t - performance.timeOrigin)] as const),
+      status: document.getElementById('cwmn-status')?.textContent ?? '',
+    }));
+    const last = [...marks].sort((a, b) => b[1] - a[1])[0];
+    return `last mark: ${last ? `'${last[0]}' at ${last[1]} ms` : 'none'}; the viewer says "${status}"`;
+  } catch {
+    return 'the guest page did not answer';
+  }
+}
+
+function toSample(
+  probe: Awaited<ReturnType<typeof readGuestProbe>>,
+  nav: { html: number | null; js: number | null; script: JoinSample['viewerScript'] },
+  hostPeer: HostProbe['peers'][number] | null,
+  warmup: boolean,
+): JoinSample {
+  const rel = (t: number | null | undefined) => (t === null || t === undefined ? undefined : round(t - probe.origin));
+  const m = probe.marks;
+  const live = m.live ?? Number.POSITIVE_INFINITY;
+  // The snapshot is the largest message decoded before `live`.
+  let snapshot: [number, number] | undefined;
+  for (const d of probe.decodes) if (d[0] <= live && (!snapshot || d[1] > snapshot[1])) snapshot = d;
+  const snapshotFrames = snapshot ? probe.frames.filter((f) => f[0] <= snapshot[0]) : [];
+  const firstSend = hostPeer?.sends.find((s) => s[0] >= (hostPeer.open ?? 0));
+  const stages: JoinSample['stages'] = {
+    'viewer-html': nav.html === null ? undefined : round(nav.html),
+    'viewer-js': nav.js === null ? undefined : round(nav.js),
+    'ws-created': rel(m['ws-created']),
+    'dom-content-loaded': rel(m['dom-content-loaded']),
+    'ws-open': rel(m['ws-open']),
+    joined: rel(m.joined),
+    'host-pc': rel(hostPeer?.created),
+    offer: rel(m.offer),
+    'host-open': rel(hostPeer?.open),
+    'host-first-send': rel(firstSend?.[0]),
+    'first-frame': rel(m['first-frame']),
+    'last-frame': rel(snapshotFrames[snapshotFrames.length - 1]?.[0]),
+    decoded: rel(snapshot?.[0]),
+    live: rel(m.live),
+    frame: rel(m.frame),
+  };
+  return {
+    warmup,
+    totalMs: round(m.frame! - probe.origin),
+    stages,
+    snapshotWireBytes: snapshotFrames.reduce((sum, f) => sum + f[1], 0),
+    snapshotChars: snapshot?.[1] ?? 0,
+    viewerScript: nav.script,
+  };
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
