@@ -9,6 +9,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, ROOT, startCwmn, startSite, type Cwmn } from '../test/e2e/harness.js';
 import { bundleSize } from './bundle-size.js';
+import { measureContinuity } from './continuity.js';
+import { measureMaskingCost } from './masking-cost.js';
+import { benchReplayRender } from './replay-render.js';
 import { JOIN_STAGES, measureJoins, type JoinSample, type JoinStage } from './join-time.js';
 import { measureDomLatency, measureGuestPointer, measureHostCursor, type PairedSamples } from './latency.js';
 import { machineInfo, printTable, writeReport, type Figure, type JoinStages, type Report } from './report.js';
@@ -17,7 +20,7 @@ import { median, summarize } from './stats.js';
 import { measureWireBytes, type WireBytes } from './wire-bytes.js';
 
 /** The whole run is stopped past this. */
-const RUN_DEADLINE_MS = 290_000;
+const RUN_DEADLINE_MS = 420_000;
 const SMALL_PAGE_NODES = 2_000;
 const LARGE_PAGE_NODES = 100_000;
 const DOM_CHANGES = 200;
@@ -40,9 +43,15 @@ const MAIN_GUEST = 'bench-guest';
  */
 const GUEST_GRACE_SECONDS = 1;
 
+const NAVIGATIONS = 12;
+const PEER_DROPS = 5;
+const MASKING_ROUNDS = 20;
+const REPLAY_SECONDS = 60;
+
 const TARGETS = {
   dom2kP50Ms: 3, dom2kP95Ms: 10, dom100kP95Ms: 50, guestPointerP95Ms: 20, hostCursorP95Ms: 25,
   join2kMs: 300, join100kMs: 2_500, wireRatio: 8, embedGzipBytes: 120 * 1024, viewerGzipBytes: 150 * 1024,
+  navigationP95Ms: 1_500, replayRatio: 0.5,
 };
 
 const figures = new Map<string, Figure>();
@@ -54,6 +63,10 @@ define('host-cursor', 'Host mouse → guest cursor', `p95 ≤ ${TARGETS.hostCurs
 define('join-2k', 'Link opened → first frame, 2k nodes', `median ≤ ${TARGETS.join2kMs} ms`);
 define('join-100k', 'Link opened → first frame, 100k nodes', `median ≤ ${TARGETS.join100kMs / 1000} s`);
 define('wire-bytes', 'Wire vs raw JSON, 100k snapshot + 1,000 mutations', `≥ ${TARGETS.wireRatio}× smaller`);
+define('navigation', 'Host navigation → guest shows the new page (demo pages)', `p95 ≤ ${TARGETS.navigationP95Ms / 1000} s`);
+define('reconnect', 'Dropped peer link → guest live again', 'report it');
+define('masking', 'Masking cost, full snapshot of the 2k-node page', 'report it');
+define('replay-render', `Replay render, ${REPLAY_SECONDS} s typical recording: wall time ÷ length`, `≤ ${TARGETS.replayRatio}`);
 define('embed-size', 'Embed script (clickwithmenow-api.js), gzip', `≤ ${TARGETS.embedGzipBytes / 1024} KB`);
 define('viewer-size', 'Viewer bundle (viewer.js), gzip', `≤ ${TARGETS.viewerGzipBytes / 1024} KB`);
 const figure = (id: string) => figures.get(id)!;
@@ -164,6 +177,38 @@ async function largePage(browser: Browser, siteUrl: string): Promise<void> {
   }
 }
 
+/** Session continuity: navigation between the demo pages and dropped peer links. */
+async function continuity(browser: Browser, serverUrl: string): Promise<void> {
+  const r = await measureContinuity(browser, serverUrl, NAVIGATIONS, PEER_DROPS);
+  const nav = summarize(r.navigationMs);
+  const f = figure('navigation');
+  f.value = `p50 ${nav.p50} ms, p95 ${nav.p95} ms (n=${nav.n})`;
+  f.pass = nav.p95 <= TARGETS.navigationP95Ms;
+  f.data = { ...nav, samples: r.navigationMs.map(Math.round) };
+  const rec = figure('reconnect');
+  rec.value = `median ${Math.round(median(r.reconnectMs))} ms (runs: ${r.reconnectMs.map(Math.round).join(', ')})`;
+  rec.pass = true;
+  rec.data = { samples: r.reconnectMs.map(Math.round) };
+}
+
+async function maskingCost(browser: Browser, siteUrl: string): Promise<void> {
+  const r = await measureMaskingCost(browser, siteUrl, SMALL_PAGE_NODES, MASKING_ROUNDS);
+  const masked = median(r.maskedMs);
+  const plain = median(r.plainMs);
+  const f = figure('masking');
+  f.value = `median ${masked.toFixed(2)} ms masked vs ${plain.toFixed(2)} ms plain rrweb (+${(masked - plain).toFixed(2)} ms, n=${MASKING_ROUNDS})`;
+  f.pass = true;
+  f.data = r;
+}
+
+async function replayRender(): Promise<void> {
+  const r = await benchReplayRender({ seconds: REPLAY_SECONDS });
+  const f = figure('replay-render');
+  f.value = `${r.ratio.toFixed(2)} (${r.renderSeconds.toFixed(1)} s for ${r.recordingSeconds.toFixed(1)} s; ${Math.round(r.framesPerSecond)} frames/s, ${r.screenshots} of ${r.frames} frames screenshot)`;
+  f.pass = r.ratio <= TARGETS.replayRatio;
+  f.data = r;
+}
+
 /** Event-loop delay of this process, which runs the server (and Playwright's driver): server stalls show here. */
 const EVENT_LOOP_RESOLUTION_MS = 10;
 const eventLoop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
@@ -208,7 +253,7 @@ async function main(): Promise<number> {
   try {
     await step(['embed-size'], async () => setBundle('embed-size', 'embed/clickwithmenow-api.js', TARGETS.embedGzipBytes));
     await step(['viewer-size'], async () => setBundle('viewer-size', 'viewer/viewer.js', TARGETS.viewerGzipBytes));
-    const live = [...figures.keys()].filter((id) => !id.endsWith('-size'));
+    const live = [...figures.keys()].filter((id) => !id.endsWith('-size') && id !== 'replay-render');
     await step(live, async () => {
       cwmn = await startCwmn({ CWMN_GUEST_GRACE_SECONDS: String(GUEST_GRACE_SECONDS) });
       site = await startSite(cwmn.server.url);
@@ -225,7 +270,10 @@ async function main(): Promise<number> {
         () => step(['join-2k', 'dom-2k', 'guest-pointer', 'host-cursor'], () => smallPage(b, url)));
       await timed(`${LARGE_PAGE_NODES.toLocaleString('en')}-node page`,
         () => step(['join-100k', 'wire-bytes', 'dom-100k'], () => largePage(b, url)));
+      await timed('continuity', () => step(['navigation', 'reconnect'], () => continuity(b, cwmn!.server.url)));
+      await timed('masking cost', () => step(['masking'], () => maskingCost(b, url)));
     });
+    await step(['replay-render'], () => replayRender());
   } finally {
     await stopAll();
     clearTimeout(watchdog);

@@ -152,6 +152,17 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
   each in its own task. Wire: the \`dom\` data channel's \`bytesReceived\` (\`RTCPeerConnection.getStats()\`,
   peer connections kept by an init script); raw: characters returned by \`TextDecoder.prototype.decode\`
   (wrapped by an init script), i.e. the JSON the viewer parsed.
+- **Host navigation → guest** — the host walks through the demo pages (\`/demo/*.html\`, served by the
+  server) 12 times; from the moment the host starts loading the next page to the first frame in which
+  the guest's viewer, live again, shows the new page's title (noticed by a \`requestAnimationFrame\` loop).
+- **Dropped peer link → live again** — the guest's peer connection is closed from the viewer page 5 times;
+  from then until the viewer is live again (the host re-offers and sends a fresh snapshot).
+- **Masking cost** — in the 2k-node page, rrweb's full snapshot timed 20 times with the project's masking
+  options (every input value through the masking function, mask and block selectors) and 20 times with
+  plain rrweb options.
+- **Replay render** — a 60 s recording with typing, scrolling, DOM changes and idle stretches (rrweb in
+  Chromium, fake microphone) uploaded to a fresh server and rendered by its worker process: render wall
+  time ÷ recording length (rrweb's own rrvideo plays in real time, ≥ 1.0), and frames per second.
 - **Bundle sizes** — \`dist/embed/clickwithmenow-api.js\` and \`dist/viewer/viewer.js\`, gzip level 9,
   against the budgets of \`esbuild.mjs\`.
 
