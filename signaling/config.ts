@@ -63,6 +63,11 @@ export interface ServerConfig {
   smsWebhookUrl: string | null;
   /** Where log lines go. */
   log: LogFn;
+  /**
+   * Audit hook: receives every text message the signaling socket receives, as
+   * received (for privacy audits: proving page data never reaches the server).
+   */
+  audit?: (text: string) => void;
 }
 
 /** Default TCP port. */

@@ -110,6 +110,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     helloTimeoutMs: config.helloTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
     log,
+    audit: config.audit,
   });
   replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),

@@ -15,6 +15,8 @@ export interface ConnectionDeps {
   /** Turns the first message into a role (or refuses the socket). */
   introduce: (client: Client<ServerMessage>, text: string) => Role | null;
   log: LogFn;
+  /** Sees every text message received (see `ServerConfig.audit`). */
+  audit?: (text: string) => void;
 }
 
 /** Drives one socket; all cleanup happens on the socket's `close` event. */
@@ -46,6 +48,7 @@ export class Connection {
       return;
     }
     const text = rawText(data);
+    this.deps.audit?.(text);
     try {
       if (this.role) {
         this.role.handle(text);

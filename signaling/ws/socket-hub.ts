@@ -25,6 +25,8 @@ export interface SocketHubOptions {
   helloTimeoutMs: number;
   pingIntervalMs: number;
   log: LogFn;
+  /** Sees every text message received (see `ServerConfig.audit`). */
+  audit?: (text: string) => void;
 }
 
 /** All signaling sockets of the server. */
@@ -82,6 +84,7 @@ export class SocketHub {
       helloTimeoutMs: this.options.helloTimeoutMs,
       introduce: (client, text) => introduce(client, text, this.options.roles),
       log: this.options.log,
+      audit: this.options.audit,
     });
   }
 

@@ -41,9 +41,11 @@ describe('privacy: nothing masked leaves the host', () => {
   let browser: Browser;
   let host: Page;
   let guest: Page;
+  /** Every signaling message the server received, as the server saw it. */
+  const serverSaw: string[] = [];
 
   beforeAll(async () => {
-    cwmn = await startCwmn();
+    cwmn = await startCwmn({}, (text) => serverSaw.push(text));
     site = await startSite(cwmn.server.url);
     browser = await launchBrowser();
     const context = await browser.newContext();
@@ -128,6 +130,15 @@ describe('privacy: nothing masked leaves the host', () => {
     expect(await inMirror('#curtain', 'textContent')).toBeNull();
   });
 
+  it('no canary is in any signaling message the server received', async () => {
+    expect(serverSaw.length).toBeGreaterThan(3);
+    expect(serverSaw.some((m) => m.includes('"host-hello"'))).toBe(true);
+    const all = serverSaw.join('\n');
+    for (const canary of CANARIES) expect(all.includes(canary), canary).toBe(false);
+    // Page data never goes through the server at all.
+    expect(all).not.toContain('Public text changed');
+  });
+
   it('no canary is in any byte the host sent, on data channels or the signaling socket', async () => {
     const { dc, ws } = await host.evaluate(() => {
       const w = window as unknown as { __dc: { label: string; data: string | number[] }[]; __ws: string[] };
@@ -144,6 +155,9 @@ describe('privacy: nothing masked leaves the host', () => {
     const all = texts.join('\n');
     expect(all).toContain('Public text changed'); // The capture does see page data…
     for (const canary of CANARIES) expect(all.includes(canary), canary).toBe(false); // …and no canary.
+    const bytes = dc.reduce((n, m) => n + (typeof m.data === 'string' ? m.data.length : m.data.length), 0);
+    console.log(`privacy: ${CANARIES.length} canaries, ${dc.length} data-channel messages (${bytes} bytes on the wire, `
+      + `${all.length} characters decoded), ${ws.length} signaling messages from the host, ${serverSaw.length} seen by the server: no canary`);
   });
 });
 
