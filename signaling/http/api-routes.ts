@@ -36,15 +36,7 @@ export function addApiRoutes(router: Router, deps: ApiDeps): void {
     sendJson(res, 200, { ok: true, sessions: deps.sessions.activeCount() });
   });
   router.on('GET', '/api/domain', (ctx) => domainInfo(ctx, deps));
-  router.on('OPTIONS', '/api/sessions', ({ req, res }) => {
-    const origin = req.headers.origin;
-    if (origin && deps.origins.isAllowed(origin)) {
-      res.writeHead(204, deps.origins.preflightHeaders(origin));
-      res.end();
-    } else {
-      sendError(res, { code: ErrorCode.UNAUTHORIZED, message: 'This origin may not host sessions on this server' });
-    }
-  });
+  router.on('OPTIONS', '/api/sessions', (ctx) => answerPreflight(ctx, deps.origins));
   router.on('POST', '/api/sessions', (ctx) => createSession(ctx, deps));
 }
 
@@ -117,4 +109,15 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
   }
   const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken };
   sendJson(res, 201, answer);
+}
+
+/** Answers a CORS preflight: allowed origins get the headers, others `ERR_UNAUTHORIZED`. */
+export function answerPreflight({ req, res }: RequestContext, origins: OriginPolicy): void {
+  const origin = req.headers.origin;
+  if (origin && origins.isAllowed(origin)) {
+    res.writeHead(204, origins.preflightHeaders(origin));
+    res.end();
+  } else {
+    sendError(res, { code: ErrorCode.UNAUTHORIZED, message: 'This origin may not host sessions on this server' });
+  }
 }

@@ -14,6 +14,7 @@ import { INVITE_LIMIT } from '../invites.js';
 import { WRONG_CODE_LIMIT } from '../join-codes.js';
 import type { OriginPolicy } from '../origins.js';
 import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from '../rate-limit.js';
+import { answerPreflight } from './api-routes.js';
 import { readFormBody, readJsonBody } from './body.js';
 import { PAGE_CSP, renderHostLinkNotice, renderJoinPage } from './join-page.js';
 import { JOIN_SCRIPT, JOIN_SCRIPT_FILE, PAGE_CSS, PAGE_CSS_FILE } from './page-assets.js';
@@ -40,15 +41,7 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
     mail: new KeyedRateLimiter(INVITE_LIMIT),
     wrongCodes: new KeyedRateLimiter(WRONG_CODE_LIMIT),
   };
-  const preflight = ({ req, res }: RequestContext) => {
-    const origin = req.headers.origin;
-    if (origin && deps.origins.isAllowed(origin)) {
-      res.writeHead(204, deps.origins.preflightHeaders(origin));
-      res.end();
-    } else {
-      sendError(res, { code: ErrorCode.UNAUTHORIZED, message: 'This origin may not host sessions on this server' });
-    }
-  };
+  const preflight = (ctx: RequestContext) => answerPreflight(ctx, deps.origins);
 
   router.on('OPTIONS', '/api/ith', preflight);
   router.on('POST', '/api/ith', async ({ req, res }) => {
