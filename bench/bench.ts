@@ -102,7 +102,7 @@ function setJoin(id: string, page: string, all: JoinSample[], limitMs: number): 
   const samples = all.filter((s) => !s.warmup);
   const totals = samples.map((s) => s.totalMs);
   const med = median(totals);
-  f.value = `median ${Math.round(med)} ms (runs: ${totals.map(Math.round).join(', ')})`;
+  f.value = `median ${med.toFixed(1)} ms (runs: ${totals.map(Math.round).join(', ')})`;
   f.pass = med <= limitMs;
   f.data = { medianMs: med, samples: all };
   const medians: JoinStages['medians'] = {};

@@ -86,12 +86,13 @@ export function writeReport(root: string, report: Report): void {
 }
 
 /**
- * A warning when other work kept the machine busy: a 1-minute load average of half
- * the cores before the run, or of the cores plus one after it (the run itself adds about one).
+ * A warning when other work kept the machine busy: a 1-minute load average of the
+ * cores or more before the run (the build just before adds about one), or of the
+ * cores plus one after it (the run itself adds about one).
  */
 function busyWarning(r: Report): string {
   const [start, end] = [r.loadAverage.start[0] ?? 0, r.loadAverage.end[0] ?? 0];
-  return start >= r.machine.cores / 2 || end >= r.machine.cores + 1
+  return start >= r.machine.cores || end >= r.machine.cores + 1
     ? `Warning: other work kept the machine busy (load average ${start.toFixed(1)} → ${end.toFixed(1)} on ${r.machine.cores} cores): times are skewed upward.`
     : '';
 }
