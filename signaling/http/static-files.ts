@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import type { OutgoingHttpHeaders } from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import { sendRedirect } from './respond.js';
 import type { RequestContext } from './router.js';
@@ -75,20 +76,37 @@ export async function sendFile(ctx: RequestContext, root: string, file: string, 
   } catch {
     return false;
   }
-  const common = { ETag: etag, 'X-Content-Type-Options': 'nosniff', ...headers };
+  const common = { ETag: etag, 'X-Content-Type-Options': 'nosniff', Vary: 'Accept-Encoding', ...headers };
   if (ctx.req.headers['if-none-match'] === etag) {
     ctx.res.writeHead(304, common);
     ctx.res.end();
     return true;
   }
+  const type = contentTypeOf(file);
+  const gzip = COMPRESSIBLE.test(type) && body.length >= 1024 && /\bgzip\b/.test(String(ctx.req.headers['accept-encoding'] ?? ''));
+  const sent = gzip ? gzipped(file, etag, body) : body;
   ctx.res.writeHead(200, {
-    'Content-Type': contentTypeOf(file),
-    'Content-Length': body.length,
+    'Content-Type': type,
+    'Content-Length': sent.length,
     'Cache-Control': 'no-cache',
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     ...common,
   });
-  ctx.res.end(body);
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : sent);
   return true;
+}
+
+/** Text types worth compressing (scripts, styles, pages, JSON, SVG). */
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json)|image\/svg)/;
+/** Gzipped bodies by file, kept until the file changes (its ETag). */
+const gzipCache = new Map<string, { etag: string; body: Buffer }>();
+
+function gzipped(file: string, etag: string, body: Buffer): Buffer {
+  const hit = gzipCache.get(file);
+  if (hit?.etag === etag) return hit.body;
+  const compressed = gzipSync(body, { level: 9 });
+  gzipCache.set(file, { etag, body: compressed });
+  return compressed;
 }
 
 /**

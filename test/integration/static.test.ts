@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from './support/http.js';
 import { startTestServer, stopServers, tempDir, type TestServer } from './support/server.js';
@@ -63,6 +64,24 @@ describe('the embed script', () => {
     expect(res.headers.get('cache-control')).toBe('no-cache');
     const etag = res.headers.get('etag') ?? '';
     expect((await text(server, '/clickwithmenow-api.js', { headers: { 'If-None-Match': etag } })).status).toBe(304);
+  });
+
+  it('is sent gzip-compressed to clients that accept it', async () => {
+    const root = fixtureRoot();
+    const big = `/* ${'x'.repeat(4000)} */ window.CwmnAPI = {};`;
+    fs.writeFileSync(path.join(root, 'dist/embed/clickwithmenow-api.js'), big);
+    const server = await startTestServer({ rootDir: root });
+    const { headers, body } = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http.get(`${server.url}/clickwithmenow-api.js`, { headers: { 'Accept-Encoding': 'gzip, br' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    expect(headers['content-encoding']).toBe('gzip');
+    expect(headers.vary).toContain('Accept-Encoding');
+    expect(body.length).toBeLessThan(big.length / 10);
+    expect(gunzipSync(body).toString()).toBe(big);
   });
 
   it('answers 503 with a readable text when not built', async () => {
