@@ -15,7 +15,8 @@ const link = parseLinkFragment(location.hash);
 const name = (new URLSearchParams(location.search).get('name') ?? link.name ?? '').slice(0, MAX_NAME_LENGTH);
 const socketUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
 
-const viewer = new Viewer({
+// Constructing the viewer joins the session.
+new Viewer({
   socketUrl,
   token,
   name,
@@ -29,4 +30,3 @@ const viewer = new Viewer({
     pointerNote: element('cwmn-pointer-note'),
   },
 });
-viewer.start();

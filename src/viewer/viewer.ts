@@ -58,12 +58,14 @@ export class Viewer {
     style.textContent = POINTER_LAYER_CSS;
     document.head.appendChild(style);
     this.layer = new PointerLayer(elements.layer);
+    this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name, secret: options.secret });
+    // Joining starts before the replayer is built: the socket and the peer handshake overlap its setup.
+    this.connection.connect();
     this.mirror = new Mirror({
       root: elements.stage,
       onHostPointer: (e) => this.handleHostPointer(e),
       onApplied: (snapshot) => this.handleApplied(snapshot),
     });
-    this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name, secret: options.secret });
     this.input = new PointerInput({
       surface: elements.surface,
       toPage: (cx, cy) => this.toPage(cx, cy),
@@ -72,10 +74,6 @@ export class Viewer {
     this.wire();
     window.addEventListener('resize', this.onResize);
     window.addEventListener('pagehide', () => this.connection.sayGoodbye());
-  }
-
-  start(): void {
-    this.connection.connect();
   }
 
   private wire(): void {
