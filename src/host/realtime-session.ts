@@ -12,6 +12,7 @@ import { Broadcaster } from './broadcaster.js';
 import { ConnectionHealth } from './connection-health.js';
 import type { Guest } from './guest.js';
 import { GuestLink } from './guest-link.js';
+import { LinkRecovery } from './link-recovery.js';
 import { DEFAULT_PREFERENCES, type HostPreferences } from './host-session-store.js';
 import type { MaskRules } from './masking.js';
 import { PointerOverlay } from './pointer-overlay.js';
@@ -21,10 +22,6 @@ import type { SignalingClient, Welcome } from './signaling-client.js';
 
 /** An invite waits for mail delivery: up to three 10 s SMTP phases on the server. */
 export const INVITE_TIMEOUT_MS = 45_000;
-/** A guest whose peer link stays down this long is dropped from the room. */
-export const PEER_RECOVERY_MS = 30_000;
-/** First wait before offering a dropped guest a new peer link (doubles each try). */
-export const PEER_RETRY_BASE_MS = 500;
 
 export type RealtimeSessionEvents = {
   guestConnected: (guest: Guest) => void;
@@ -54,13 +51,6 @@ export interface RealtimeSessionOptions {
   log?: (line: string) => void;
 }
 
-/** A guest's peer link that dropped and is being offered again. */
-interface Recovery {
-  attempt: number;
-  retryTimer: ReturnType<typeof setTimeout>;
-  giveUpTimer: ReturnType<typeof setTimeout>;
-}
-
 export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private info: SessionInfo;
   private iceServers: RTCIceServer[];
@@ -71,7 +61,14 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private readonly records = new Map<string, GuestRecord>();
   /** Guests that have received a snapshot and get every batch since. */
   private readonly synced = new Set<string>();
-  private readonly recoveries = new Map<string, Recovery>();
+  private readonly recovery = new LinkRecovery({
+    retry: (id) => {
+      const record = this.records.get(id);
+      if (record && !this.links.has(id)) this.openLink(record);
+    },
+    giveUp: (id) => this.dropGuest(id),
+    onDown: (id, down) => this.health.set(`peer:${id}`, down),
+  });
   /** Guests that said they are leaving: their link's close is not a connection issue. */
   private readonly leaving = new Set<string>();
   /** Guests present before this page load, announced by `roomdata update` only. */
@@ -223,7 +220,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.destroyed = true;
     this.recorder.stop();
     this.sharePointers.cancel();
-    for (const id of [...this.recoveries.keys()]) this.stopRecovery(id);
+    this.recovery.destroy();
     for (const link of this.links.values()) link.destroy();
     this.links.clear();
     this.overlay.destroy();
@@ -263,7 +260,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     if (existing && !replace) return;
     this.records.set(record.id, record);
     this.leaving.delete(record.id);
-    this.stopRecovery(record.id);
+    this.recovery.stop(record.id);
     this.openLink(record);
     existing?.destroy();
   }
@@ -278,7 +275,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.synced.delete(id);
     link.on('signal', (data) => this.signaling.signal(id, data));
     link.on('open', () => {
-      this.stopRecovery(id);
+      this.recovery.stop(id);
       this.synced.add(id);
       this.room.connect(record, this.muted.has(id));
       if (this.privacy) this.broadcaster.send({ t: 'sharing', paused: true }, [link]);
@@ -309,43 +306,12 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.synced.delete(id);
       this.overlay.hide(id);
       if (this.leaving.delete(id)) return;
-      if (this.records.has(id)) this.recover(record);
+      if (this.records.has(id)) this.recovery.dropped(id);
     });
-  }
-
-  /** A guest's peer link dropped while the guest is still in the session: offer a new one. */
-  private recover(record: GuestRecord): void {
-    const id = record.id;
-    const previous = this.recoveries.get(id);
-    const attempt = previous ? previous.attempt + 1 : 0;
-    const retry = () => {
-      if (this.records.has(id) && !this.links.has(id)) this.openLink(record);
-    };
-    if (previous) {
-      clearTimeout(previous.retryTimer);
-      previous.attempt = attempt;
-      previous.retryTimer = setTimeout(retry, Math.min(PEER_RETRY_BASE_MS * 2 ** attempt, 8_000));
-      return;
-    }
-    this.recoveries.set(id, {
-      attempt,
-      retryTimer: setTimeout(retry, PEER_RETRY_BASE_MS),
-      giveUpTimer: setTimeout(() => this.dropGuest(id), PEER_RECOVERY_MS),
-    });
-    this.health.set(`peer:${id}`, true);
-  }
-
-  private stopRecovery(id: string): void {
-    const r = this.recoveries.get(id);
-    if (!r) return;
-    clearTimeout(r.retryTimer);
-    clearTimeout(r.giveUpTimer);
-    this.recoveries.delete(id);
-    this.health.set(`peer:${id}`, false);
   }
 
   private dropGuest(id: string): void {
-    this.stopRecovery(id);
+    this.recovery.stop(id);
     this.records.delete(id);
     const link = this.links.get(id);
     this.links.delete(id);
