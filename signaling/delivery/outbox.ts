@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { CwmnError, ErrorCode, isInteger, isRecord, isString } from '../../src/protocol/index.js';
 import type { MailMessage, MailTransport, SmsMessage, SmsTransport } from './delivery.js';
 import { extractLinks } from './html.js';
@@ -48,15 +49,7 @@ export class Outbox {
     };
     await fs.mkdir(this.dir, { recursive: true });
     const name = `${String(entry.createdAt).padStart(15, '0')}-${entry.id}.json`;
-    const tmp = path.join(this.dir, `.${name}.tmp`);
-    const file = await fs.open(tmp, 'w', 0o600);
-    try {
-      await file.writeFile(JSON.stringify(entry, null, 2));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fs.rename(tmp, path.join(this.dir, name));
+    await writeFileAtomic(path.join(this.dir, name), JSON.stringify(entry, null, 2));
     return entry;
   }
 

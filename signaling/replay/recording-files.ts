@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { ReplayEvent } from '../../src/protocol/index.js';
 
 /** Folder of all replays inside the data directory. */
@@ -82,15 +83,7 @@ export class RecordingFiles {
     const file = this.audioChunk(segment, chunk);
     if (fs.existsSync(file)) return false;
     await fsp.mkdir(this.audioSegment(segment), { recursive: true });
-    const tmp = `${file}.tmp`;
-    const handle = await fsp.open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, file);
+    await writeFileAtomic(file, bytes);
     return true;
   }
 

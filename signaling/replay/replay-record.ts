@@ -2,7 +2,7 @@
 // how a record read back from disk is checked, and the atomic write.
 
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomicSync } from '../atomic-file.js';
 import {
   isId, isInteger, isRecord, isString, REPLAY_STATES, type ReplayMailState, type ReplayMailStatus, type ReplayState,
 } from '../../src/protocol/index.js';
@@ -84,15 +84,7 @@ export function expiredReason(record: ReplayRecord, now: number, retentionMs: nu
 
 /** Writes `value` as JSON atomically (temporary file, flush, rename). */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, JSON.stringify(value));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(value));
 }
 
 /** Reads a record; null when it is missing or not a replay record. */

@@ -1,7 +1,7 @@
 // Reading and atomically writing `state.json`.
 
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomicSync } from '../atomic-file.js';
 import { isRecord } from '../../src/protocol/index.js';
 import {
   isGuestStoreRecord, isHostInviteRecord, isLinkRecord, isSessionRecord, STATE_VERSION, upgradeLinkRecord, upgradeSessionRecord,
@@ -53,15 +53,7 @@ export function readStateFile(file: string): StateFileContents {
  * either the old or the new state, never half of one.
  */
 export function writeStateFile(file: string, snapshot: StoreSnapshot): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, JSON.stringify(snapshot));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(snapshot));
 }
 
 function emptySnapshot(): StoreSnapshot {
