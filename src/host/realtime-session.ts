@@ -280,7 +280,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.room.connect(record, this.muted.has(id));
       if (this.privacy) this.broadcaster.send({ t: 'sharing', paused: true }, [link]);
       else this.recorder.snapshotFor([id]);
-      if (this.room.get(id)?.isHidden) this.broadcaster.send({ t: 'guest-state', isHidden: true }, [link]);
+      if (this.room.isHidden(id)) this.broadcaster.send({ t: 'guest-state', isHidden: true }, [link]);
       this.sharePointers();
     });
     link.on('resync', () => this.recorder.snapshotFor([id]));
@@ -290,12 +290,12 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     link.on('pointer', (x, y) => {
       // Positions are kept while hidden (the host's code still sees them); only drawing stops.
       this.room.movePointer(id, x, y);
-      if (this.room.get(id)?.isHidden) return;
+      if (this.room.isHidden(id)) return;
       this.overlay.show(id, record.name, x, y);
       this.sharePointers();
     });
     link.on('click', (x, y) => {
-      if (this.room.get(id)?.isHidden !== false) return;
+      if (this.room.isHidden(id)) return;
       this.overlay.ripple(id, x, y);
       this.emit('click', id, x, y);
       for (const [other, l] of this.links) if (other !== id) l.sendPointer({ t: 'click', id, x, y });

@@ -38,6 +38,11 @@ export class Room extends Emitter<RoomEvents> {
     return m && { ...m.guest };
   }
 
+  /** True when the guest is hidden; an unknown guest counts as hidden (nothing of it is drawn). */
+  isHidden(guestId: string): boolean {
+    return this.members.get(guestId)?.guest.isHidden ?? true;
+  }
+
   has(guestId: string): boolean {
     return this.members.has(guestId);
   }
