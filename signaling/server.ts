@@ -13,6 +13,7 @@ import { addApiRoutes } from './http/api-routes.js';
 import { addIthRoutes } from './http/ith-routes.js';
 import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
 import { addPageRoutes } from './http/page-routes.js';
+import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
@@ -128,8 +129,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   httpServer.on('request', (req, res) => void router.handle(req, res));
   httpServer.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
-  httpServer.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(parserErrorResponse(err.code));
     else socket.destroy();
   });
 

@@ -46,6 +46,22 @@ export function sendError(res: ServerResponse, error: WireError, status = status
   sendJson(res, status, { error: { code: error.code, message: error.message } }, headers);
 }
 
+/**
+ * The raw bytes of a JSON error for a request Node's HTTP parser refused (no `ServerResponse`
+ * exists for it): 431 for oversized headers, 408 for a request that timed out, 400 otherwise.
+ */
+export function parserErrorResponse(parserCode: string | undefined): string {
+  const [status, reason, message] = parserCode === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'The request headers are too large']
+    : parserCode === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'The request took too long to arrive']
+      : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const code = status === 431 ? ErrorCode.TOO_LARGE : ErrorCode.INVALID_PARAMS;
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n`
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`;
+}
+
 /** Sends plain text. */
 export function sendText(res: ServerResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}): void {
   res.writeHead(status, {

@@ -352,6 +352,18 @@ describe('fuzz: findings, one case each', () => {
     expect(res.status).toBeLessThan(500);
     expect(JSON.parse(res.body.toString()).error.code).not.toBe(ErrorCode.SERVER);
   });
+
+  // Node's parser refuses these before any route runs; its answer used to be a bare 400 with no body.
+  it.each([
+    ['a header value with a control character', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n', 400, ErrorCode.INVALID_PARAMS],
+    ['headers past the parser limit', `OPTIONS /api/sessions HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`, 431, ErrorCode.TOO_LARGE],
+  ])('a request the HTTP parser refuses (%s) gets a JSON error', async (_what, raw, status, code) => {
+    const { response } = await sendRaw(port, addresses.next(), Buffer.from(raw, 'latin1'));
+    const text = response.toString('latin1');
+    expect(text.slice(0, 12)).toBe(`HTTP/1.1 ${status}`);
+    expect(text).toMatch(/\r\nContent-Type: application\/json/);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code).toBe(code);
+  });
 });
 
 describe('fuzz: afterwards', () => {
