@@ -121,6 +121,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   addApiRoutes(router, {
     sessions, origins, domains, createLimiter, ownOrigin: new URL(publicUrl).origin,
     replays: { service: replays, maxSeconds: config.replayMaxSeconds },
+    awaitHost: (id) => presence.hostAway(id), // A session whose page never connects ends after the grace.
   });
   const ith = addIthRoutes(router, { hostInvites, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });

@@ -28,6 +28,8 @@ export interface ApiDeps {
   ownOrigin: string;
   /** Replay sessions (absent: `isReplay: true` is refused with `ERR_NOT_SUPPORTED`). */
   replays?: { service: ReplayService; maxSeconds: number };
+  /** A realtime session was created: its page is expected on the socket within the host grace. */
+  awaitHost: (sessionId: string) => void;
 }
 
 /** Adds `/healthz`, `/api/domain` and `/api/sessions` to `router`. */
@@ -106,6 +108,8 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
       id: session.id, hostTokenHash: session.hostTokenHash, hostName: session.hostName,
       startedAt: session.startedAt, expiresAt: session.expiresAt,
     });
+  } else {
+    deps.awaitHost(session.id);
   }
   const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken };
   sendJson(res, 201, answer);

@@ -1,6 +1,7 @@
 // Who is away, and for how long they are waited for. A host whose socket
-// closed (navigation, reload, lost network) has the host grace to come back
-// with `host-hello` before its session ends; a guest whose socket closed has
+// closed (navigation, reload, lost network), or whose page has not connected
+// since it created the session, has the host grace to come back with
+// `host-hello` before its session ends; a guest whose socket closed has
 // the guest grace to come back with `guest-resume` before it leaves. Nobody is
 // told about an absence that ends in time. After a restart everyone starts away.
 
@@ -60,7 +61,7 @@ export class Presence {
     const timer = setTimeout(() => {
       this.hostTimers.delete(sessionId);
       if (this.options.rooms.host(sessionId)) return;
-      this.options.log(`host of ${sessionId} did not come back within ${seconds(this.options.hostGraceMs)}`);
+      this.options.log(`no host in ${sessionId} within the grace of ${seconds(this.options.hostGraceMs)}`);
       this.options.sessions.end(sessionId, 'host-ended');
     }, this.options.hostGraceMs);
     this.hostTimers.set(sessionId, timer);

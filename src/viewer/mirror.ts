@@ -8,6 +8,12 @@ import { EventType, IncrementalSource, MouseInteractions, Replayer } from 'rrweb
 import type { eventWithTime } from '@rrweb/types';
 import type { WireEvent } from '../protocol/index.js';
 
+/**
+ * rrweb's Replayer keeps every event it was given, for seeking; a live view never seeks and
+ * applies each event on arrival, so past this many the applied ones are let go.
+ */
+export const RETAINED_EVENTS_LIMIT = 500;
+
 export type HostPointerEvent =
   | { kind: 'move'; x: number; y: number }
   | { kind: 'click'; x: number; y: number };
@@ -98,7 +104,15 @@ export class Mirror {
       this.watchHostPointer(event);
     }
     // addEvent applies in a microtask; report after it.
-    queueMicrotask(() => this.options.onApplied(snapshot));
+    queueMicrotask(() => {
+      this.releaseApplied();
+      this.options.onApplied(snapshot);
+    });
+  }
+
+  /** How many events the replayer holds on to (bounded by `RETAINED_EVENTS_LIMIT`). */
+  get retainedEvents(): number {
+    return this.replayer.service.state.context.events.length;
   }
 
   /** Fits the page into the root element's box, keeping its aspect ratio. */
@@ -118,6 +132,13 @@ export class Mirror {
 
   destroy(): void {
     this.replayer.destroy();
+  }
+
+  /** Lets go of applied events, so a long session does not grow the guest's memory. */
+  private releaseApplied(): void {
+    // The replayer's context holds this same array across transitions; it only reads it to seek.
+    const events = this.replayer.service.state.context.events;
+    if (events.length > RETAINED_EVENTS_LIMIT) events.length = 0;
   }
 
   private watchHostPointer(event: WireEvent): void {

@@ -4,7 +4,7 @@
 
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { request } from './support/http.js';
+import { createSession, request } from './support/http.js';
 import { hostWithGuest, sayHello, sleep } from './support/continuity.js';
 import { startTestServer, stopServers } from './support/server.js';
 import { storedSession } from './support/state.js';
@@ -44,11 +44,23 @@ describe('host grace', () => {
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(350);
     expect((await guest.waitClosed()).code).toBe(1000);
     expect(storedSession(server, host.sessionId)).toMatchObject({ endReason: 'host-ended', endedAt: expect.any(Number) });
-    expect(server.logs.some((l) => l.startsWith(`host of ${host.sessionId} did not come back within 0.4 s`))).toBe(true);
+    expect(server.logs.some((l) => l.startsWith(`no host in ${host.sessionId} within the grace of 0.4 s`))).toBe(true);
     expect((await request(server, '/healthz')).body.sessions).toBe(0);
 
     const late = await sayHello(server, host.sessionId, host.hostToken);
     expect((await late.expect('error')).error.code).toBe('ERR_SESSION_ENDED');
+  });
+
+  it('ends a session whose page never connects after the grace, and keeps one whose page does', async () => {
+    const server = await startTestServer({ hostGraceSeconds: 0.4 });
+    const abandoned = await createSession(server);
+    const kept = await createSession(server);
+    await sleep(200);
+    await (await sayHello(server, kept.session.sessionId, kept.hostToken)).expect('welcome');
+    await sleep(500);
+    expect(storedSession(server, abandoned.session.sessionId)).toMatchObject({ endReason: 'host-ended', endedAt: expect.any(Number) });
+    expect(storedSession(server, kept.session.sessionId)?.endedAt).toBeNull();
+    expect((await request(server, '/healthz')).body.sessions).toBe(1);
   });
 
   it('starts no grace when a newer host socket replaced the old one', async () => {
