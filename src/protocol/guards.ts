@@ -35,8 +35,11 @@ export function isEmail(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 254 && EMAIL_PATTERN.test(value);
 }
 
-/** Removes control characters and trims; names are always displayed as text. */
+/** A UTF-16 surrogate without its other half: not text, and `encodeURIComponent` throws on it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes control characters and broken surrogates, and trims; names are always displayed as text. */
 export function cleanName(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return value.replace(/[\u0000-\u001f\u007f]/g, '').replace(LONE_SURROGATE, '').trim();
 }

@@ -353,6 +353,14 @@ describe('fuzz: findings, one case each', () => {
     expect(JSON.parse(res.body.toString()).error.code).not.toBe(ErrorCode.SERVER);
   });
 
+  it('an invite for a guest name with a broken surrogate is sent, with the name cleaned (encodeURIComponent threw on it)', async () => {
+    const host = await connectHost(await createSession());
+    const invite = { guestName: 'Ann\uD800', guestEmail: 'ann@example.com', message: 'Hi \uDC00' };
+    await host!.exchange(JSON.stringify({ type: 'invite-guest', rid: 7, invite }));
+    expect(await host!.waitFor((m) => m.type === 'reply' && m.rid === 7, ANSWER_TIMEOUT_MS)).toMatchObject({ ok: true });
+    host!.close();
+  });
+
   // Node's parser refuses these before any route runs; its answer used to be a bare 400 with no body.
   it.each([
     ['a header value with a control character', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n', 400, ErrorCode.INVALID_PARAMS],
