@@ -109,6 +109,18 @@ export interface StoreSnapshot {
 /** Format version of `state.json`. Fields added later are optional on disk and get their defaults when read. */
 export const STATE_VERSION = 1;
 
+/** The record lists of a snapshot, by name: a journal's change sets name them the same way. */
+export type StoreTables = Omit<StoreSnapshot, 'version'>;
+
+/** Name of one of a snapshot's record lists. */
+export type StoreTable = keyof StoreTables;
+
+/** A record of `T`. */
+export type StoreRow<T extends StoreTable> = StoreTables[T][number];
+
+/** Every table, in snapshot order. */
+export const STORE_TABLES: readonly StoreTable[] = ['sessions', 'links', 'guests', 'hostInvites'];
+
 const HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -159,4 +171,42 @@ export function upgradeSessionRecord(v: unknown): unknown {
 export function upgradeLinkRecord(v: unknown): unknown {
   if (!isRecord(v)) return v;
   return { kind: 'private', revokedAt: null, ...v };
+}
+
+const ROW_KEYS: { [T in StoreTable]: (record: StoreRow<T>) => string } = {
+  sessions: (r) => r.id,
+  links: (r) => r.tokenHash,
+  guests: (r) => r.id,
+  hostInvites: (r) => r.id,
+};
+
+const ROW_READERS: { [T in StoreTable]: (v: unknown) => StoreRow<T> | undefined } = {
+  sessions: (v) => checked(upgradeSessionRecord(v), isSessionRecord),
+  links: (v) => checked(upgradeLinkRecord(v), isLinkRecord),
+  guests: (v) => checked(v, isGuestStoreRecord),
+  hostInvites: (v) => checked(v, isHostInviteRecord),
+};
+
+function checked<R>(v: unknown, guard: (v: unknown) => v is R): R | undefined {
+  return guard(v) ? v : undefined;
+}
+
+/** The key of a record in its table (a link's token hash, every other record's id). */
+export function rowKey<T extends StoreTable>(table: T, record: StoreRow<T>): string {
+  return ROW_KEYS[table](record);
+}
+
+/** Upgrades and checks a record of `table` read from disk: the record, or undefined when it is malformed. */
+function readRow<T extends StoreTable>(table: T, v: unknown): StoreRow<T> | undefined {
+  return ROW_READERS[table](v);
+}
+
+/** Reads a stored list of records of `table`: the valid ones, and how many were dropped as malformed. */
+export function readRows<T extends StoreTable>(table: T, list: readonly unknown[]): { rows: StoreRow<T>[]; skipped: number } {
+  const rows: StoreRow<T>[] = [];
+  for (const v of list) {
+    const row = readRow(table, v);
+    if (row !== undefined) rows.push(row);
+  }
+  return { rows, skipped: list.length - rows.length };
 }

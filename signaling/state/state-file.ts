@@ -1,61 +1,66 @@
-// Reading and atomically writing `state.json`.
+// Reading and atomically writing `state.json`, the snapshot that the journal
+// (journal.ts) is folded into.
 
 import fs from 'node:fs';
 import { writeFileAtomicSync } from '../atomic-file.js';
 import { isRecord } from '../../src/protocol/index.js';
-import {
-  isGuestStoreRecord, isHostInviteRecord, isLinkRecord, isSessionRecord, STATE_VERSION, upgradeLinkRecord, upgradeSessionRecord,
-  type StoreSnapshot,
-} from './records.js';
+import { readRows, STATE_VERSION, type StoreSnapshot } from './records.js';
 
 /** Name of the state file inside `CWMN_DATA_DIR`. */
 export const STATE_FILE_NAME = 'state.json';
 
-/** What was read: the valid records, and how many records were dropped as malformed. */
+/** What was read: the valid records, how many records were dropped as malformed, and the file's size. */
 export interface StateFileContents {
   snapshot: StoreSnapshot;
   skipped: number;
+  /** Size of the file in bytes (0 when it is missing). */
+  bytes: number;
 }
 
 /** Reads a state file; a missing file is an empty state. Throws a readable error when the file is not a state file. */
 export function readStateFile(file: string): StateFileContents {
-  let text: string;
+  let content: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    content = fs.readFileSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { snapshot: emptySnapshot(), skipped: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { snapshot: emptySnapshot(), skipped: 0, bytes: 0 };
     throw err;
   }
+  // A journal left beside a moved-away state file would bring back a part of the old state.
+  const advice = 'move it away (with the state.journal beside it) to start with an empty state';
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(content.toString('utf8'));
   } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}); move it away to start with an empty state`);
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); ${advice}`);
   }
   if (!isRecord(data) || data.version !== STATE_VERSION || !Array.isArray(data.sessions) || !Array.isArray(data.links)) {
-    throw new Error(`${file} is not a cwmn state file of version ${STATE_VERSION}; move it away to start with an empty state`);
+    throw new Error(`${file} is not a cwmn state file of version ${STATE_VERSION}; ${advice}`);
   }
   // Lists added after version 1 was first written are optional.
-  const storedGuests: unknown[] = Array.isArray(data.guests) ? data.guests : [];
-  const storedInvites: unknown[] = Array.isArray(data.hostInvites) ? data.hostInvites : [];
-  const sessions = data.sessions.map(upgradeSessionRecord).filter(isSessionRecord);
-  const links = data.links.map(upgradeLinkRecord).filter(isLinkRecord);
-  const guests = storedGuests.filter(isGuestStoreRecord);
-  const hostInvites = storedInvites.filter(isHostInviteRecord);
-  const skipped = data.sessions.length - sessions.length + data.links.length - links.length
-    + storedGuests.length - guests.length + storedInvites.length - hostInvites.length;
-  return { snapshot: { version: STATE_VERSION, sessions, links, guests, hostInvites }, skipped };
+  const sessions = readRows('sessions', data.sessions);
+  const links = readRows('links', data.links);
+  const guests = readRows('guests', Array.isArray(data.guests) ? data.guests : []);
+  const hostInvites = readRows('hostInvites', Array.isArray(data.hostInvites) ? data.hostInvites : []);
+  return {
+    snapshot: { version: STATE_VERSION, sessions: sessions.rows, links: links.rows, guests: guests.rows, hostInvites: hostInvites.rows },
+    skipped: sessions.skipped + links.skipped + guests.skipped + hostInvites.skipped,
+    bytes: content.length,
+  };
 }
 
 /**
  * Writes a state file atomically: a temporary file in the same directory is
  * written and flushed to disk, then renamed over the old one, so a crash leaves
- * either the old or the new state, never half of one.
+ * either the old or the new state, never half of one. Returns the bytes written.
  */
-export function writeStateFile(file: string, snapshot: StoreSnapshot): void {
-  writeFileAtomicSync(file, JSON.stringify(snapshot));
+export function writeStateFile(file: string, snapshot: StoreSnapshot): number {
+  const data = JSON.stringify(snapshot);
+  writeFileAtomicSync(file, data);
+  return Buffer.byteLength(data);
 }
 
-function emptySnapshot(): StoreSnapshot {
+/** A state with no records. */
+export function emptySnapshot(): StoreSnapshot {
   return { version: STATE_VERSION, sessions: [], links: [], guests: [], hostInvites: [] };
 }

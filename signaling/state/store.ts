@@ -1,11 +1,12 @@
 // The store interface behind which all session, link, guest and hosting-invite
-// state lives, and its in-memory implementation. Persistence is a change hook
-// (see file-store.ts); a later step puts Redis behind the same interface.
+// state lives, and its in-memory implementation. Persistence is a hook that
+// receives each change set (see file-store.ts); a later step puts Redis behind
+// the same interface.
 
 import type {
-  GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot,
+  GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreRow, StoreSnapshot, StoreTable, StoreTables,
 } from './records.js';
-import { STATE_VERSION } from './records.js';
+import { STATE_VERSION, STORE_TABLES } from './records.js';
 
 /** Session, link, guest and hosting-invite state. Records are values: change one by putting a new copy. */
 export interface Store {
@@ -31,14 +32,32 @@ export interface Store {
   deleteHostInvite(id: string): void;
   /** Runs `fn` and persists its changes as one (one write for several puts); returns what `fn` returns. */
   batch<T>(fn: () => T): T;
-  /** Stops persisting. Idempotent. */
+  /** Stops persisting and lets go of what persisting holds (files). Idempotent. */
   close(): void;
 }
 
-/** Called with the whole state after every change (or batch of changes). */
-export type PersistFn = (snapshot: StoreSnapshot) => void;
+/**
+ * The changes of one change set (one put or delete, or one batch), per table:
+ * the records put, whole, and the keys deleted. A key is in one list at most,
+ * with its last change, so applying the lists in any order gives the same state.
+ */
+export interface ChangeSet {
+  put: Partial<StoreTables>;
+  delete: Partial<Record<StoreTable, string[]>>;
+}
 
-/** Keeps everything in memory; calls `persist` after every change. */
+/** Where a store's changes go. */
+export interface Persistence {
+  /** Persists one change set before returning; `snapshot` gives the whole state (to compact). */
+  write(changes: ChangeSet, snapshot: () => StoreSnapshot): void;
+  /** Releases what persisting holds; called by the store's first `close()`. */
+  close?(): void;
+}
+
+/** Latest change per key of each table since the last write: the record put, or null when deleted. */
+type PendingChanges = { [T in StoreTable]: Map<string, StoreRow<T> | null> };
+
+/** Keeps everything in memory; hands every change set to `persistence`. */
 export class MemoryStore implements Store {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly links = new Map<string, LinkRecord>();
@@ -47,10 +66,10 @@ export class MemoryStore implements Store {
   /** Claim token hash → invite id. */
   private readonly inviteByToken = new Map<string, string>();
   private batchDepth = 0;
-  private dirty = false;
+  private pending = noChanges();
   private closed = false;
 
-  constructor(initial?: Partial<StoreSnapshot>, private readonly persist: PersistFn = () => {}) {
+  constructor(initial?: Partial<StoreSnapshot>, private readonly persistence: Persistence = { write: () => {} }) {
     for (const s of initial?.sessions ?? []) this.sessions.set(s.id, s);
     for (const l of initial?.links ?? []) this.links.set(l.tokenHash, l);
     for (const g of initial?.guests ?? []) this.guests.set(g.id, g);
@@ -66,12 +85,13 @@ export class MemoryStore implements Store {
   }
 
   putSession(record: SessionRecord): void {
-    this.sessions.set(record.id, { ...record });
-    this.changed();
+    const copy = { ...record };
+    this.sessions.set(record.id, copy);
+    this.changed('sessions', record.id, copy);
   }
 
   deleteSession(id: string): void {
-    if (this.sessions.delete(id)) this.changed();
+    if (this.sessions.delete(id)) this.changed('sessions', id, null);
   }
 
   getLink(tokenHash: string): LinkRecord | undefined {
@@ -83,12 +103,13 @@ export class MemoryStore implements Store {
   }
 
   putLink(record: LinkRecord): void {
-    this.links.set(record.tokenHash, { ...record });
-    this.changed();
+    const copy = { ...record };
+    this.links.set(record.tokenHash, copy);
+    this.changed('links', record.tokenHash, copy);
   }
 
   deleteLink(tokenHash: string): void {
-    if (this.links.delete(tokenHash)) this.changed();
+    if (this.links.delete(tokenHash)) this.changed('links', tokenHash, null);
   }
 
   getGuest(id: string): GuestStoreRecord | undefined {
@@ -100,12 +121,13 @@ export class MemoryStore implements Store {
   }
 
   putGuest(record: GuestStoreRecord): void {
-    this.guests.set(record.id, { ...record });
-    this.changed();
+    const copy = { ...record };
+    this.guests.set(record.id, copy);
+    this.changed('guests', record.id, copy);
   }
 
   deleteGuest(id: string): void {
-    if (this.guests.delete(id)) this.changed();
+    if (this.guests.delete(id)) this.changed('guests', id, null);
   }
 
   getHostInvite(id: string): HostInviteRecord | undefined {
@@ -126,13 +148,14 @@ export class MemoryStore implements Store {
   }
 
   putHostInvite(record: HostInviteRecord): void {
+    const copy = { ...record, tokenHashes: [...record.tokenHashes] };
     this.unindexInvite(record.id);
-    this.indexInvite({ ...record, tokenHashes: [...record.tokenHashes] });
-    this.changed();
+    this.indexInvite(copy);
+    this.changed('hostInvites', record.id, copy);
   }
 
   deleteHostInvite(id: string): void {
-    if (this.unindexInvite(id)) this.changed();
+    if (this.unindexInvite(id)) this.changed('hostInvites', id, null);
   }
 
   batch<T>(fn: () => T): T {
@@ -141,12 +164,14 @@ export class MemoryStore implements Store {
       return fn();
     } finally {
       this.batchDepth -= 1;
-      if (this.batchDepth === 0 && this.dirty) this.flush();
+      if (this.batchDepth === 0 && hasChanges(this.pending)) this.flush();
     }
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.persistence.close?.();
   }
 
   /** The whole state, as persisted. */
@@ -173,13 +198,39 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  private changed(): void {
-    this.dirty = true;
+  private changed<T extends StoreTable>(table: T, key: string, record: StoreRow<T> | null): void {
+    this.pending[table].set(key, record);
     if (this.batchDepth === 0) this.flush();
   }
 
   private flush(): void {
-    this.dirty = false;
-    if (!this.closed) this.persist(this.snapshot());
+    const changes = toChangeSet(this.pending);
+    this.pending = noChanges();
+    if (!this.closed) this.persistence.write(changes, () => this.snapshot());
   }
+}
+
+function noChanges(): PendingChanges {
+  return { sessions: new Map(), links: new Map(), guests: new Map(), hostInvites: new Map() };
+}
+
+function hasChanges(pending: PendingChanges): boolean {
+  return STORE_TABLES.some((table) => pending[table].size > 0);
+}
+
+function toChangeSet(pending: PendingChanges): ChangeSet {
+  const changes: ChangeSet = { put: {}, delete: {} };
+  for (const table of STORE_TABLES) addTable(changes, table, pending[table]);
+  return changes;
+}
+
+function addTable<T extends StoreTable>(changes: ChangeSet, table: T, pending: Map<string, StoreRow<T> | null>): void {
+  const put: StoreRow<T>[] = [];
+  const deleted: string[] = [];
+  for (const [key, record] of pending) {
+    if (record === null) deleted.push(key);
+    else put.push(record);
+  }
+  if (put.length > 0) changes.put[table] = put as StoreTables[T];
+  if (deleted.length > 0) changes.delete[table] = deleted;
 }

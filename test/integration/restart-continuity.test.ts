@@ -3,13 +3,11 @@
 // back within their grace after the start is let go, as if their socket had
 // just closed.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, request } from './support/http.js';
 import { hostWithGuest, resumeAsGuest, sayHello, sleep } from './support/continuity.js';
 import { startTestServer, stopServers, tempDir } from './support/server.js';
-import { storedSession } from './support/state.js';
+import { storedSession, storedStateText } from './support/state.js';
 
 afterEach(stopServers);
 
@@ -20,7 +18,8 @@ describe('restart mid-session', () => {
     const { host, guest, credentials } = await hostWithGuest(first);
     await first.close();
     await Promise.all([host.socket.waitClosed(), guest.waitClosed()]);
-    const state = fs.readFileSync(path.join(dataDir, 'state.json'), 'utf8');
+    const state = storedStateText(dataDir);
+    expect(state).toContain(credentials.guestId);
     expect(state).not.toContain(credentials.resumeToken);
     expect(state).not.toContain(host.hostToken);
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { request } from './support/http.js';
 import { startTestServer, stopServers, tempDir } from './support/server.js';
+import { storedStateText, strayStateFiles } from './support/state.js';
 import {
   connectHost, createLink, hostRequest, joinAsGuest, openHostSocket, tokenOf,
 } from './support/socket.js';
@@ -54,11 +55,11 @@ describe('restart on the same data dir', () => {
     await hostRequest(host.socket, 'end-session');
     await first.close();
 
-    const state = fs.readFileSync(path.join(dataDir, 'state.json'), 'utf8');
+    const state = storedStateText(dataDir);
     expect(state).toContain(host.sessionId);
     expect(state).not.toContain(host.hostToken);
     expect(state).not.toContain(tokenOf(url));
-    expect(fs.readdirSync(dataDir)).toEqual(['state.json']); // No temporary file left behind.
+    expect(strayStateFiles(dataDir)).toEqual([]); // No temporary file left behind.
 
     const second = await startTestServer({ dataDir });
     expect((await request(second, '/healthz')).body.sessions).toBe(0);

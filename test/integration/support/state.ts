@@ -2,12 +2,27 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { readPersistedState, stateFiles } from '../../../signaling/state/file-store.js';
 import type { LinkRecord, SessionRecord, StoreSnapshot } from '../../../signaling/state/records.js';
 import type { TestServer } from './server.js';
 
-/** The server's `state.json` as it is on disk now. */
+/** The server's state as it is on disk now (`state.json` with the journal replayed over it). */
 export function readState(server: TestServer): StoreSnapshot {
-  return JSON.parse(fs.readFileSync(path.join(server.config.dataDir, 'state.json'), 'utf8')) as StoreSnapshot;
+  return readPersistedState(server.config.dataDir).snapshot;
+}
+
+/** Every byte of the state files of `dataDir`, as text (to check that no secret is stored). */
+export function storedStateText(dataDir: string): string {
+  return Object.values(stateFiles(dataDir))
+    .filter((file) => fs.existsSync(file))
+    .map((file) => fs.readFileSync(file, 'utf8'))
+    .join('\n');
+}
+
+/** Files in `dataDir` other than the state files (temporary files left behind, say). */
+export function strayStateFiles(dataDir: string): string[] {
+  const names = Object.values(stateFiles(dataDir)).map((file) => path.basename(file));
+  return fs.readdirSync(dataDir).filter((name) => !names.includes(name));
 }
 
 /** The stored links of a session. */

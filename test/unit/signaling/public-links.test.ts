@@ -3,7 +3,7 @@ import { LinkService } from '../../../signaling/links.js';
 import { PublicLinkService } from '../../../signaling/public-links.js';
 import { SessionService } from '../../../signaling/sessions.js';
 import { MemoryStore } from '../../../signaling/state/store.js';
-import type { StoreSnapshot } from '../../../signaling/state/records.js';
+import type { ChangeSet } from '../../../signaling/state/store.js';
 
 const services: SessionService[] = [];
 afterEach(() => {
@@ -13,8 +13,8 @@ afterEach(() => {
 function setup() {
   let now = 1_000_000;
   const clock = () => now;
-  const writes: StoreSnapshot[] = [];
-  const store = new MemoryStore(undefined, (s) => writes.push(s));
+  const writes: ChangeSet[] = [];
+  const store = new MemoryStore(undefined, { write: (changes) => writes.push(changes) });
   const sessions = new SessionService({
     store, sessionMaxSeconds: 60, countGuests: () => 0, onEnded: () => {}, log: () => {}, now: clock,
   });

@@ -3,17 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../../signaling/state/file-store.js';
+import { JOURNAL_FILE_NAME } from '../../../signaling/state/journal.js';
 import {
   STATE_VERSION, type GuestStoreRecord, type HostInviteRecord, type LinkRecord, type SessionRecord, type StoreSnapshot,
 } from '../../../signaling/state/records.js';
-import { readStateFile, writeStateFile } from '../../../signaling/state/state-file.js';
-import { MemoryStore } from '../../../signaling/state/store.js';
+import { readStateFile, STATE_FILE_NAME, writeStateFile } from '../../../signaling/state/state-file.js';
+import { MemoryStore, type ChangeSet } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 
 const dirs: string[] = [];
+const stores: MemoryStore[] = [];
 afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
+function openStore(dir: string, log: (line: string) => void = () => {}): MemoryStore {
+  const store = openFileStore(dir, log);
+  stores.push(store);
+  return store;
+}
 function tmp(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-store-'));
   dirs.push(dir);
@@ -38,22 +46,34 @@ const invite: HostInviteRecord = {
 };
 
 describe('MemoryStore', () => {
-  it('persists after every change, and once per batch', () => {
-    const writes: StoreSnapshot[] = [];
-    const store = new MemoryStore(undefined, (s) => writes.push(s));
+  it('persists the changes of every change, and of each batch at once', () => {
+    const writes: ChangeSet[] = [];
+    const snapshots: StoreSnapshot[] = [];
+    let closed = 0;
+    const store = new MemoryStore(undefined, {
+      write: (changes, snapshot) => { writes.push(changes); snapshots.push(snapshot()); },
+      close: () => { closed += 1; },
+    });
     store.putSession(session);
-    expect(writes).toHaveLength(1);
+    expect(writes).toEqual([{ put: { sessions: [session] }, delete: {} }]);
     const result = store.batch(() => {
       store.putLink(link);
       store.putSession({ ...session, guestSeq: 1 });
+      store.putSession({ ...session, guestSeq: 2 });
+      store.putGuest(guest);
+      store.deleteGuest(guest.id);
       return 'done';
     });
     expect(result).toBe('done');
     expect(writes).toHaveLength(2);
-    expect(writes[1]).toEqual({ version: STATE_VERSION, sessions: [{ ...session, guestSeq: 1 }], links: [link], guests: [], hostInvites: [] });
+    // Only the last change of each key.
+    expect(writes[1]).toEqual({ put: { sessions: [{ ...session, guestSeq: 2 }], links: [link] }, delete: { guests: [guest.id] } });
+    expect(snapshots[1]).toEqual({ version: STATE_VERSION, sessions: [{ ...session, guestSeq: 2 }], links: [link], guests: [], hostInvites: [] });
     store.deleteLink('unknown');
     expect(writes).toHaveLength(2); // Nothing changed, nothing written.
     store.close();
+    store.close();
+    expect(closed).toBe(1);
     store.deleteLink(link.tokenHash);
     expect(writes).toHaveLength(2); // Closed: no more writes.
   });
@@ -86,13 +106,15 @@ describe('MemoryStore', () => {
 describe('state file', () => {
   it('round-trips through a file store, written atomically', () => {
     const dir = tmp();
-    const store = openFileStore(dir, () => {});
+    const store = openStore(dir);
     store.putSession(session);
     store.putLink(link);
     store.putGuest(guest);
     store.putHostInvite(invite);
-    expect(fs.readdirSync(dir)).toEqual(['state.json']);
-    const again = openFileStore(dir, () => {});
+    store.close();
+    // No temporary file left behind.
+    expect(fs.readdirSync(dir).filter((f) => f !== STATE_FILE_NAME && f !== JOURNAL_FILE_NAME)).toEqual([]);
+    const again = openStore(dir);
     expect(again.getSession(session.id)).toEqual(session);
     expect(again.getLink(link.tokenHash)).toEqual(link);
     expect(again.getGuest(guest.id)).toEqual(guest);
@@ -101,7 +123,7 @@ describe('state file', () => {
 
   it('creates the data dir and reads a missing file as empty', () => {
     const dir = path.join(tmp(), 'a', 'b');
-    const store = openFileStore(dir, () => {});
+    const store = openStore(dir);
     expect(store.allSessions()).toEqual([]);
     expect(fs.existsSync(dir)).toBe(true);
   });
@@ -111,7 +133,7 @@ describe('state file', () => {
     const file = path.join(dir, 'state.json');
     fs.writeFileSync(file, JSON.stringify({ version: STATE_VERSION, sessions: [session, { id: 'x' }], links: [link, null] }));
     const lines: string[] = [];
-    const store = openFileStore(dir, (l) => lines.push(l));
+    const store = openStore(dir, (l) => lines.push(l));
     expect(store.allSessions()).toEqual([session]);
     expect(store.allLinks()).toEqual([link]);
     expect(lines).toEqual([`state: dropped 2 malformed record(s) from ${file}`]);
@@ -120,14 +142,14 @@ describe('state file', () => {
   it('reads a file written before guests and hosting invites were stored, and drops malformed ones', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ version: STATE_VERSION, sessions: [session], links: [] }));
-    expect(openFileStore(dir, () => {}).snapshot()).toEqual({ version: STATE_VERSION, sessions: [session], links: [], guests: [], hostInvites: [] });
+    expect(openStore(dir).snapshot()).toEqual({ version: STATE_VERSION, sessions: [session], links: [], guests: [], hostInvites: [] });
     const lines: string[] = [];
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({
       version: STATE_VERSION, sessions: [], links: [],
       guests: [guest, { ...guest, id: 'guest-2', resumeTokenHash: 'clear-token' }],
       hostInvites: [invite, { ...invite, id: 'invite-2', tokenHashes: [] }],
     }));
-    const store = openFileStore(dir, (l) => lines.push(l));
+    const store = openStore(dir, (l) => lines.push(l));
     expect(store.allGuests()).toEqual([guest]);
     expect(store.allHostInvites()).toEqual([invite]);
     expect(lines).toHaveLength(1);
@@ -139,7 +161,7 @@ describe('state file', () => {
     const { kind: _k, revokedAt: _v, ...oldLink } = link;
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ version: STATE_VERSION, sessions: [oldSession], links: [oldLink] }));
     const lines: string[] = [];
-    const store = openFileStore(dir, (l) => lines.push(l));
+    const store = openStore(dir, (l) => lines.push(l));
     expect(store.getSession(session.id)).toEqual(session);
     expect(store.getLink(link.tokenHash)).toEqual(link);
     expect(lines).toEqual([]);
@@ -153,7 +175,7 @@ describe('state file', () => {
     const badLink = { ...link, tokenHash: hashToken('x'.repeat(20)), kind: 'reusable' };
     fs.writeFileSync(path.join(dir, 'state.json'),
       JSON.stringify({ version: STATE_VERSION, sessions: [withPublic, badSession], links: [publicLink, badLink] }));
-    const store = openFileStore(dir, () => {});
+    const store = openStore(dir);
     expect(store.allSessions()).toEqual([withPublic]);
     expect(store.allLinks()).toEqual([publicLink]);
   });

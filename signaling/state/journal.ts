@@ -1,0 +1,209 @@
+// The journal beside `state.json`: one JSON line per change set, written and
+// flushed before the call that made the change returns, so persisting a change
+// costs the size of the change rather than of the whole state. Compaction
+// folds the journal into a new `state.json` and empties it.
+//
+// A line is `{"version":1,"put":{"links":[…]},"delete":{"sessions":["…"]}}`:
+// records put whole, keys deleted. Replaying a line sets or removes whole
+// records by key, so replaying it again changes nothing; that is what makes a
+// crash between writing the snapshot and emptying the journal harmless.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { isRecord } from '../../src/protocol/index.js';
+import {
+  readRows, rowKey, STATE_VERSION, STORE_TABLES, type StoreRow, type StoreSnapshot, type StoreTable,
+} from './records.js';
+import { writeStateFile } from './state-file.js';
+import type { ChangeSet, Persistence } from './store.js';
+
+/** Name of the journal file inside `CWMN_DATA_DIR`. */
+export const JOURNAL_FILE_NAME = 'state.journal';
+
+/** The journal is compacted once it outgrows both this and the last snapshot. */
+export const COMPACT_MIN_BYTES = 1024 * 1024;
+
+/** What was read from a journal: its change sets in order, how many lines or records were malformed, its size. */
+export interface JournalContents {
+  changeSets: ChangeSet[];
+  skipped: number;
+  /** Size of the file in bytes (0 when it is missing). */
+  bytes: number;
+}
+
+/** Reads a journal; a missing file has no changes. */
+export function readJournal(file: string): JournalContents {
+  let content: Buffer;
+  try {
+    content = fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { changeSets: [], skipped: 0, bytes: 0 };
+    throw err;
+  }
+  const lines = content.toString('utf8').split('\n');
+  // What follows the last newline is a line a crash cut short: its call never
+  // returned, so nothing was promised about it.
+  lines.pop();
+  const changeSets: ChangeSet[] = [];
+  let skipped = 0;
+  for (const line of lines) {
+    if (line === '') continue;
+    const read = readLine(line);
+    if (read === undefined) {
+      skipped += 1;
+    } else {
+      changeSets.push(read.changes);
+      skipped += read.skipped;
+    }
+  }
+  return { changeSets, skipped, bytes: content.length };
+}
+
+/** `snapshot` with `changeSets` applied in order (a new snapshot; `snapshot` is left as it is). */
+export function replayChangeSets(snapshot: StoreSnapshot, changeSets: readonly ChangeSet[]): StoreSnapshot {
+  const next: StoreSnapshot = { ...snapshot };
+  for (const table of STORE_TABLES) replayTable(next, table, changeSets);
+  return next;
+}
+
+/** Persists change sets to a journal file and compacts it into the snapshot file. */
+export class Journal implements Persistence {
+  private fd: number | null;
+  /** Bytes of complete lines: where the next line goes. */
+  private size: number;
+  private snapshotBytes: number;
+
+  /**
+   * Opens (creating it if needed) the journal `file`, which `snapshotFile`
+   * (now `snapshotBytes` long) is the snapshot of; it is compacted once it
+   * outgrows both `compactMinBytes` and the last snapshot.
+   */
+  constructor(
+    private readonly file: string,
+    private readonly snapshotFile: string,
+    snapshotBytes: number,
+    private readonly compactMinBytes: number,
+  ) {
+    // Not O_APPEND: lines are written at `size`, so that a line whose write
+    // failed half-way is overwritten by the next one instead of running into it.
+    this.fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+    this.size = fs.fstatSync(this.fd).size;
+    this.snapshotBytes = snapshotBytes;
+  }
+
+  /** Bytes in the journal now. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  write(changes: ChangeSet, snapshot: () => StoreSnapshot): void {
+    const fd = this.openFd();
+    const line = Buffer.from(`${JSON.stringify({ version: STATE_VERSION, ...changes })}\n`);
+    try {
+      writeAll(fd, line, this.size);
+      fs.fdatasyncSync(fd);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, this.size);
+      } catch {
+        // Left as it is, the cut line is the last one and is ignored when read.
+      }
+      throw err;
+    }
+    this.size += line.length;
+    if (this.size > Math.max(this.compactMinBytes, this.snapshotBytes)) this.compact(snapshot());
+  }
+
+  /** Writes `snapshot` (the state with every journaled change applied) as the snapshot file, then empties the journal. */
+  compact(snapshot: StoreSnapshot): void {
+    const fd = this.openFd();
+    this.snapshotBytes = writeStateFile(this.snapshotFile, snapshot);
+    // The rename of the new snapshot must be on disk before the journal is
+    // emptied: otherwise a power cut could keep the old snapshot and the empty journal.
+    syncDirectory(path.dirname(this.snapshotFile));
+    fs.ftruncateSync(fd, 0);
+    fs.fdatasyncSync(fd);
+    this.size = 0;
+  }
+
+  /** Closes the file. Idempotent. */
+  close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    fs.closeSync(fd);
+  }
+
+  private openFd(): number {
+    if (this.fd === null) throw new Error(`journal ${this.file} is closed`);
+    return this.fd;
+  }
+}
+
+function readLine(line: string): { changes: ChangeSet; skipped: number } | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(data) || data.version !== STATE_VERSION) return undefined;
+  const put = data.put ?? {};
+  const deleted = data.delete ?? {};
+  if (!isRecord(put) || !isRecord(deleted)) return undefined;
+  const changes: ChangeSet = { put: {}, delete: {} };
+  let skipped = 0;
+  // Tables this server does not know are ignored, as in the snapshot.
+  for (const table of STORE_TABLES) {
+    const records = put[table];
+    const keys = deleted[table];
+    if ((records !== undefined && !Array.isArray(records)) || (keys !== undefined && !Array.isArray(keys))) return undefined;
+    if (records !== undefined) {
+      const read = readRows(table, records);
+      setPut(changes, table, read.rows);
+      skipped += read.skipped;
+    }
+    if (keys !== undefined) {
+      const valid = keys.filter((k): k is string => typeof k === 'string');
+      changes.delete[table] = valid;
+      skipped += keys.length - valid.length;
+    }
+  }
+  return { changes, skipped };
+}
+
+function setPut<T extends StoreTable>(changes: ChangeSet, table: T, rows: StoreRow<T>[]): void {
+  changes.put[table] = rows as StoreSnapshot[T];
+}
+
+function replayTable<T extends StoreTable>(snapshot: StoreSnapshot, table: T, changeSets: readonly ChangeSet[]): void {
+  const rows = new Map<string, StoreRow<T>>();
+  for (const row of snapshot[table] as StoreRow<T>[]) rows.set(rowKey(table, row), row);
+  for (const changes of changeSets) {
+    // Deletes first: a change set never deletes and puts the same key, but a hand-edited line might.
+    for (const key of changes.delete[table] ?? []) rows.delete(key);
+    for (const row of (changes.put[table] ?? []) as StoreRow<T>[]) rows.set(rowKey(table, row), row);
+  }
+  snapshot[table] = [...rows.values()] as StoreSnapshot[T];
+}
+
+function writeAll(fd: number, data: Buffer, position: number): void {
+  let done = 0;
+  while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch (err) {
+    // Windows cannot open a directory to flush it: there the rename's durability is the file system's.
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR' || (err as NodeJS.ErrnoException).code === 'EPERM') return;
+    throw err;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
