@@ -10,6 +10,15 @@ function tempFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
 }
 
+/** Removes the temporary files a killed process left behind while writing `file`. */
+export function removeLeftoverTemporaries(file: string): void {
+  const prefix = `.${path.basename(file)}.`;
+  const dir = path.dirname(file);
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /** Writes `data` to `file` atomically, synchronously (for write-through state). */
 export function writeFileAtomicSync(file: string, data: string): void {
   const tmp = tempFor(file);

@@ -23,7 +23,7 @@ export interface ServerConfig {
    * origins it lists may host too. Re-read when it changes. null: every allowed origin gets the defaults.
    */
   domainsFile: string | null;
-  /** Where `state.json` lives. */
+  /** Where the state (`state.json` and its journal), the outbox and replays live. */
   dataDir: string;
   /** Repository root: holds `dist/` and `demo/`. */
   rootDir: string;

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeLeftoverTemporaries } from '../atomic-file.js';
 import type { LogFn } from '../config.js';
 import { COMPACT_MIN_BYTES, Journal, JOURNAL_FILE_NAME, readJournal, replayChangeSets } from './journal.js';
 import type { StoreSnapshot } from './records.js';
@@ -46,6 +47,7 @@ export function readPersistedState(dataDir: string): PersistedState {
 export function openFileStore(dataDir: string, log: LogFn, options: FileStoreOptions = {}): MemoryStore {
   fs.mkdirSync(dataDir, { recursive: true });
   const files = stateFiles(dataDir);
+  removeLeftoverTemporaries(files.snapshot); // One data dir belongs to one server: no other writer is mid-write.
   const state = readPersistedState(dataDir);
   if (state.skipped.snapshot > 0) log(`state: dropped ${state.skipped.snapshot} malformed record(s) from ${files.snapshot}`);
   if (state.skipped.journal > 0) log(`state: dropped ${state.skipped.journal} malformed record(s) from ${files.journal}`);

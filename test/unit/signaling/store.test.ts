@@ -121,6 +121,14 @@ describe('state file', () => {
     expect(again.findHostInviteByToken(invite.tokenHashes[0]!)).toEqual(invite);
   });
 
+  it('removes the temporary file a process killed mid-write left behind, and nothing else', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, `.${STATE_FILE_NAME}.4242.tmp`), '{"version":1,"sess');
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'kept');
+    openStore(dir).close();
+    expect(fs.readdirSync(dir).sort()).toEqual(['notes.txt', JOURNAL_FILE_NAME]);
+  });
+
   it('creates the data dir and reads a missing file as empty', () => {
     const dir = path.join(tmp(), 'a', 'b');
     const store = openStore(dir);
