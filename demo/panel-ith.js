@@ -6,7 +6,7 @@
 // shows the host link (to copy), the guest link ("Watch their session") and the join code.
 // The API needs hostEmail or ithJoinCode, and inviteEmail or ithJoinCode: the form says which
 // fields are required as the "Make a join code" box changes, and explains ERR_INVALID_PARAMS.
-// Names, addresses, the message, the links and the code carry data-cwmn-mask.
+// Names, addresses, the message, the links and the code carry data-cwmn-mask. Styles: panel-ith.css.
 'use strict';
 
 (function cwmnHostPanelIth() {
