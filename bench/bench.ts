@@ -2,7 +2,8 @@
 // cwmn, measured end to end in headless Chromium on loopback (see BENCHMARKS.md).
 // Every step is bounded in count and time; whatever was started is stopped;
 // a missed target is reported, and only a figure that could not be measured
-// at all makes the run exit non-zero.
+// at all makes the run exit non-zero. `BENCH_ONLY=join,viewer-size` measures
+// only some figures (see selection.ts) and leaves BENCHMARKS.md alone.
 
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -15,6 +16,7 @@ import { benchReplayRender } from './replay-render.js';
 import { JOIN_STAGES, measureJoins, type JoinSample, type JoinStage } from './join-time.js';
 import { measureDomLatency, measureGuestPointer, measureHostCursor, type PairedSamples } from './latency.js';
 import { machineInfo, printTable, writeReport, type Figure, type JoinStages, type Report } from './report.js';
+import { selectFigures } from './selection.js';
 import { openGuest, inviteLink, startHostSession, type HostSession } from './session.js';
 import { median, summarize } from './stats.js';
 import { measureWireBytes, type WireBytes } from './wire-bytes.js';
@@ -71,16 +73,28 @@ define('embed-size', 'Embed script (clickwithmenow-api.js), gzip', `≤ ${TARGET
 define('viewer-size', 'Viewer bundle (viewer.js), gzip', `≤ ${TARGETS.viewerGzipBytes / 1024} KB`);
 const figure = (id: string) => figures.get(id)!;
 
+/** `BENCH_ONLY` (see selection.ts): null measures everything. */
+const only = (() => {
+  try {
+    return selectFigures(process.env.BENCH_ONLY, [...figures.keys()]);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+})();
+const selected = (id: string) => only === null || only.has(id);
+
 const joinStages: JoinStages[] = [];
 let wireBytes: WireBytes | null = null;
 
-/** Runs one step; figures it leaves unmeasured get its error. */
+/** Runs one step, unless none of its figures is selected; figures it leaves unmeasured get its error. */
 async function step(ids: string[], run: () => Promise<void>): Promise<void> {
+  if (!ids.some(selected)) return;
   try {
     await run();
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    for (const id of ids) {
+    for (const id of ids.filter(selected)) {
       const f = figure(id);
       if (f.pass === null && !f.error) f.error = message;
     }
@@ -131,6 +145,7 @@ async function smallPage(browser: Browser, siteUrl: string): Promise<void> {
     figure('join-2k').title = `Link opened → first frame, ${label}`;
     figure('dom-2k').title = `Host DOM change → guest DOM, ${label}`;
     await step(['join-2k'], async () => setJoin('join-2k', label, await measureJoins(browser, host.page, SMALL_PAGE_JOINS, 'join', JOIN_WARMUPS), TARGETS.join2kMs));
+    if (!['dom-2k', 'guest-pointer', 'host-cursor'].some(selected)) return;
     const guest = await openGuest(browser, await inviteLink(host.page), MAIN_GUEST);
     try {
       await step(['dom-2k'], async () => setLatency('dom-2k',
@@ -156,6 +171,7 @@ async function largePage(browser: Browser, siteUrl: string): Promise<void> {
     figure('dom-100k').title = `Host DOM change → guest DOM, ${label}`;
     figure('wire-bytes').title = `Wire vs raw JSON, snapshot of ${label} + ${MUTATIONS.toLocaleString('en')} mutations`;
     await step(['join-100k'], async () => setJoin('join-100k', label, await measureJoins(browser, host.page, LARGE_PAGE_JOINS, 'join-large'), TARGETS.join100kMs));
+    if (!['wire-bytes', 'dom-100k'].some(selected)) return;
     const guest = await openGuest(browser, await inviteLink(host.page), MAIN_GUEST);
     try {
       await step(['wire-bytes'], async () => {
@@ -223,7 +239,8 @@ function finish(started: number, loadAtStart: number[], chromium: string): numbe
     machine: machineInfo(chromium),
     loadAverage: { start: loadAtStart, end: loadavg() },
     eventLoopDelayMs: { p50: ms(eventLoop.percentile(50)), p99: ms(eventLoop.percentile(99)), max: ms(eventLoop.max) },
-    figures: [...figures.values()],
+    only: only && [...only],
+    figures: [...figures.values()].filter((f) => selected(f.id)),
     joinStages,
     wireBytes,
   };
@@ -261,17 +278,16 @@ async function main(): Promise<number> {
       chromium = browser.version();
       const b = browser;
       const url = site.url;
-      const timed = async (what: string, run: () => Promise<void>) => {
+      const timed = async (what: string, ids: string[], run: () => Promise<void>) => {
+        if (!ids.some(selected)) return;
         const t = Date.now();
-        await run();
+        await step(ids, run);
         console.log(`bench: ${what} done in ${Math.round((Date.now() - t) / 1000)} s`);
       };
-      await timed(`${SMALL_PAGE_NODES.toLocaleString('en')}-node page`,
-        () => step(['join-2k', 'dom-2k', 'guest-pointer', 'host-cursor'], () => smallPage(b, url)));
-      await timed(`${LARGE_PAGE_NODES.toLocaleString('en')}-node page`,
-        () => step(['join-100k', 'wire-bytes', 'dom-100k'], () => largePage(b, url)));
-      await timed('continuity', () => step(['navigation', 'reconnect'], () => continuity(b, cwmn!.server.url)));
-      await timed('masking cost', () => step(['masking'], () => maskingCost(b, url)));
+      await timed(`${SMALL_PAGE_NODES.toLocaleString('en')}-node page`, ['join-2k', 'dom-2k', 'guest-pointer', 'host-cursor'], () => smallPage(b, url));
+      await timed(`${LARGE_PAGE_NODES.toLocaleString('en')}-node page`, ['join-100k', 'wire-bytes', 'dom-100k'], () => largePage(b, url));
+      await timed('continuity', ['navigation', 'reconnect'], () => continuity(b, cwmn!.server.url));
+      await timed('masking cost', ['masking'], () => maskingCost(b, url));
     });
     await step(['replay-render'], () => replayRender());
   } finally {

@@ -1,4 +1,5 @@
-// The benchmark's outputs: a table on stdout, bench/results/latest.json and BENCHMARKS.md.
+// The benchmark's outputs: a table on stdout, bench/results/latest.json and BENCHMARKS.md
+// (a partial run, `BENCH_ONLY`, writes bench/results/partial.json instead).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -40,6 +41,8 @@ export interface JoinStages {
 export interface Report {
   date: string;
   durationSeconds: number;
+  /** The figures `BENCH_ONLY` selected; null for a whole run. */
+  only: string[] | null;
   machine: Machine;
   /** 1, 5 and 15-minute load averages when the run started and ended: other work on the machine skews times. */
   loadAverage: { start: number[]; end: number[] };
@@ -71,17 +74,32 @@ export function printTable(report: Report): void {
   console.log(`\n${line(rows[0]!)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const r of rows.slice(1)) console.log(line(r));
   for (const f of report.figures) if (f.error) console.log(`\n${f.title}: ${f.error}`);
+  if (report.joinStages.length > 0) {
+    const stageRows = [['stage (median ms)', ...report.joinStages.map((j) => `${j.page} (${j.runs} runs)`)],
+      ...(Object.keys(JOIN_STAGES) as JoinStage[]).map((s) => [JOIN_STAGES[s], ...report.joinStages.map((j) => String(j.medians[s] ?? '—'))])];
+    const w = stageRows[0]!.map((_, c) => Math.max(...stageRows.map((r) => r[c]!.length)));
+    console.log('');
+    for (const r of stageRows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  '));
+  }
   const busy = busyWarning(report);
   if (busy) console.log(`\n${busy}`);
   const m = report.machine;
   console.log(`\n${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Chromium ${m.chromium} — ${report.durationSeconds} s, load ${load(report)}, server event loop delay p99 ${report.eventLoopDelayMs.p99} ms`);
 }
 
-/** Writes `bench/results/latest.json` and rewrites `BENCHMARKS.md`. */
+/**
+ * Writes `bench/results/latest.json` and rewrites `BENCHMARKS.md`; a partial run
+ * writes only `bench/results/partial.json`: those two describe whole runs.
+ */
 export function writeReport(root: string, report: Report): void {
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (report.only) {
+    writeFileSync(join(dir, 'partial.json'), json);
+    return;
+  }
+  writeFileSync(join(dir, 'latest.json'), json);
   writeFileSync(join(root, 'BENCHMARKS.md'), markdown(report));
 }
 
@@ -129,7 +147,8 @@ built to a given number of DOM nodes before the session starts), and guests open
 their own browser contexts of the same browser, connected over real WebRTC. Times are compared across
 pages on \`performance.timeOrigin + performance.now()\`, the clock every page of the machine shares.
 Node counts are elements + text nodes of the whole host document. It prints the table below, writes
-\`bench/results/latest.json\` and rewrites this file. A missed target is reported, not hidden; the run
+\`bench/results/latest.json\` and rewrites this file (\`BENCH_ONLY=join npm run bench\` measures only some
+figures and writes \`bench/results/partial.json\` instead). A missed target is reported, not hidden; the run
 still exits 0 (it exits 1 only when a figure could not be measured at all).
 
 - **Host DOM change → guest DOM** — the host sets its \`#probe\` element's text 200 times, 30 ms apart
