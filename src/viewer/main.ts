@@ -1,5 +1,7 @@
 // Entry of the guest viewer page (/s/<token>): reads the token from the path
-// and the optional display name from `?name=`, then starts the viewer.
+// and the optional display name from `?name=`, then starts the viewer. This is
+// the small script that joins; the replayer (rrweb) is a script of its own,
+// `mirror.js`, which the page fetches alongside it.
 import { MAX_NAME_LENGTH } from '../protocol/index.js';
 import { parseLinkFragment } from './link-fragment.js';
 import { Viewer } from './viewer.js';
@@ -21,6 +23,8 @@ new Viewer({
   token,
   name,
   secret: link.secret,
+  // Its own script (rrweb), already requested by the page's modulepreload.
+  loadMirror: () => import('./mirror.js'),
   elements: {
     stage: element('cwmn-stage'),
     layer: element('cwmn-layer'),

@@ -4,7 +4,7 @@
 export type StatusCode =
   | 'connecting' | 'waiting' | 'live' | 'paused' | 'reconnecting' | 'lost'
   | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'session-full'
-  | 'replaced' | 'error';
+  | 'replaced' | 'load-failed' | 'error';
 
 export interface Status {
   code: StatusCode;
@@ -30,6 +30,7 @@ const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
   'replaced': { message: 'This session was opened in another tab or window.', final: true },
   'session-over': { message: 'This session has already ended.', final: true },
   'session-full': { message: 'This session is full.', final: true },
+  'load-failed': { message: 'The viewer could not be loaded. Check your connection and reload the page.', final: true },
   'error': { message: 'Something went wrong. Please reload the page.', final: true },
 };
 

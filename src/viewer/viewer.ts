@@ -4,8 +4,9 @@
 
 import { colorFor, POINTER_LAYER_CSS, PointerLayer } from '../common/pointer-layer.js';
 import type { PointerView } from '../protocol/index.js';
+import { DeferredMirror, type MirrorModule } from './deferred-mirror.js';
 import { GuestConnection } from './guest-connection.js';
-import { Mirror, type HostPointerEvent } from './mirror.js';
+import type { HostPointerEvent } from './mirror.js';
 import { PointerInput } from './pointer-input.js';
 import { StatusView, statusForError, type StatusCode } from './status.js';
 
@@ -32,12 +33,14 @@ export interface ViewerOptions {
   /** The link's secret from its fragment: the host must prove it holds it too. */
   secret?: string;
   elements: ViewerElements;
+  /** Loads the replayer's script (`./mirror.js`), which the viewer does not wait for to join. */
+  loadMirror: () => Promise<MirrorModule>;
 }
 
 export class Viewer {
   private readonly status: StatusView;
   private readonly connection: GuestConnection;
-  private readonly mirror: Mirror;
+  private readonly mirror: DeferredMirror;
   private readonly layer: PointerLayer;
   private readonly input: PointerInput;
   private others: PointerView[] = [];
@@ -59,12 +62,14 @@ export class Viewer {
     document.head.appendChild(style);
     this.layer = new PointerLayer(elements.layer);
     this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name, secret: options.secret });
-    // Joining starts before the replayer is built: the socket and the peer handshake overlap its setup.
+    // Joining starts before the replayer's script has even loaded: the socket and the peer handshake overlap it.
     this.connection.connect();
-    this.mirror = new Mirror({
+    this.mirror = new DeferredMirror({
       root: elements.stage,
+      load: options.loadMirror,
       onHostPointer: (e) => this.handleHostPointer(e),
       onApplied: (snapshot) => this.handleApplied(snapshot),
+      onLoadFailed: () => this.end('load-failed'),
     });
     this.input = new PointerInput({
       surface: elements.surface,
@@ -186,6 +191,7 @@ export class Viewer {
   private end(code: StatusCode, detail?: string): void {
     clearTimeout(this.recoveryTimer);
     this.setStatus(code, detail);
+    this.mirror.stopLoading();
     this.input.destroy();
     this.layer.clear();
     this.connection.close();

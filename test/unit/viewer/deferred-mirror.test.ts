@@ -1,0 +1,164 @@
+// @vitest-environment jsdom
+// The replayer's script loads while the guest joins: page data that arrives
+// before it must be applied in order once it is in, and a script that never
+// comes must be reported, not leave the page blank.
+
+import { record } from 'rrweb';
+import type { eventWithTime } from '@rrweb/types';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as mirrorModule from '../../../src/viewer/mirror.js';
+import { DeferredMirror, type MirrorModule } from '../../../src/viewer/deferred-mirror.js';
+import type { WireEvent } from '../../../src/protocol/index.js';
+
+// jsdom has no `HTMLIFrameElement.sandbox`, which rrweb reads to check it rebuilds into a sandbox.
+if (!('sandbox' in HTMLIFrameElement.prototype)) {
+  Object.defineProperty(HTMLIFrameElement.prototype, 'sandbox', {
+    get(this: HTMLIFrameElement) {
+      return (this.getAttribute('sandbox') ?? '').split(/\s+/).filter(Boolean);
+    },
+  });
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A load the test finishes by hand. */
+function manualLoad() {
+  let resolve!: (m: MirrorModule) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<MirrorModule>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { load: () => promise, resolve, reject };
+}
+
+describe('DeferredMirror', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    document.body.innerHTML = '';
+  });
+
+  /** A recorded "host" list, and a function that hands over the events recorded since the last call. */
+  function host() {
+    const source = document.createElement('ul');
+    source.id = 'source';
+    document.body.append(source);
+    const events: eventWithTime[] = [];
+    const stop = record({ emit: (e) => void events.push(e) });
+    cleanups.push(() => stop?.());
+    let taken = 0;
+    const take = () => {
+      const batch = events.slice(taken) as unknown as WireEvent[];
+      taken = events.length;
+      return batch;
+    };
+    const add = async (text: string) => {
+      const item = document.createElement('li');
+      item.textContent = text;
+      source.append(item);
+      await Promise.resolve(); // Lets the MutationObserver emit.
+    };
+    return { source, take, add };
+  }
+
+  function guestRoot(): HTMLElement {
+    const root = document.createElement('div');
+    document.body.append(root);
+    return root;
+  }
+
+  it('applies the batches that came before the replayer in order, then the later ones as they come', async () => {
+    const { source, take, add } = host();
+    const root = guestRoot();
+    const loading = manualLoad();
+    const applied: boolean[] = [];
+    const failures: unknown[] = [];
+    const mirror = new DeferredMirror({
+      root, load: loading.load, onHostPointer: () => {}, onApplied: (snapshot) => void applied.push(snapshot),
+      onLoadFailed: (e) => void failures.push(e),
+    });
+    cleanups.push(() => mirror.destroy());
+
+    mirror.apply(take()); // Meta + full snapshot.
+    for (let i = 0; i < 30; i++) {
+      await add(`early ${i}`);
+      if (i % 10 === 9) mirror.apply(take());
+    }
+    await settle();
+    expect(mirror.ready).toBe(false);
+    expect(mirror.fromRoot(10, 10)).toBeNull();
+    expect(mirror.toRoot(10, 20)).toEqual({ left: 10, top: 20 });
+    expect(root.querySelector('iframe')).toBeNull();
+    expect(applied).toEqual([]);
+
+    loading.resolve(mirrorModule);
+    await settle();
+    expect(mirror.ready).toBe(true);
+    expect(applied).toEqual([true, false, false, false]);
+    const replica = () => root.querySelector('iframe')!.contentDocument!.getElementById('source')!;
+    expect([...replica().children].map((li) => li.textContent)).toEqual([...source.children].map((li) => li.textContent));
+
+    await add('late');
+    mirror.apply(take());
+    await settle();
+    expect(replica().lastElementChild!.textContent).toBe('late');
+    expect(replica().children).toHaveLength(31);
+    expect(failures).toEqual([]);
+  });
+
+  it('reports a replayer script that could not be loaded, once, and drops what it kept', async () => {
+    const { take } = host();
+    const root = guestRoot();
+    const loading = manualLoad();
+    const failures: unknown[] = [];
+    let applied = 0;
+    const mirror = new DeferredMirror({
+      root, load: loading.load, onHostPointer: () => {}, onApplied: () => void applied++, onLoadFailed: (e) => void failures.push(e),
+    });
+    mirror.apply(take());
+    const error = new TypeError('Failed to fetch dynamically imported module');
+    loading.reject(error);
+    await settle();
+    expect(failures).toEqual([error]);
+    mirror.apply(take());
+    mirror.fit();
+    await settle();
+    expect(mirror.ready).toBe(false);
+    expect(applied).toBe(0);
+    expect(root.querySelector('iframe')).toBeNull();
+  });
+
+  it('builds nothing once loading was given up (a final status came first)', async () => {
+    const { take } = host();
+    const root = guestRoot();
+    const loading = manualLoad();
+    const failures: unknown[] = [];
+    let applied = 0;
+    const mirror = new DeferredMirror({
+      root, load: loading.load, onHostPointer: () => {}, onApplied: () => void applied++, onLoadFailed: (e) => void failures.push(e),
+    });
+    mirror.apply(take());
+    mirror.stopLoading();
+    loading.resolve(mirrorModule);
+    await settle();
+    expect(root.querySelector('iframe')).toBeNull();
+    expect(applied).toBe(0);
+    expect(failures).toEqual([]);
+  });
+
+  it('keeps a built replayer when loading is given up late, so its last frame stays', async () => {
+    const { take } = host();
+    const root = guestRoot();
+    const mirror = new DeferredMirror({
+      root, load: async () => mirrorModule, onHostPointer: () => {}, onApplied: () => {}, onLoadFailed: () => {},
+    });
+    cleanups.push(() => mirror.destroy());
+    await settle();
+    mirror.apply(take());
+    await settle();
+    mirror.stopLoading();
+    expect(mirror.ready).toBe(true);
+    expect(root.querySelector('iframe')!.contentDocument!.getElementById('source')).not.toBeNull();
+  });
+});
