@@ -24,6 +24,7 @@ function fixtureRoot(): string {
   write('dist/embed/clickwithmenow-api.js', EMBED);
   write('dist/viewer/index.html', VIEWER_HTML);
   write('dist/viewer/viewer.js', 'console.log(1);');
+  write('dist/viewer/mirror.js', 'export const Mirror = 1;');
   write('dist/viewer/viewer.css', 'body{}');
   write('demo/index.html', '<!doctype html><title>demo</title>');
   write('demo/shop/index.html', '<!doctype html><title>shop</title>');
@@ -94,11 +95,14 @@ describe('the embed script', () => {
 });
 
 describe('the viewer', () => {
-  it('serves its bundle under /viewer/', async () => {
+  it('serves its two scripts under /viewer/ as JavaScript (module scripts need the type)', async () => {
     const server = await startTestServer({ rootDir: fixtureRoot() });
-    const js = await text(server, '/viewer/viewer.js');
-    expect(js.status).toBe(200);
-    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    for (const file of ['viewer.js', 'mirror.js']) {
+      const js = await text(server, `/viewer/${file}`);
+      expect(js.status, file).toBe(200);
+      expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(js.headers.get('x-content-type-options')).toBe('nosniff');
+    }
     expect((await text(server, '/viewer/viewer.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect((await text(server, '/viewer/missing.js')).status).toBe(404);
   });
