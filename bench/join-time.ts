@@ -7,13 +7,18 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostProbe } from './probes.js';
 import { guestCount, inviteLink, openGuest, readGuestProbe, SESSION_TIMEOUT_MS, waitForGuestCount } from './session.js';
 
-/** Stages of a join, in ms since the guest's navigation start, in the order they happen. */
+/** The viewer's scripts, as the page loads them: the part that joins, and the replayer it loads meanwhile. */
+export const VIEWER_SCRIPTS = ['viewer.js', 'mirror.js'] as const;
+
+/** Stages of a join, in ms since the guest's navigation start, in the order they usually happen. */
 export const JOIN_STAGES = {
   'viewer-html': 'viewer page (HTML) received',
-  'viewer-js': 'viewer script received',
+  'viewer-js': 'viewer script that joins received (`viewer.js`)',
+  'mirror-js': 'replayer script received (`mirror.js`, rrweb)',
   'ws-created': 'viewer script ran (signaling socket created)',
   'dom-content-loaded': 'DOMContentLoaded',
   'ws-open': 'signaling socket open',
+  'mirror-built': 'replayer script ran (replayer built)',
   joined: 'server accepted the link (`joined`)',
   'host-pc': 'host created its peer connection',
   offer: "guest received the host's offer",
@@ -38,8 +43,14 @@ export interface JoinSample {
   snapshotWireBytes: number;
   /** Characters of the decoded snapshot message. */
   snapshotChars: number;
-  /** The viewer script as it came over HTTP: body bytes sent, and once decoded (equal when uncompressed). */
-  viewerScript: { encodedBytes: number; decodedBytes: number } | null;
+  /** The viewer's scripts as they came over HTTP: body bytes sent, and once decoded (equal when uncompressed). */
+  viewerScripts: ScriptTransfer[];
+}
+
+export interface ScriptTransfer {
+  file: string;
+  encodedBytes: number;
+  decodedBytes: number;
 }
 
 /**
@@ -62,15 +73,15 @@ export async function measureJoins(browser: Browser, host: Page, runs: number, l
         throw new Error(`join ${i + 1}: no frame after live within ${SESSION_TIMEOUT_MS} ms; ${await whereItStopped(guest.page)}`);
       });
       const probe = await readGuestProbe(guest.page);
-      const nav = await guest.page.evaluate(() => {
+      const nav = await guest.page.evaluate((files) => {
         const entry = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-        const script = performance.getEntriesByType('resource').find((e) => e.name.includes('/viewer/viewer.js')) as PerformanceResourceTiming | undefined;
-        return {
-          html: entry?.responseEnd ?? null,
-          js: script?.responseEnd ?? null,
-          script: script ? { encodedBytes: script.encodedBodySize, decodedBytes: script.decodedBodySize } : null,
-        };
-      });
+        const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+        const scripts = files.map((file) => {
+          const r = resources.find((e) => e.name.endsWith(`/viewer/${file}`));
+          return r ? { file, receivedAt: r.responseEnd, encodedBytes: r.encodedBodySize, decodedBytes: r.decodedBodySize } : null;
+        }).filter((s) => s !== null);
+        return { html: entry?.responseEnd ?? null, scripts };
+      }, [...VIEWER_SCRIPTS]);
       // The host may have made other peer connections meanwhile (re-offers to the guest that just left):
       // this guest's is the one whose channels opened when the guest's did.
       const hostPeers = await host.evaluate((n) => (window as unknown as { __probe: HostProbe }).__probe.peers.slice(n), peersBefore);
@@ -103,7 +114,7 @@ async function whereItStopped(page: Page): Promise<string> {
 
 function toSample(
   probe: Awaited<ReturnType<typeof readGuestProbe>>,
-  nav: { html: number | null; js: number | null; script: JoinSample['viewerScript'] },
+  nav: { html: number | null; scripts: (ScriptTransfer & { receivedAt: number })[] },
   hostPeer: HostProbe['peers'][number] | null,
   warmup: boolean,
 ): JoinSample {
@@ -115,12 +126,18 @@ function toSample(
   for (const d of probe.decodes) if (d[0] <= live && (!snapshot || d[1] > snapshot[1])) snapshot = d;
   const snapshotFrames = snapshot ? probe.frames.filter((f) => f[0] <= snapshot[0]) : [];
   const firstSend = hostPeer?.sends.find((s) => s[0] >= (hostPeer.open ?? 0));
+  const received = (file: string) => {
+    const t = nav.scripts.find((s) => s.file === file)?.receivedAt;
+    return t === undefined ? undefined : round(t);
+  };
   const stages: JoinSample['stages'] = {
     'viewer-html': nav.html === null ? undefined : round(nav.html),
-    'viewer-js': nav.js === null ? undefined : round(nav.js),
+    'viewer-js': received('viewer.js'),
+    'mirror-js': received('mirror.js'),
     'ws-created': rel(m['ws-created']),
     'dom-content-loaded': rel(m['dom-content-loaded']),
     'ws-open': rel(m['ws-open']),
+    'mirror-built': rel(m['mirror-built']),
     joined: rel(m.joined),
     'host-pc': rel(hostPeer?.created),
     offer: rel(m.offer),
@@ -138,7 +155,7 @@ function toSample(
     stages,
     snapshotWireBytes: snapshotFrames.reduce((sum, f) => sum + f[1], 0),
     snapshotChars: snapshot?.[1] ?? 0,
-    viewerScript: nav.script,
+    viewerScripts: nav.scripts.map(({ file, encodedBytes, decodedBytes }) => ({ file, encodedBytes, decodedBytes })),
   };
 }
 

@@ -11,7 +11,7 @@ export interface GuestProbe {
   pcs: RTCPeerConnection[];
   /** Characters returned by `TextDecoder.prototype.decode` (the raw JSON received). */
   decodedChars: number;
-  /** Named moments, first occurrence only (`ws-open`, `joined`, `offer`, `pc`, `dom-open`, `first-frame`, `live`, `frame`…). */
+  /** Named moments, first occurrence only (`ws-open`, `joined`, `offer`, `pc`, `dom-open`, `mirror-built`, `first-frame`, `live`, `frame`…). */
   marks: Record<string, number>;
   /** DOM-channel frames received: [time, bytes]. */
   frames: [number, number][];
@@ -80,6 +80,13 @@ export function installGuestProbe(): void {
   } as typeof WebSocket;
 
   document.addEventListener('DOMContentLoaded', () => mark('dom-content-loaded'));
+  // The replayer's script has run once rrweb's iframe is in the stage (it is built with the replayer, before any page data).
+  const built = new MutationObserver(() => {
+    if (!document.querySelector('#cwmn-stage iframe')) return;
+    mark('mirror-built');
+    built.disconnect();
+  });
+  built.observe(document, { subtree: true, childList: true });
   // `live` is set once the first snapshot is applied; the next animation frame is the first one rendered with it.
   new MutationObserver(() => {
     if (document.body?.dataset.state !== 'live' || 'live' in probe.marks) return;

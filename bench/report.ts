@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { JOIN_STAGES, type JoinStage } from './join-time.js';
+import { JOIN_STAGES, type JoinStage, type ScriptTransfer } from './join-time.js';
 import type { ByteCounts, WireBytes } from './wire-bytes.js';
 
 /** One row of the table. */
@@ -34,8 +34,8 @@ export interface JoinStages {
   page: string;
   runs: number;
   medians: Partial<Record<JoinStage, number>>;
-  /** The viewer script as served (see JoinSample.viewerScript), from the last run. */
-  viewerScript: { encodedBytes: number; decodedBytes: number } | null;
+  /** The viewer's scripts as served (see JoinSample.viewerScripts), from the last run. */
+  viewerScripts: ScriptTransfer[];
 }
 
 export interface Report {
@@ -119,11 +119,11 @@ const load = (r: Report) => `${r.loadAverage.start[0]!.toFixed(2)} → ${r.loadA
 const ratio = (c: ByteCounts) => (c.wire > 0 ? `${(c.raw / c.wire).toFixed(1)}×` : '—');
 
 function viewerScriptLine(stages: JoinStages[]): string {
-  const script = stages.find((j) => j.viewerScript)?.viewerScript;
-  if (!script) return '';
+  const scripts = stages.find((j) => j.viewerScripts.length > 0)?.viewerScripts;
+  if (!scripts) return '';
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  const how = script.encodedBytes < script.decodedBytes ? `compressed from ${kb(script.decodedBytes)}` : 'uncompressed';
-  return `\nThe viewer script came over HTTP as ${kb(script.encodedBytes)} (${how}).\n`;
+  const each = scripts.map((s) => `\`${s.file}\` as ${kb(s.encodedBytes)} (${s.encodedBytes < s.decodedBytes ? `compressed from ${kb(s.decodedBytes)}` : 'uncompressed'})`);
+  return `\nThe viewer's scripts came over HTTP: ${each.join(', ')}.\n`;
 }
 
 function markdown(r: Report): string {
@@ -183,8 +183,9 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
 - **Replay render** — a 60 s recording with typing, scrolling, DOM changes and idle stretches (rrweb in
   Chromium, fake microphone) uploaded to a fresh server and rendered by its worker process: render wall
   time ÷ recording length (rrweb's own rrvideo plays in real time, ≥ 1.0), and frames per second.
-- **Bundle sizes** — \`dist/embed/clickwithmenow-api.js\` and \`dist/viewer/viewer.js\`, gzip level 9,
-  against the budgets of \`esbuild.mjs\`.
+- **Bundle sizes** — \`dist/embed/clickwithmenow-api.js\`, and the viewer's two scripts \`dist/viewer/viewer.js\`
+  (joins) + \`dist/viewer/mirror.js\` (the replayer, loaded meanwhile) summed, gzip level 9, against the budgets
+  of \`esbuild.mjs\`.
 
 ## Latest run
 
