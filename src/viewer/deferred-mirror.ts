@@ -1,8 +1,9 @@
 // The mirror as the viewer holds it from its first moment: rrweb's replayer
-// (most of the viewer's bytes) comes in its own script, loaded while the guest
-// joins, so joining never waits for it. Page data that arrives first waits
-// here and is applied in order once the replayer is built; until then the
-// page has no size, no scroll and no snapshot.
+// (most of the viewer's bytes) is a script of its own, which the page downloads
+// while the guest joins and which is run when `load()` is called, so joining
+// never waits for it. Page data that arrives first waits here and is applied
+// in order once the replayer is built; until then the page has no size, no
+// scroll and no snapshot.
 
 import type { WireEvent } from '../protocol/index.js';
 // Types only: importing the module's code here would pull rrweb into the part that joins.
@@ -14,24 +15,32 @@ export interface MirrorModule {
 }
 
 export interface DeferredMirrorOptions extends MirrorOptions {
-  /** Loads the replayer's script; called once, at construction. */
+  /** Loads the replayer's script; called once, by the first `load()`. */
   load: () => Promise<MirrorModule>;
   /** The script could not be loaded or the replayer not built: nothing can be shown. */
   onLoadFailed: (error: unknown) => void;
 }
 
 type State =
-  /** The script is loading; batches received meanwhile, in arrival order. */
-  | { kind: 'loading'; queue: WireEvent[][] }
+  /** The script is not loaded yet (nor asked for, when `idle`); batches received meanwhile, in arrival order. */
+  | { kind: 'idle' | 'loading'; queue: WireEvent[][] }
   | { kind: 'built'; mirror: Mirror }
   /** Loading failed, or was given up: batches are dropped. */
   | { kind: 'stopped' };
 
 export class DeferredMirror {
-  private state: State = { kind: 'loading', queue: [] };
+  private state: State = { kind: 'idle', queue: [] };
 
-  constructor(private readonly options: DeferredMirrorOptions) {
-    options.load().then((module) => this.build(module), (err: unknown) => this.fail(err));
+  constructor(private readonly options: DeferredMirrorOptions) {}
+
+  /**
+   * Loads the replayer's script and builds it. Running the script takes the page's
+   * main thread for a while: call it when nothing urgent waits on it. Idempotent.
+   */
+  load(): void {
+    if (this.state.kind !== 'idle') return;
+    this.state = { kind: 'loading', queue: this.state.queue };
+    this.options.load().then((module) => this.build(module), (err: unknown) => this.fail(err));
   }
 
   /** True once the replayer is built and a full snapshot has been applied. */
@@ -61,7 +70,7 @@ export class DeferredMirror {
   /** Applies a batch, or keeps it until the replayer is built. */
   apply(events: WireEvent[]): void {
     if (this.state.kind === 'built') this.state.mirror.apply(events);
-    else if (this.state.kind === 'loading') this.state.queue.push(events);
+    else if (this.state.kind !== 'stopped') this.state.queue.push(events);
   }
 
   /**
@@ -69,7 +78,7 @@ export class DeferredMirror {
    * is ignored). A built one is kept, so its last frame stays under a final notice.
    */
   stopLoading(): void {
-    if (this.state.kind === 'loading') this.state = { kind: 'stopped' };
+    if (this.state.kind !== 'built') this.state = { kind: 'stopped' };
   }
 
   /** Gives up loading and removes a built replayer. Idempotent. */

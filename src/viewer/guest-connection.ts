@@ -23,6 +23,8 @@ export type GuestConnectionEvents = {
   joined: (info: JoinInfo) => void;
   /** A new peer connection to the host is being set up (its page data starts with a snapshot). */
   peerCreated: () => void;
+  /** This guest sent its answer to the host's offer: the rest of the handshake is network work. */
+  answered: () => void;
   /** A peer connection to the host is open (again). */
   peerOpen: () => void;
   /** The peer connection dropped; the host is expected to offer a new one. */
@@ -165,7 +167,10 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     this.peer = peer;
     this.assembler = new FrameAssembler();
     this.emit('peerCreated');
-    peer.on('signal', (data) => this.send({ type: 'signal', data }));
+    peer.on('signal', (data) => {
+      this.send({ type: 'signal', data });
+      if ('description' in data && data.description.type === 'answer') this.emit('answered');
+    });
     peer.on('open', () => this.emit('peerOpen'));
     peer.on('dom', (frame) => this.handleFrame(frame));
     peer.on('pointer', (text) => this.handlePointer(text));

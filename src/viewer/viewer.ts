@@ -62,7 +62,7 @@ export class Viewer {
     document.head.appendChild(style);
     this.layer = new PointerLayer(elements.layer);
     this.connection = new GuestConnection({ socketUrl: options.socketUrl, token: options.token, name: options.name, secret: options.secret });
-    // Joining starts before the replayer's script has even loaded: the socket and the peer handshake overlap it.
+    // Joining starts at once; the replayer's script downloads meanwhile and is run once this guest has answered.
     this.connection.connect();
     this.mirror = new DeferredMirror({
       root: elements.stage,
@@ -109,6 +109,10 @@ export class Viewer {
     c.on('peerCreated', () => {
       this.snapshotOnPeer = false;
     });
+    // Running the replayer's script holds the main thread for tens of ms. Once this guest has
+    // answered, what is left of the handshake is network work, so it delays no step of joining;
+    // earlier it would hold up the socket's events. Nothing can be shown before a peer anyway.
+    c.on('answered', () => this.mirror.load());
     c.on('peerOpen', () => {
       clearTimeout(this.recoveryTimer);
       // The snapshot may arrive before this peer reports both channels open.

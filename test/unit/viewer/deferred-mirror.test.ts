@@ -21,7 +21,7 @@ if (!('sandbox' in HTMLIFrameElement.prototype)) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** A load the test finishes by hand. */
+/** A load the test finishes by hand; `calls` counts the times it was asked for. */
 function manualLoad() {
   let resolve!: (m: MirrorModule) => void;
   let reject!: (e: unknown) => void;
@@ -29,7 +29,16 @@ function manualLoad() {
     resolve = res;
     reject = rej;
   });
-  return { load: () => promise, resolve, reject };
+  const loading = {
+    calls: 0,
+    load: () => {
+      loading.calls++;
+      return promise;
+    },
+    resolve,
+    reject,
+  };
+  return loading;
 }
 
 describe('DeferredMirror', () => {
@@ -68,6 +77,22 @@ describe('DeferredMirror', () => {
     return root;
   }
 
+  it('loads the replayer only when asked, once', async () => {
+    const loading = manualLoad();
+    const mirror = new DeferredMirror({
+      root: guestRoot(), load: loading.load, onHostPointer: () => {}, onApplied: () => {}, onLoadFailed: () => {},
+    });
+    cleanups.push(() => mirror.destroy());
+    await settle();
+    expect(loading.calls).toBe(0);
+    mirror.load();
+    mirror.load();
+    loading.resolve(mirrorModule);
+    await settle();
+    mirror.load();
+    expect(loading.calls).toBe(1);
+  });
+
   it('applies the batches that came before the replayer in order, then the later ones as they come', async () => {
     const { source, take, add } = host();
     const root = guestRoot();
@@ -80,7 +105,8 @@ describe('DeferredMirror', () => {
     });
     cleanups.push(() => mirror.destroy());
 
-    mirror.apply(take()); // Meta + full snapshot.
+    mirror.apply(take()); // Meta + full snapshot, before loading was even asked for.
+    mirror.load();
     for (let i = 0; i < 30; i++) {
       await add(`early ${i}`);
       if (i % 10 === 9) mirror.apply(take());
@@ -117,6 +143,7 @@ describe('DeferredMirror', () => {
       root, load: loading.load, onHostPointer: () => {}, onApplied: () => void applied++, onLoadFailed: (e) => void failures.push(e),
     });
     mirror.apply(take());
+    mirror.load();
     const error = new TypeError('Failed to fetch dynamically imported module');
     loading.reject(error);
     await settle();
@@ -139,7 +166,9 @@ describe('DeferredMirror', () => {
       root, load: loading.load, onHostPointer: () => {}, onApplied: () => void applied++, onLoadFailed: (e) => void failures.push(e),
     });
     mirror.apply(take());
+    mirror.load();
     mirror.stopLoading();
+    mirror.load();
     loading.resolve(mirrorModule);
     await settle();
     expect(root.querySelector('iframe')).toBeNull();
@@ -154,6 +183,7 @@ describe('DeferredMirror', () => {
       root, load: async () => mirrorModule, onHostPointer: () => {}, onApplied: () => {}, onLoadFailed: () => {},
     });
     cleanups.push(() => mirror.destroy());
+    mirror.load();
     await settle();
     mirror.apply(take());
     await settle();
