@@ -37,14 +37,14 @@ function trackResources(script: string): void {
     track(id, 'interval', `${ms ?? 0} ms`);
     return id;
   }) as typeof setInterval;
-  window.clearTimeout = (id?: number) => {
+  window.clearTimeout = ((id?: number) => {
     if (id !== undefined) live.delete(id);
     ct(id);
-  };
-  window.clearInterval = (id?: number) => {
+  }) as typeof clearTimeout;
+  window.clearInterval = ((id?: number) => {
     if (id !== undefined) live.delete(id);
     ci(id);
-  };
+  }) as typeof clearInterval;
   window.requestAnimationFrame = (fn: FrameRequestCallback) => {
     const id: number = raf((t) => {
       live.delete(-id);
