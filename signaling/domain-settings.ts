@@ -53,9 +53,9 @@ export class DomainSettings {
     options.log(`domains: ${describe(this.current)} from ${file}`);
   }
 
-  /** Origins the file lists by name (allowed to host, like `CWMN_ALLOWED_ORIGINS`). */
+  /** Origins the file lists by name or as a listed origin's `siteOrigins` (allowed to host, like `CWMN_ALLOWED_ORIGINS`). */
   listedOrigins(): OriginSet {
-    return this.file().origins;
+    return this.file().hosting;
   }
 
   /** The rules of `origin` (any spelling; none or not an origin: the defaults). */

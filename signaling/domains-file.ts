@@ -6,7 +6,8 @@
 //       "https://shop.example.com": {
 //         "features": { "realtime": true, "replay": false },
 //         "maskSelectors": [".account-number"], "blockSelectors": [".chat-widget"],
-//         "limits": { "sessionMaxSeconds": 3600, "maxGuests": 5 } },
+//         "limits": { "sessionMaxSeconds": 3600, "maxGuests": 5 },
+//         "siteOrigins": ["https://checkout.example.com"] },
 //       "*": { "features": { "realtime": true, "replay": true } } } }
 
 import { CwmnError, ErrorCode, isInteger, isRecord, type DomainFeatures } from '../src/protocol/index.js';
@@ -18,6 +19,8 @@ export const DEFAULTS_KEY = '*';
 export const MAX_SELECTORS = 100;
 /** Longest selector, in characters. */
 export const MAX_SELECTOR_LENGTH = 500;
+/** Most origins in one `siteOrigins` list. */
+export const MAX_SITE_ORIGINS = 20;
 /** Largest value of a limit (about 31 years in seconds): keeps expiry times far from overflow. */
 export const MAX_LIMIT = 1_000_000_000;
 
@@ -29,6 +32,11 @@ export interface DomainEntry {
   /** CSS selectors replaced by a same-size placeholder on the host. */
   blockSelectors?: string[];
   limits?: DomainLimits;
+  /**
+   * Other origins of the same site: a host's session started on this origin continues when the
+   * host's tab goes on to one of them (see handoffs.ts). Only in an origin's own entry.
+   */
+  siteOrigins?: string[];
 }
 
 /** Limits of one entry; positive integers. */
@@ -45,6 +53,8 @@ export interface DomainsFile {
   origins: ReadonlyMap<string, DomainEntry>;
   /** The `*` entry (empty when absent): defaults of every origin; allows none by itself. */
   defaults: DomainEntry;
+  /** The origins listed, and every origin a listed one names in `siteOrigins`: all may host. */
+  hosting: ReadonlySet<string>;
 }
 
 /** Everything that applies to one origin, resolved. */
@@ -55,6 +65,8 @@ export interface DomainRules {
   blockSelectors: string[];
   /** null: no limit. */
   maxGuests: number | null;
+  /** Other origins a session started on this origin continues on (normalized; never the origin itself). */
+  siteOrigins: string[];
 }
 
 /** The server's own defaults, under everything in the file. */
@@ -63,9 +75,9 @@ export interface BaseRules {
 }
 
 /** A file with no entries: every origin gets the server's defaults. */
-export const EMPTY_DOMAINS_FILE: DomainsFile = { origins: new Map(), defaults: {} };
+export const EMPTY_DOMAINS_FILE: DomainsFile = { origins: new Map(), defaults: {}, hosting: new Set() };
 
-const ENTRY_KEYS = ['features', 'maskSelectors', 'blockSelectors', 'limits'] as const;
+const ENTRY_KEYS = ['features', 'maskSelectors', 'blockSelectors', 'limits', 'siteOrigins'] as const;
 const FEATURE_KEYS = ['realtime', 'replay'] as const;
 const LIMIT_KEYS = ['sessionMaxSeconds', 'maxGuests'] as const;
 
@@ -86,14 +98,18 @@ export function parseDomainsFile(text: string): DomainsFile {
     const where = `domains[${JSON.stringify(key)}]`;
     if (key === DEFAULTS_KEY) {
       defaults = parseEntry(raw, where);
+      if (defaults.siteOrigins) throw invalid(`${where}.siteOrigins: a site's origins belong in that site's own entry, not in "*"`);
       continue;
     }
     const origin = normalizeOrigin(key);
     if (!origin) throw invalid(`${where}: "${key}" is not an origin like https://shop.example.com (or "*" for defaults)`);
     if (origins.has(origin)) throw invalid(`${where}: ${origin} is listed twice`);
-    origins.set(origin, parseEntry(raw, where));
+    const entry = parseEntry(raw, where);
+    if (entry.siteOrigins) entry.siteOrigins = entry.siteOrigins.filter((o) => o !== origin);
+    origins.set(origin, entry);
   }
-  return { origins, defaults };
+  const hosting = new Set([...origins.keys(), ...[...origins.values()].flatMap((e) => e.siteOrigins ?? [])]);
+  return { origins, defaults, hosting };
 }
 
 /**
@@ -115,6 +131,7 @@ export function resolveRules(file: DomainsFile, origin: string | null, base: Bas
     maskSelectors: union(under.maskSelectors, entry.maskSelectors),
     blockSelectors: union(under.blockSelectors, entry.blockSelectors),
     maxGuests: pick('maxGuests') ?? null,
+    siteOrigins: [...(entry.siteOrigins ?? [])],
   };
 }
 
@@ -126,7 +143,19 @@ function parseEntry(raw: unknown, where: string): DomainEntry {
   if (raw.maskSelectors !== undefined) entry.maskSelectors = parseSelectors(raw.maskSelectors, `${where}.maskSelectors`);
   if (raw.blockSelectors !== undefined) entry.blockSelectors = parseSelectors(raw.blockSelectors, `${where}.blockSelectors`);
   if (raw.limits !== undefined) entry.limits = parseLimits(raw.limits, `${where}.limits`);
+  if (raw.siteOrigins !== undefined) entry.siteOrigins = parseSiteOrigins(raw.siteOrigins, `${where}.siteOrigins`);
   return entry;
+}
+
+function parseSiteOrigins(raw: unknown, where: string): string[] {
+  if (!Array.isArray(raw)) throw invalid(`${where} must be an array of origins like ["https://checkout.example.com"]`);
+  if (raw.length > MAX_SITE_ORIGINS) throw invalid(`${where} has ${raw.length} origins; at most ${MAX_SITE_ORIGINS}`);
+  const origins = raw.map((o: unknown, i) => {
+    const origin = typeof o === 'string' ? normalizeOrigin(o) : null;
+    if (!origin) throw invalid(`${where}[${i}]: ${JSON.stringify(o)} is not an origin like https://checkout.example.com`);
+    return origin;
+  });
+  return [...new Set(origins)];
 }
 
 function parseFeatures(raw: unknown, where: string): Partial<DomainFeatures> {

@@ -8,8 +8,10 @@ import type { ServerConfig } from './config.js';
 import { createDelivery, type Delivery } from './delivery/delivery.js';
 import { DomainSettings } from './domain-settings.js';
 import { GuestService } from './guests.js';
+import { HandoffService } from './handoffs.js';
 import { HostInviteService } from './host-invites.js';
 import { addApiRoutes } from './http/api-routes.js';
+import { addHandoffRoutes } from './http/handoff-routes.js';
 import { addIthRoutes } from './http/ith-routes.js';
 import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
 import { addPageRoutes } from './http/page-routes.js';
@@ -77,11 +79,13 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     countGuests: (id) => rooms.guestCount(id),
     onEnded: (id, reason) => {
       presence.sessionEnded(id); // Declared below; no session ends before the server starts.
+      handoffs.forget(id);
       endRoom(rooms, id, reason);
       replays?.handleSessionEnded(id, reason);
     },
     log,
   });
+  const handoffs = new HandoffService({ sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
   const publicLinks = new PublicLinkService({ store, sessions, links });
   const delivery = createDelivery({
@@ -124,6 +128,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     awaitHost: (id) => presence.hostAway(id), // A session whose page never connects ends after the grace.
   });
   const ith = addIthRoutes(router, { hostInvites, origins });
+  addHandoffRoutes(router, { handoffs, sessions, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
   if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);
   addPageRoutes(router, config.rootDir);

@@ -59,6 +59,7 @@ function domainInfo({ req, res, url }: RequestContext, deps: ApiDeps): void {
       maskSelectors: rules.maskSelectors,
       blockSelectors: rules.blockSelectors,
       maxGuests: rules.maxGuests,
+      siteOrigins: rules.siteOrigins,
     },
   };
   sendJson(res, 200, body);

@@ -24,6 +24,8 @@ export interface DomainInfo {
     blockSelectors?: string[];
     /** Most guests in one session at a time; null: no limit. */
     maxGuests?: number | null;
+    /** Other origins of the site: a session started here continues when the host's tab goes on to one of them. */
+    siteOrigins?: string[];
   };
 }
 
@@ -37,6 +39,21 @@ export interface CreateSessionRequest {
 export interface CreateSessionResponse {
   session: SessionInfo;
   /** Secret proving the holder is the host; kept in the site's sessionStorage. */
+  hostToken: string;
+}
+
+/** POST /api/sessions/<id>/handoff (with the host token): the token the page leaves for the next page of the site. */
+export interface HandoffIssueResponse {
+  token: string;
+}
+
+/** POST /api/handoff: a page of another origin of the site trades the last page's handoff token for the session. */
+export interface HandoffRedeemRequest {
+  token: string;
+}
+
+export interface HandoffRedeemResponse {
+  session: SessionInfo;
   hostToken: string;
 }
 

@@ -101,6 +101,7 @@ describe('resolveRules', () => {
       maskSelectors: ['.ssn', '.everywhere', '.account-number', '#ssn'],
       blockSelectors: ['.chat-widget'],
       maxGuests: 5,
+      siteOrigins: [],
     });
     expect(resolveRules(file, 'http://blog.example:8080', BASE)).toEqual({
       features: { realtime: true, replay: true },
@@ -108,6 +109,7 @@ describe('resolveRules', () => {
       maskSelectors: ['.ssn', '.everywhere'], // No duplicate of .ssn.
       blockSelectors: [],
       maxGuests: 10,
+      siteOrigins: [],
     });
   });
 
@@ -118,10 +120,22 @@ describe('resolveRules', () => {
   });
 
   it('with no file: everything on, no selectors, no guest limit', () => {
-    const empty: DomainsFile = { origins: new Map(), defaults: {} };
+    const empty: DomainsFile = { origins: new Map(), defaults: {}, hosting: new Set() };
     expect(resolveRules(empty, SHOP, { sessionMaxSeconds: 60 })).toEqual({
-      features: { realtime: true, replay: true }, sessionMaxSeconds: 60, maskSelectors: [], blockSelectors: [], maxGuests: null,
+      features: { realtime: true, replay: true }, sessionMaxSeconds: 60, maskSelectors: [], blockSelectors: [], maxGuests: null, siteOrigins: [],
     });
+  });
+
+  it('site origins: normalized, the origin itself dropped, allowed to host, only in an origin\'s own entry', () => {
+    const file = parseDomainsFile(JSON.stringify({ domains: {
+      [SHOP]: { siteOrigins: ['HTTPS://Checkout.Example.com:443', SHOP, 'https://checkout.example.com'] },
+    } }));
+    expect(resolveRules(file, SHOP, BASE).siteOrigins).toEqual(['https://checkout.example.com']);
+    expect(resolveRules(file, 'https://checkout.example.com', BASE).siteOrigins).toEqual([]);
+    expect([...file.hosting].sort()).toEqual(['https://checkout.example.com', SHOP].sort());
+    expect(() => parseDomainsFile(JSON.stringify({ domains: { '*': { siteOrigins: [SHOP] } } }))).toThrow(/belong in that site's own entry/);
+    expect(() => parseDomainsFile(JSON.stringify({ domains: { [SHOP]: { siteOrigins: ['not an origin'] } } }))).toThrow(/siteOrigins\[0\]/);
+    expect(() => parseDomainsFile(JSON.stringify({ domains: { [SHOP]: { siteOrigins: 'https://a.example' } } }))).toThrow(/must be an array/);
   });
 });
 

@@ -1,0 +1,106 @@
+// Carrying a host's session to another origin of the same site. The embed keeps
+// the host token in the page's sessionStorage, which is per origin: a page of
+// another origin cannot find it. So a page whose session may go on elsewhere
+// holds a handoff token (one per session; asking again replaces it), leaves it
+// in `window.name` when the tab navigates away, and the next page trades it
+// here for the host token, once, if its origin is the session's own or one of
+// its `siteOrigins`. The server keeps the token's hash and the host token
+// sealed with a key derived from the token: what it holds opens nothing alone.
+// Handoffs live in memory: after a restart a page asks for a new one.
+
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { CwmnError, ErrorCode } from '../src/protocol/index.js';
+import type { DomainSettings } from './domain-settings.js';
+import type { OriginPolicy } from './origins.js';
+import type { SessionRecord } from './state/records.js';
+import type { SessionService } from './sessions.js';
+import { hashToken, randomToken } from './tokens.js';
+
+/** Collaborators of the handoff service. */
+export interface HandoffServiceOptions {
+  sessions: SessionService;
+  domains: DomainSettings;
+  origins: OriginPolicy;
+}
+
+interface Handoff {
+  sessionId: string;
+  iv: Buffer;
+  sealed: Buffer;
+  tag: Buffer;
+}
+
+/** The handoff tokens of running sessions. */
+export class HandoffService {
+  /** By token hash. */
+  private readonly handoffs = new Map<string, Handoff>();
+  /** Session id → hash of its current token. */
+  private readonly current = new Map<string, string>();
+
+  constructor(private readonly options: HandoffServiceOptions) {}
+
+  /**
+   * A new handoff token for the session, replacing its last one. Throws the host
+   * check's error, or `ERR_NOT_SUPPORTED` when the session's origin lists no other origins.
+   */
+  issue(sessionId: string, hostToken: string): string {
+    const check = this.options.sessions.checkHost(sessionId, hostToken);
+    if (!check.ok) throw new CwmnError(check.error.code, check.error.message);
+    if (this.siteOrigins(check.session).length === 0) {
+      throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'This site lists no other origins for its sessions to continue on');
+    }
+    this.forget(sessionId);
+    const token = randomToken();
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', sealingKey(token), iv);
+    const sealed = Buffer.concat([cipher.update(hostToken, 'utf8'), cipher.final()]);
+    const hash = hashToken(token);
+    this.handoffs.set(hash, { sessionId, iv, sealed, tag: cipher.getAuthTag() });
+    this.current.set(sessionId, hash);
+    return token;
+  }
+
+  /**
+   * Trades a handoff token for its session, once, for a page of `origin`. Throws
+   * `ERR_NOT_FOUND` (unknown, used or replaced), `ERR_SESSION_ENDED`, `ERR_UNAUTHORIZED`
+   * (an origin the server does not allow) or `ERR_FORBIDDEN` (not one of the session's site's origins).
+   */
+  redeem(token: string, origin: string | undefined): { session: SessionRecord; hostToken: string } {
+    if (!this.options.origins.isAllowed(origin)) {
+      throw new CwmnError(ErrorCode.UNAUTHORIZED, 'This origin may not host sessions on this server');
+    }
+    const hash = hashToken(token);
+    const handoff = this.handoffs.get(hash);
+    if (!handoff) throw new CwmnError(ErrorCode.NOT_FOUND, 'This handoff is not valid: it was used, replaced, or the server restarted');
+    const session = this.options.sessions.get(handoff.sessionId);
+    if (!session || session.endedAt !== null) {
+      this.forget(handoff.sessionId);
+      throw new CwmnError(ErrorCode.SESSION_ENDED, 'The session has ended');
+    }
+    if (origin !== session.origin && !this.siteOrigins(session).includes(origin ?? '')) {
+      throw new CwmnError(ErrorCode.FORBIDDEN, 'This origin is not one of the site origins of the session');
+    }
+    this.forget(handoff.sessionId);
+    const decipher = createDecipheriv('aes-256-gcm', sealingKey(token), handoff.iv);
+    decipher.setAuthTag(handoff.tag);
+    const hostToken = Buffer.concat([decipher.update(handoff.sealed), decipher.final()]).toString('utf8');
+    return { session, hostToken };
+  }
+
+  /** Drops the session's handoff (it ended, or a new one replaces it). */
+  forget(sessionId: string): void {
+    const hash = this.current.get(sessionId);
+    if (hash === undefined) return;
+    this.handoffs.delete(hash);
+    this.current.delete(sessionId);
+  }
+
+  private siteOrigins(session: SessionRecord): string[] {
+    return this.options.domains.rulesFor(session.origin).siteOrigins;
+  }
+}
+
+/** The key a handoff's host token is sealed with: from the token, never equal to its stored hash. */
+function sealingKey(token: string): Buffer {
+  return createHash('sha256').update('cwmn handoff seal\0').update(token, 'utf8').digest();
+}
