@@ -20,6 +20,7 @@ import { ReplayApi } from './replay/replay-api.js';
 import { ReplaySession } from './replay/replay-session.js';
 import { newLinkSecret } from '../peer/sdp-auth.js';
 import { ServerApi } from './server-api.js';
+import { SiteHandoff, takeHandoffNote, type HandoffNote } from './site-handoff.js';
 import { SignalingClient, type Welcome } from './signaling-client.js';
 import { State, StateMachine } from './state-machine.js';
 
@@ -40,11 +41,16 @@ export class HostController {
   private replay: ReplaySession | undefined;
   private render: RenderWatch | undefined;
   private domain: DomainInfo | undefined;
+  private readonly handoff: SiteHandoff;
 
   constructor(private readonly options: ControllerOptions) {
     this.log = options.log ?? (() => {});
     this.machine = new StateMachine((line) => this.log(`state ${line}`));
     this.api = new ServerApi(options.serverUrl.replace(/\/$/, ''));
+    this.handoff = new SiteHandoff({
+      issue: (sessionId, hostToken) => this.api.issueHandoff(sessionId, hostToken), stored: () => this.store.load(), log: this.log,
+    });
+    this.store.onSave = () => this.handoff.refresh();
   }
 
   get state(): State {
@@ -106,9 +112,19 @@ export class HostController {
       await this.claim(ithToken).catch(() => { /* reported as `session failed` */ });
       return;
     }
+    // The last page of this tab may have been on another origin of the site: its note is the newest word.
+    const note = takeHandoffNote();
+    const noted = note && note.session.serverUrl === this.options.serverUrl && note.session.site?.includes(location.origin) ? note : null;
     const stored = this.store.load();
-    if (stored && stored.serverUrl === this.options.serverUrl) {
-      await this.resume(stored).catch(() => { /* reported as `session failed` */ });
+    const own = stored && stored.serverUrl === this.options.serverUrl ? stored : null;
+    if (own && (!noted || noted.session.sessionId === own.sessionId)) {
+      const latest = noted ? { ...noted.session, hostToken: own.hostToken } : own;
+      if (latest !== own) this.store.save(latest);
+      await this.resume(latest).catch(() => { /* reported as `session failed` */ });
+      return;
+    }
+    if (noted) {
+      await this.connect(async () => this.adopt(noted), true).catch(() => { /* reported as `session failed` */ });
       return;
     }
     this.enter(State.NoSession);
@@ -138,8 +154,17 @@ export class HostController {
       hostToken: created.hostToken,
       linkSecret: newLinkSecret(),
       preferences: { ...DEFAULT_PREFERENCES, allowUnverified },
+      ...siteOf(this.domain),
       ...(created.session.isReplay ? { replay: { seq: 0, segment: 0, audioMuted: false, info: created.session } } : {}),
     };
+    this.store.save(stored);
+    return stored;
+  }
+
+  /** Trades the note of a page on another origin of the site for its session, kept here from now on. */
+  private async adopt(note: HandoffNote): Promise<StoredHostSession> {
+    const { hostToken } = await this.api.redeemHandoff(note.token);
+    const stored: StoredHostSession = { ...note.session, hostToken };
     this.store.save(stored);
     return stored;
   }
@@ -156,20 +181,22 @@ export class HostController {
     let signaling: SignalingClient | undefined;
     try {
       const stored = await credentials();
+      let info: SessionInfo;
       if (stored.replay) {
         this.replay = this.createReplay(stored, stored.replay);
-        this.enter(State.InSession);
-        this.events.emit('in session', resuming);
-        return this.replay.sessionInfo;
+        info = this.replay.sessionInfo;
+      } else {
+        signaling = new SignalingClient({
+          url: this.api.socketUrl, sessionId: stored.sessionId, hostToken: stored.hostToken, patient: resuming,
+        });
+        const welcome = await signaling.connect();
+        this.session = this.createSession(signaling, welcome, resuming, stored);
+        info = this.session.sessionInfo;
       }
-      signaling = new SignalingClient({
-        url: this.api.socketUrl, sessionId: stored.sessionId, hostToken: stored.hostToken, patient: resuming,
-      });
-      const welcome = await signaling.connect();
-      this.session = this.createSession(signaling, welcome, resuming, stored);
       this.enter(State.InSession);
       this.events.emit('in session', resuming);
-      return this.session.sessionInfo;
+      if ((stored.site?.length ?? 0) > 1) void this.handoff.arm(stored);
+      return info;
     } catch (err) {
       signaling?.close();
       this.store.clear();
@@ -233,6 +260,7 @@ export class HostController {
     const replay = this.replay;
     if (!replay) return;
     this.replay = undefined;
+    this.handoff.disarm();
     this.store.clear();
     this.events.emit('end session');
     this.enter(State.WaitingForReplay);
@@ -295,6 +323,7 @@ export class HostController {
     if (!this.session) return;
     this.session.destroy();
     this.session = undefined;
+    this.handoff.disarm();
     this.store.clear();
     this.events.emit('end session');
     this.enter(State.Init);
@@ -321,6 +350,12 @@ function takeIthToken(): string | null {
   history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
   const token = decodeURIComponent(found.slice(prefix.length));
   return isToken(token) ? token : null;
+}
+
+/** The origins a session started on this page continues on, when the domain's settings list others. */
+function siteOf(domain: DomainInfo | undefined): Pick<StoredHostSession, 'site'> {
+  const others = stringList(domain?.settings.siteOrigins);
+  return others.length > 0 ? { site: [location.origin, ...others] } : {};
 }
 
 /** The strings of a list from the server, ignoring anything else. */

@@ -26,6 +26,11 @@ export interface StoredHostSession {
   /** Secret put in hand-shared invite links' fragments; authenticates the guests' peer connections. */
   linkSecret: string;
   preferences: HostPreferences;
+  /**
+   * The origins the session continues on when the tab goes from one to another (its own
+   * first): from the domain settings' `siteOrigins` of the origin it started on. Absent: this origin only.
+   */
+  site?: string[];
   /** Present for a replay recording: where it is, so the next page continues it. */
   replay?: { seq: number; segment: number; audioMuted: boolean; info: SessionInfo };
 }
@@ -33,12 +38,16 @@ export interface StoredHostSession {
 export const DEFAULT_PREFERENCES: HostPreferences = { muted: [], muteAll: false, privacy: false, allowUnverified: false };
 
 export class HostSessionStore {
+  /** Called after every save. */
+  onSave: () => void = () => {};
+
   constructor(private readonly storage: Storage | undefined = safeSessionStorage()) {}
 
   save(value: StoredHostSession): void {
     try {
       this.storage?.setItem(KEY, JSON.stringify(value));
     } catch { /* storage full or disabled: the session still works on this page */ }
+    this.onSave();
   }
 
     /** Updates part of the stored session. */
@@ -50,27 +59,7 @@ export class HostSessionStore {
   load(): StoredHostSession | null {
     try {
       const raw = this.storage?.getItem(KEY);
-      const v: unknown = raw ? JSON.parse(raw) : null;
-      if (typeof v !== 'object' || v === null) return null;
-      const r = v as Record<string, unknown>;
-      if (typeof r.serverUrl !== 'string' || typeof r.sessionId !== 'string' || typeof r.hostToken !== 'string'
-        || typeof r.linkSecret !== 'string') return null;
-      const p = (typeof r.preferences === 'object' && r.preferences !== null ? r.preferences : {}) as Record<string, unknown>;
-      const replay = r.replay as StoredHostSession['replay'] | undefined;
-      return {
-        ...(replay && typeof replay === 'object' && Number.isInteger(replay.seq) && Number.isInteger(replay.segment)
-          && typeof replay.info === 'object' ? { replay } : {}),
-        serverUrl: r.serverUrl,
-        sessionId: r.sessionId,
-        hostToken: r.hostToken,
-        linkSecret: r.linkSecret,
-        preferences: {
-          muted: Array.isArray(p.muted) ? p.muted.filter((id): id is string => typeof id === 'string') : [],
-          muteAll: p.muteAll === true,
-          privacy: p.privacy === true,
-          allowUnverified: p.allowUnverified === true,
-        },
-      };
+      return raw ? parseStoredSession(JSON.parse(raw)) : null;
     } catch {
       return null; // Unreadable: treated as absent.
     }
@@ -81,6 +70,32 @@ export class HostSessionStore {
       this.storage?.removeItem(KEY);
     } catch { /* ignore */ }
   }
+}
+
+/** A stored session read back (from storage, or from a note an earlier page left); null when it is not one. */
+export function parseStoredSession(v: unknown): StoredHostSession | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (typeof r.serverUrl !== 'string' || typeof r.sessionId !== 'string' || typeof r.hostToken !== 'string'
+    || typeof r.linkSecret !== 'string') return null;
+  const p = (typeof r.preferences === 'object' && r.preferences !== null ? r.preferences : {}) as Record<string, unknown>;
+  const replay = r.replay as StoredHostSession['replay'] | undefined;
+  const site = Array.isArray(r.site) ? r.site.filter((o): o is string => typeof o === 'string') : [];
+  return {
+    ...(replay && typeof replay === 'object' && Number.isInteger(replay.seq) && Number.isInteger(replay.segment)
+      && typeof replay.info === 'object' ? { replay } : {}),
+    ...(site.length > 0 ? { site } : {}),
+    serverUrl: r.serverUrl,
+    sessionId: r.sessionId,
+    hostToken: r.hostToken,
+    linkSecret: r.linkSecret,
+    preferences: {
+      muted: Array.isArray(p.muted) ? p.muted.filter((id): id is string => typeof id === 'string') : [],
+      muteAll: p.muteAll === true,
+      privacy: p.privacy === true,
+      allowUnverified: p.allowUnverified === true,
+    },
+  };
 }
 
 function safeSessionStorage(): Storage | undefined {

@@ -1,7 +1,7 @@
-// The host's HTTP calls to the server: domain information and session creation.
+// The host's HTTP calls to the server: domain information, session creation, hosting invites and handoffs.
 
 import {
-  CwmnError, ErrorCode, isDomainInfo, isInviteToHostResult, isRecord,
+  CwmnError, ErrorCode, isDomainInfo, isInviteToHostResult, isRecord, isToken,
   type CreateSessionRequest, type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult,
 } from '../protocol/index.js';
 import { fetchJson } from './fetch-json.js';
@@ -23,6 +23,18 @@ export class ServerApi {
   /** Claims a hosting invite with the token from the landing page's URL fragment. */
   async claimHostInvite(token: string): Promise<CreateSessionResponse> {
     return checkSessionResponse(await this.request('POST', '/api/ith/claim', { token }));
+  }
+
+  /** A new handoff token for the session (the page leaves it for the next page of the site). */
+  async issueHandoff(sessionId: string, hostToken: string): Promise<string> {
+    const res = await this.request('POST', `/api/sessions/${encodeURIComponent(sessionId)}/handoff`, { hostToken });
+    if (!isRecord(res) || !isToken(res.token)) throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed handoff response');
+    return res.token;
+  }
+
+  /** Trades the handoff token an earlier page of the site left for its session. */
+  async redeemHandoff(token: string): Promise<CreateSessionResponse> {
+    return checkSessionResponse(await this.request('POST', '/api/handoff', { token }));
   }
 
   async inviteToHost(body: InviteToHostRequest): Promise<InviteToHostResult> {

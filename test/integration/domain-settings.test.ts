@@ -113,6 +113,7 @@ describe('GET /api/domain', () => {
         maskSelectors: ['.everywhere', '.account-number', '#ssn'],
         blockSelectors: ['.chat-widget'],
         maxGuests: 2,
+        siteOrigins: [],
       },
     });
     // An unlisted origin hears the defaults (and that it may not host).
@@ -120,7 +121,7 @@ describe('GET /api/domain', () => {
       domain: 'other.example.com',
       authorized: false,
       features: { realtime: true, replay: true },
-      settings: { sessionMaxSeconds: server.config.sessionMaxSeconds, maskSelectors: ['.everywhere'], blockSelectors: [], maxGuests: null },
+      settings: { sessionMaxSeconds: server.config.sessionMaxSeconds, maskSelectors: ['.everywhere'], blockSelectors: [], maxGuests: null, siteOrigins: [] },
     });
   });
 });

@@ -26,7 +26,7 @@ describe('GET /api/domain', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.body).toEqual({
-      domain: 'www.shop.example', authorized: true, features: { realtime: true, replay: true }, settings: { sessionMaxSeconds: 600, maskSelectors: [], blockSelectors: [], maxGuests: null },
+      domain: 'www.shop.example', authorized: true, features: { realtime: true, replay: true }, settings: { sessionMaxSeconds: 600, maskSelectors: [], blockSelectors: [], maxGuests: null, siteOrigins: [] },
     });
   });
 

@@ -55,7 +55,7 @@ describe('with CWMN_ALLOWED_ORIGINS set', () => {
     expect(other.status).toBe(200);
     expect(other.headers.get('access-control-allow-origin')).toBe('*');
     expect(other.body).toEqual({
-      domain: 'evil.example', authorized: false, features: { realtime: true, replay: true }, settings: { sessionMaxSeconds: 14400, maskSelectors: [], blockSelectors: [], maxGuests: null },
+      domain: 'evil.example', authorized: false, features: { realtime: true, replay: true }, settings: { sessionMaxSeconds: 14400, maskSelectors: [], blockSelectors: [], maxGuests: null, siteOrigins: [] },
     });
     const allowed = await request(server, '/api/domain', { headers: { Origin: ALLOWED } });
     expect(allowed.body.authorized).toBe(true);

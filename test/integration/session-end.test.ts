@@ -66,6 +66,6 @@ describe('expiry', () => {
   it('reports the maximum length in /api/domain', async () => {
     const server = await startTestServer({ sessionMaxSeconds: 3600 });
     const res = await request(server, '/api/domain', { headers: { Origin: 'https://shop.example' } });
-    expect(res.body.settings).toEqual({ sessionMaxSeconds: 3600, maskSelectors: [], blockSelectors: [], maxGuests: null });
+    expect(res.body.settings).toEqual({ sessionMaxSeconds: 3600, maskSelectors: [], blockSelectors: [], maxGuests: null, siteOrigins: [] });
   });
 });
