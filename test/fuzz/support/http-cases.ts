@@ -51,7 +51,9 @@ function randomPath(r: Random, ids: HttpIds): string {
   ])();
   const base = r.weighted<() => string>([
     [3, () => r.pick(['/healthz', '/api/domain', '/api/sessions', '/clickwithmenow-api.js', '/', '/demo', '/demo/', '/viewer/viewer.js',
-      '/viewer/', '/ws', '/outbox', '/join', '/api/ith', '/api/ith/claim', '/api/join', '/replay-render/', '/favicon.ico'])],
+      '/viewer/', '/ws', '/outbox', '/join', '/api/ith', '/api/ith/claim', '/api/join', '/replay-render/', '/favicon.ico',
+      '/api/handoff', '/viewer/mirror.js'])],
+    [1, () => `/api/sessions/${r.pick([ids.sessionId, enc(randomString(r, 10)), 'a'.repeat(65)])}/handoff`],
     [2, () => `/api/replays/${r.pick([ids.sessionId, enc(randomString(r, 10)), 'a'.repeat(65)])}/${r.pick(['events', 'audio', 'finish', 'status', 'send', 'abandon', 'nope'])}`],
     [1, () => `/replays/${r.pick([ids.token, 'A'.repeat(16), enc(randomString(r, 20))])}.mp4`],
     [2, () => `/s/${r.pick([ids.token, enc(randomString(r, 40)), '', '%2e%2e'])}`],
@@ -72,6 +74,7 @@ const BODY_TEMPLATES: JsonValue[] = [
   { endedAt: 1 },
   { toEmails: 'a@b.co', subject: 'x' },
   { token: 'A'.repeat(32) },
+  { hostToken: 'A'.repeat(32) },
   { code: 'ABC234' },
   { hostName: 'Ada', hostEmail: 'ada@example.com', inviteName: 'Ivy', inviteEmail: 'ivy@example.com', message: '', url: 'http://127.0.0.1/', ithJoinCode: true },
 ];
