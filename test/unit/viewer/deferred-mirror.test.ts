@@ -9,17 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as mirrorModule from '../../../src/viewer/mirror.js';
 import { DeferredMirror, type MirrorModule } from '../../../src/viewer/deferred-mirror.js';
 import type { WireEvent } from '../../../src/protocol/index.js';
-
-// jsdom has no `HTMLIFrameElement.sandbox`, which rrweb reads to check it rebuilds into a sandbox.
-if (!('sandbox' in HTMLIFrameElement.prototype)) {
-  Object.defineProperty(HTMLIFrameElement.prototype, 'sandbox', {
-    get(this: HTMLIFrameElement) {
-      return (this.getAttribute('sandbox') ?? '').split(/\s+/).filter(Boolean);
-    },
-  });
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+import { settle } from './support/jsdom-sandbox.js';
 
 /** A load the test finishes by hand; `calls` counts the times it was asked for. */
 function manualLoad() {

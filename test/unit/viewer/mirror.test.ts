@@ -7,17 +7,7 @@ import type { eventWithTime } from '@rrweb/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Mirror, RETAINED_EVENTS_LIMIT } from '../../../src/viewer/mirror.js';
 import type { WireEvent } from '../../../src/protocol/index.js';
-
-// jsdom has no `HTMLIFrameElement.sandbox`, which rrweb reads to check it rebuilds into a sandbox.
-if (!('sandbox' in HTMLIFrameElement.prototype)) {
-  Object.defineProperty(HTMLIFrameElement.prototype, 'sandbox', {
-    get(this: HTMLIFrameElement) {
-      return (this.getAttribute('sandbox') ?? '').split(/\s+/).filter(Boolean);
-    },
-  });
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+import { settle } from './support/jsdom-sandbox.js';
 
 describe('Mirror', () => {
   const cleanups: (() => void)[] = [];
