@@ -100,7 +100,7 @@ describe('domain settings (CWMN_DOMAINS_FILE)', () => {
         domain: '127.0.0.1',
         authorized: true,
         features: { realtime: true, replay: false },
-        settings: { sessionMaxSeconds: 14400, maskSelectors: ['.secret-note'], blockSelectors: ['.blocked-by-domain'], maxGuests: 3 },
+        settings: { sessionMaxSeconds: 14400, maskSelectors: ['.secret-note'], blockSelectors: ['.blocked-by-domain'], maxGuests: 3, siteOrigins: [] },
       });
       expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'Ann', isReplay: true })`)).toBe('ERR_NOT_SUPPORTED');
       expect(await names(host)).toEqual(['init', 'ready no session']); // No `session pending`: nothing was tried.
