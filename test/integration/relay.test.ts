@@ -3,9 +3,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Peer } from '../../src/peer/peer.js';
-import { startTestServer, stopServers } from './support/server.js';
+import { startTestServer, stopServers, type TestServer } from './support/server.js';
 import { connectHost, createLink, hostRequest, joinAsGuest } from './support/socket.js';
-import { NodePeerConnection } from './support/webrtc.js';
+import { NodePeerConnection, within, withRetries } from './support/webrtc.js';
 
 const peers: Peer[] = [];
 afterEach(async () => {
@@ -23,41 +23,53 @@ function once<T>(register: (resolve: (value: T) => void) => void): Promise<T> {
   return new Promise(register);
 }
 
+/** A host and a guest of a new session, whose peers negotiate through the server only until both are open. */
+async function connectThrough(server: TestServer): Promise<{ hostPeer: Peer; guestPeer: Peer; relayed: { toGuest: number; toHost: number } }> {
+  const host = await connectHost(server);
+  const guest = await joinAsGuest(server, await createLink(host.socket), 'Bea');
+  const joined = await guest.expect('joined');
+  const { guest: record } = await host.socket.expect('guest-joined');
+  expect(record.id).toBe(joined.guestId);
+
+  const hostPeer = newPeer(true, host.welcome.iceServers);
+  const guestPeer = newPeer(false, joined.iceServers);
+  const relayed = { toGuest: 0, toHost: 0 };
+  hostPeer.on('signal', (data) => host.socket.send({ type: 'signal', to: record.id, data }));
+  guestPeer.on('signal', (data) => guest.send({ type: 'signal', data }));
+  host.socket.ws.on('message', (raw) => {
+    const m = JSON.parse(raw.toString());
+    if (m.type !== 'signal') return;
+    expect(m.from).toBe(record.id);
+    relayed.toHost++;
+    void hostPeer.handleSignal(m.data);
+  });
+  guest.ws.on('message', (raw) => {
+    const m = JSON.parse(raw.toString());
+    if (m.type !== 'signal') return;
+    relayed.toGuest++;
+    void guestPeer.handleSignal(m.data);
+  });
+  try {
+    await within(Promise.all([
+      once<void>((resolve) => hostPeer.on('open', resolve)),
+      once<void>((resolve) => guestPeer.on('open', resolve)),
+    ]), 'the host and guest peers');
+  } catch (err) {
+    hostPeer.destroy();
+    guestPeer.destroy();
+    host.socket.ws.close();
+    guest.ws.close();
+    throw err;
+  }
+  return { hostPeer, guestPeer, relayed };
+}
+
 describe('signal relay', () => {
   it('connects a host peer and a guest peer through the server and carries data between them', async () => {
     const server = await startTestServer();
-    const host = await connectHost(server);
-    const guest = await joinAsGuest(server, await createLink(host.socket), 'Bea');
-    const joined = await guest.expect('joined');
-    const { guest: record } = await host.socket.expect('guest-joined');
-    expect(record.id).toBe(joined.guestId);
-
-    const hostPeer = newPeer(true, host.welcome.iceServers);
-    const guestPeer = newPeer(false, joined.iceServers);
-    let relayedToGuest = 0;
-    let relayedToHost = 0;
-    hostPeer.on('signal', (data) => host.socket.send({ type: 'signal', to: record.id, data }));
-    guestPeer.on('signal', (data) => guest.send({ type: 'signal', data }));
-    host.socket.ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString());
-      if (m.type !== 'signal') return;
-      expect(m.from).toBe(record.id);
-      relayedToHost++;
-      void hostPeer.handleSignal(m.data);
-    });
-    guest.ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString());
-      if (m.type !== 'signal') return;
-      relayedToGuest++;
-      void guestPeer.handleSignal(m.data);
-    });
-
-    await Promise.all([
-      once<void>((resolve) => hostPeer.on('open', resolve)),
-      once<void>((resolve) => guestPeer.on('open', resolve)),
-    ]);
-    expect(relayedToGuest).toBeGreaterThan(0); // At least the offer.
-    expect(relayedToHost).toBeGreaterThan(0); // At least the answer.
+    const { hostPeer, guestPeer, relayed } = await withRetries('relay', () => connectThrough(server));
+    expect(relayed.toGuest).toBeGreaterThan(0); // At least the offer.
+    expect(relayed.toHost).toBeGreaterThan(0); // At least the answer.
 
     const pointer = once<string>((resolve) => hostPeer.on('pointer', resolve));
     guestPeer.sendPointer(JSON.stringify({ t: 'pointer', x: 10, y: 20 }));

@@ -7,14 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Peer, type PeerOptions } from '../../src/peer/peer.js';
 import { newLinkSecret, sdpFingerprints, signDescription } from '../../src/peer/sdp-auth.js';
 import type { CwmnError, SignalData } from '../../src/protocol/index.js';
-import { NodePeerConnection } from './support/webrtc.js';
+import { NodePeerConnection, within, withRetries } from './support/webrtc.js';
 
 const peers: Peer[] = [];
 afterEach(() => {
   for (const p of peers.splice(0)) p.destroy();
 });
 
-function peer(options: Omit<PeerOptions, 'iceServers' | 'RTCPeerConnection'>): Peer {
+type PeerSettings = Omit<PeerOptions, 'iceServers' | 'RTCPeerConnection'>;
+
+function peer(options: PeerSettings): Peer {
   const p = new Peer({ ...options, iceServers: [], RTCPeerConnection: NodePeerConnection });
   peers.push(p);
   return p;
@@ -34,14 +36,28 @@ function relay(from: Peer, to: Peer, tamper: (d: SignalData) => Promise<SignalDa
   });
 }
 
+/** Relays both ways between a new host and guest until each is open or failed; tries fresh peers when neither happens. */
+function negotiate(hostOptions: PeerSettings, guestOptions: PeerSettings): Promise<{ host: Peer; guest: Peer; outcomes: string[] }> {
+  return withRetries('honest relay', async () => {
+    const host = peer(hostOptions);
+    const guest = peer(guestOptions);
+    relay(host, guest);
+    relay(guest, host);
+    try {
+      return { host, guest, outcomes: await within(Promise.all([outcome(host), outcome(guest)]), 'host and guest') };
+    } catch (err) {
+      host.destroy();
+      guest.destroy();
+      throw err;
+    }
+  });
+}
+
 describe('link secret authenticates the peer connection', () => {
   it('connects host and guest through an honest relay, both verified', async () => {
     const secret = newLinkSecret();
-    const host = peer({ initiator: true, secret, requireAuth: true });
-    const guest = peer({ initiator: false, secret, requireAuth: true });
-    relay(host, guest);
-    relay(guest, host);
-    expect(await Promise.all([outcome(host), outcome(guest)])).toEqual(['open', 'open']);
+    const { host, guest, outcomes } = await negotiate({ initiator: true, secret, requireAuth: true }, { initiator: false, secret, requireAuth: true });
+    expect(outcomes).toEqual(['open', 'open']);
     expect(host.verified && guest.verified).toBe(true);
   });
 
@@ -84,12 +100,8 @@ describe('link secret authenticates the peer connection', () => {
   });
 
   it('lets a host that allows it accept a guest without the secret (a mailed link), unverified', async () => {
-    const secret = newLinkSecret();
-    const host = peer({ initiator: true, secret, requireAuth: false });
-    const guest = peer({ initiator: false });
-    relay(host, guest);
-    relay(guest, host);
-    expect(await Promise.all([outcome(host), outcome(guest)])).toEqual(['open', 'open']);
+    const { host, outcomes } = await negotiate({ initiator: true, secret: newLinkSecret(), requireAuth: false }, { initiator: false });
+    expect(outcomes).toEqual(['open', 'open']);
     expect(host.verified).toBe(false);
   });
 

@@ -7,37 +7,8 @@ import { GuestLink } from '../../../src/host/guest-link.js';
 import { Peer } from '../../../src/peer/peer.js';
 import type { SignalData } from '../../../src/protocol/index.js';
 import { GuestConnection } from '../../../src/viewer/guest-connection.js';
-import { NodePeerConnection } from '../../integration/support/webrtc.js';
+import { NodePeerConnection, within, withRetries } from '../../integration/support/webrtc.js';
 import { sleep } from './outcomes.js';
-
-/** How long two peers in one process may take to connect (most take 5 ms or about 1 s). */
-export const CONNECT_TIMEOUT_MS = 5000;
-/** Connection attempts before a fuzz test gives up: what it tests starts once the peers are connected. */
-export const CONNECT_ATTEMPTS = 3;
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not connect within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Tries `connect` up to CONNECT_ATTEMPTS times, noting each failed attempt on the console. */
-async function withRetries<T>(what: string, connect: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await connect();
-    } catch (err) {
-      if (attempt >= CONNECT_ATTEMPTS) throw err;
-      console.log(`fuzz: ${what}: attempt ${attempt} failed (${(err as Error).message}); trying again`);
-    }
-  }
-}
 
 /** A real GuestLink (host side, the offering peer) connected to a guest-side Peer; their signals are relayed directly. */
 export function connectGuestLink(): Promise<{ link: GuestLink; guest: Peer }> {
