@@ -60,6 +60,11 @@ export class HandoffService {
     return token;
   }
 
+  /** A handoff token for a session just created, when its origin lists other origins (else undefined). */
+  offer(session: SessionRecord, hostToken: string): string | undefined {
+    return this.siteOrigins(session).length > 0 ? this.issue(session.id, hostToken) : undefined;
+  }
+
   /**
    * Trades a handoff token for its session, once, for a page of `origin`. Throws
    * `ERR_NOT_FOUND` (unknown, used or replaced), `ERR_SESSION_ENDED`, `ERR_UNAUTHORIZED`

@@ -126,6 +126,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     sessions, origins, domains, createLimiter, ownOrigin: new URL(publicUrl).origin,
     replays: { service: replays, maxSeconds: config.replayMaxSeconds },
     awaitHost: (id) => presence.hostAway(id), // A session whose page never connects ends after the grace.
+    handoffs,
   });
   const ith = addIthRoutes(router, { hostInvites, origins });
   addHandoffRoutes(router, { handoffs, sessions, origins });

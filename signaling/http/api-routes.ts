@@ -6,6 +6,7 @@ import {
 } from '../../src/protocol/index.js';
 import { FEATURE_DISABLED_STATUS, FeatureDisabledError, type DomainSettings } from '../domain-settings.js';
 import { normalizeOrigin, type OriginPolicy } from '../origins.js';
+import type { HandoffService } from '../handoffs.js';
 import type { KeyedRateLimiter } from '../rate-limit.js';
 import type { ReplayService } from '../replay/replay-service.js';
 import type { SessionService } from '../sessions.js';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   replays?: { service: ReplayService; maxSeconds: number };
   /** A realtime session was created: its page is expected on the socket within the host grace. */
   awaitHost: (sessionId: string) => void;
+  /** Handoff tokens for sessions of sites with several origins. */
+  handoffs: HandoffService;
 }
 
 /** Adds `/healthz`, `/api/domain` and `/api/sessions` to `router`. */
@@ -112,7 +115,8 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
   } else {
     deps.awaitHost(session.id);
   }
-  const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken };
+  const handoffToken = deps.handoffs.offer(session, hostToken);
+  const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken, ...(handoffToken ? { handoffToken } : {}) };
   sendJson(res, 201, answer);
 }
 

@@ -38,7 +38,10 @@ export function addHandoffRoutes(router: Router, deps: HandoffRouteDeps): void {
   router.on('POST', REDEEM, async (ctx) => {
     const token = await tokenField(ctx, deps.origins, 'token');
     const { session, hostToken } = deps.handoffs.redeem(token, ctx.req.headers.origin);
-    const answer: HandoffRedeemResponse = { session: deps.sessions.info(session), hostToken };
+    // The page that traded the token gets the one it leaves for the next page.
+    const answer: HandoffRedeemResponse = {
+      session: deps.sessions.info(session), hostToken, handoffToken: deps.handoffs.issue(session.id, hostToken),
+    };
     sendJson(ctx.res, 200, answer);
   });
 }

@@ -42,6 +42,8 @@ export class HostController {
   private render: RenderWatch | undefined;
   private domain: DomainInfo | undefined;
   private readonly handoff: SiteHandoff;
+  /** A handoff token the server or the last page already gave this page's session (else the page asks for one). */
+  private handoffToken: string | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     this.log = options.log ?? (() => {});
@@ -120,6 +122,7 @@ export class HostController {
     if (own && (!noted || noted.session.sessionId === own.sessionId)) {
       const latest = noted ? { ...noted.session, hostToken: own.hostToken } : own;
       if (latest !== own) this.store.save(latest);
+      this.handoffToken = noted?.token; // Not traded: still this session's.
       await this.resume(latest).catch(() => { /* reported as `session failed` */ });
       return;
     }
@@ -148,6 +151,7 @@ export class HostController {
   }
 
   private remember(created: CreateSessionResponse, allowUnverified = false): StoredHostSession {
+    this.handoffToken = created.handoffToken;
     const stored: StoredHostSession = {
       serverUrl: this.options.serverUrl,
       sessionId: created.session.sessionId,
@@ -163,7 +167,8 @@ export class HostController {
 
   /** Trades the note of a page on another origin of the site for its session, kept here from now on. */
   private async adopt(note: HandoffNote): Promise<StoredHostSession> {
-    const { hostToken } = await this.api.redeemHandoff(note.token);
+    const { hostToken, handoffToken } = await this.api.redeemHandoff(note.token);
+    this.handoffToken = handoffToken;
     const stored: StoredHostSession = { ...note.session, hostToken };
     this.store.save(stored);
     return stored;
@@ -195,7 +200,9 @@ export class HostController {
       }
       this.enter(State.InSession);
       this.events.emit('in session', resuming);
-      if ((stored.site?.length ?? 0) > 1) void this.handoff.arm(stored);
+      const handoffToken = this.handoffToken;
+      this.handoffToken = undefined;
+      if ((stored.site?.length ?? 0) > 1) void this.handoff.arm(stored, handoffToken);
       return info;
     } catch (err) {
       signaling?.close();

@@ -2,7 +2,8 @@
 
 import {
   CwmnError, ErrorCode, isDomainInfo, isInviteToHostResult, isRecord, isToken,
-  type CreateSessionRequest, type CreateSessionResponse, type DomainInfo, type InviteToHostRequest, type InviteToHostResult,
+  type CreateSessionRequest, type CreateSessionResponse, type DomainInfo, type HandoffRedeemResponse, type InviteToHostRequest,
+  type InviteToHostResult,
 } from '../protocol/index.js';
 import { fetchJson } from './fetch-json.js';
 
@@ -33,8 +34,10 @@ export class ServerApi {
   }
 
   /** Trades the handoff token an earlier page of the site left for its session. */
-  async redeemHandoff(token: string): Promise<CreateSessionResponse> {
-    return checkSessionResponse(await this.request('POST', '/api/handoff', { token }));
+  async redeemHandoff(token: string): Promise<HandoffRedeemResponse> {
+    const res = checkSessionResponse(await this.request('POST', '/api/handoff', { token }));
+    if (!isToken(res.handoffToken)) throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed handoff response');
+    return res as HandoffRedeemResponse;
   }
 
   async inviteToHost(body: InviteToHostRequest): Promise<InviteToHostResult> {
@@ -56,7 +59,8 @@ export class ServerApi {
 }
 
 function checkSessionResponse(res: unknown): CreateSessionResponse {
-  if (!isRecord(res) || !isRecord(res.session) || typeof res.hostToken !== 'string') {
+  if (!isRecord(res) || !isRecord(res.session) || typeof res.hostToken !== 'string'
+    || (res.handoffToken !== undefined && !isToken(res.handoffToken))) {
     throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed session response');
   }
   return res as unknown as CreateSessionResponse;

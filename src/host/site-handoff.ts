@@ -48,14 +48,13 @@ export class SiteHandoff {
 
   constructor(private readonly options: SiteHandoffOptions) {}
 
-  /** Gets a handoff token for the session and leaves the note. */
-  async arm(stored: StoredHostSession): Promise<void> {
+  /** Leaves the note, with `token` when the page has one for the session already, else with one it asks for. */
+  async arm(stored: StoredHostSession, token?: string): Promise<void> {
     this.disarm();
     const { sessionId } = stored;
     this.sessionId = sessionId;
-    let token: string;
     try {
-      token = await this.options.issue(sessionId, stored.hostToken);
+      token ??= await this.options.issue(sessionId, stored.hostToken);
     } catch (err) {
       this.options.log(`handoff unavailable: ${String(err)}; the session continues on this origin only`);
       return;

@@ -40,6 +40,8 @@ export interface CreateSessionResponse {
   session: SessionInfo;
   /** Secret proving the holder is the host; kept in the site's sessionStorage. */
   hostToken: string;
+  /** When the session's origin lists `siteOrigins`: the token the page leaves for the next page of the site. */
+  handoffToken?: string;
 }
 
 /** POST /api/sessions/<id>/handoff (with the host token): the token the page leaves for the next page of the site. */
@@ -52,10 +54,8 @@ export interface HandoffRedeemRequest {
   token: string;
 }
 
-export interface HandoffRedeemResponse {
-  session: SessionInfo;
-  hostToken: string;
-}
+/** The session, its host token, and a fresh handoff token for the page that traded the last one. */
+export type HandoffRedeemResponse = Required<CreateSessionResponse>;
 
 /** Validates the parameters of `session.start`; returns an error message or null. */
 export function checkStartParams(p: unknown): string | null {

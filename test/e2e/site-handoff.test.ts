@@ -1,6 +1,7 @@
 // A site of several origins (`siteOrigins` in the domain settings): the host's
 // session goes on when the tab goes from the shop to the checkout and back, as
 // it does between pages of one origin; an origin outside the site starts fresh.
+// The tests navigate the moment a page is `in session`: a page has its note by then.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +24,6 @@ describe('a session across the origins of one site', () => {
 
   const events = () => host.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.map((e) => [e.name, ...e.args]));
   const state = () => host.evaluate(() => window.CwmnAPI!.getCurrentState());
-  /** Waits until the page keeps its note for the next page of the site (a moment after `in session`). */
-  const noteKept = () => host.waitForFunction(() => window.name.startsWith('cwmn-handoff:'));
   /** Goes to `url` as a link would (a navigation the page starts, not the address bar). */
   const follow = async (url: string) => {
     await host.evaluate((to) => { location.href = to; }, url);
@@ -67,7 +66,6 @@ describe('a session across the origins of one site', () => {
 
   it('goes on at the checkout: resumed, the guest follows, the mute state kept', async () => {
     const sessionId = await host.evaluate(() => window.CwmnAPI!.session.getSessionInfo().sessionId);
-    await noteKept();
     await follow(`${checkout.url}/page-b.html`);
     expect(await state()).toBe('in session');
     expect(await events()).toEqual(expect.arrayContaining([['in session', true]]));
@@ -81,7 +79,6 @@ describe('a session across the origins of one site', () => {
     const [gia] = await host.evaluate(() => window.CwmnAPI!.guest.getGuestList());
     await host.evaluate((id) => window.CwmnAPI!.guest.muteGuest(id, false), gia!.id);
     await host.evaluate(() => window.CwmnAPI!.guest.muteAllGuests(true));
-    await noteKept();
     await follow(`${shop.url}/page-a.html`);
     expect(await state()).toBe('in session');
     expect(await events()).toEqual(expect.arrayContaining([['in session', true]]));
@@ -95,7 +92,6 @@ describe('a session across the origins of one site', () => {
     await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'no session');
     expect(await host.evaluate(() => window.name)).toBe('the shop\'s own name'); // The note went with the session.
     await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Sam', hostEmail: '', isReplay: true }));
-    await noteKept();
     await follow(`${checkout.url}/page-b.html`);
     expect(await state()).toBe('in session');
     expect(await events()).toEqual(expect.arrayContaining([['in session', true]]));

@@ -48,9 +48,18 @@ describe('handoff between the origins of a site', () => {
     expect(traded.body).toMatchObject({ hostToken: s.hostToken, session: { sessionId: s.session.sessionId, hostName: 'Ada' } });
     expect(code(await redeem(server, token, CHECKOUT))).toBe('ERR_NOT_FOUND'); // Once.
 
-    // Back to the session's own origin, with the next page's token.
-    const next = (await issue(server, s, CHECKOUT)).body as { token: string };
-    expect((await redeem(server, next.token, SHOP)).status).toBe(200);
+    // Back to the session's own origin, with the token the checkout page got along with the session.
+    const { handoffToken } = traded.body as { handoffToken: string };
+    expect(handoffToken).not.toBe(token);
+    expect((await redeem(server, handoffToken, SHOP)).status).toBe(200);
+  });
+
+  it('gives a new session of such a site its first handoff token at once, and none to other sessions', async () => {
+    const server = await siteServer();
+    const s = await sessionOn(server, SHOP);
+    expect(s.handoffToken).toEqual(expect.any(String));
+    expect((await redeem(server, s.handoffToken, CHECKOUT)).body).toMatchObject({ hostToken: s.hostToken });
+    expect((await sessionOn(server, BLOG)).handoffToken).toBeUndefined();
   });
 
   it('refuses an origin outside the site, keeps the token for the right page, and a new token replaces the last', async () => {
