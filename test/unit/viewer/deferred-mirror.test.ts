@@ -3,13 +3,10 @@
 // before it must be applied in order once it is in, and a script that never
 // comes must be reported, not leave the page blank.
 
-import { record } from 'rrweb';
-import type { eventWithTime } from '@rrweb/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as mirrorModule from '../../../src/viewer/mirror.js';
 import { DeferredMirror, type MirrorModule } from '../../../src/viewer/deferred-mirror.js';
-import type { WireEvent } from '../../../src/protocol/index.js';
-import { settle } from './support/jsdom-sandbox.js';
+import { guestRoot, recordedHost, settle } from './support/jsdom-page.js';
 
 /** A load the test finishes by hand; `calls` counts the times it was asked for. */
 function manualLoad() {
@@ -38,34 +35,7 @@ describe('DeferredMirror', () => {
     document.body.innerHTML = '';
   });
 
-  /** A recorded "host" list, and a function that hands over the events recorded since the last call. */
-  function host() {
-    const source = document.createElement('ul');
-    source.id = 'source';
-    document.body.append(source);
-    const events: eventWithTime[] = [];
-    const stop = record({ emit: (e) => void events.push(e) });
-    cleanups.push(() => stop?.());
-    let taken = 0;
-    const take = () => {
-      const batch = events.slice(taken) as unknown as WireEvent[];
-      taken = events.length;
-      return batch;
-    };
-    const add = async (text: string) => {
-      const item = document.createElement('li');
-      item.textContent = text;
-      source.append(item);
-      await Promise.resolve(); // Lets the MutationObserver emit.
-    };
-    return { source, take, add };
-  }
-
-  function guestRoot(): HTMLElement {
-    const root = document.createElement('div');
-    document.body.append(root);
-    return root;
-  }
+  const host = () => recordedHost(cleanups);
 
   it('loads the replayer only when asked, once', async () => {
     const loading = manualLoad();
