@@ -114,7 +114,17 @@ export class HostController {
       await this.claim(ithToken).catch(() => { /* reported as `session failed` */ });
       return;
     }
-    // The last page of this tab may have been on another origin of the site: its note is the newest word.
+    if (await this.continueEarlierSession()) return;
+    this.enter(State.NoSession);
+    this.events.emit('ready no session');
+  }
+
+  /**
+   * Continues the session an earlier page of this tab hosted: from this origin's storage,
+   * or from the note a page on another origin of the site left (when both exist, the note
+   * is the newer word). False when there is none.
+   */
+  private async continueEarlierSession(): Promise<boolean> {
     const note = takeHandoffNote();
     const noted = note && note.session.serverUrl === this.options.serverUrl && note.session.site?.includes(location.origin) ? note : null;
     const stored = this.store.load();
@@ -124,14 +134,11 @@ export class HostController {
       if (latest !== own) this.store.save(latest);
       this.handoffToken = noted?.token; // Not traded: still this session's.
       await this.resume(latest).catch(() => { /* reported as `session failed` */ });
-      return;
+      return true;
     }
-    if (noted) {
-      await this.connect(async () => this.adopt(noted), true).catch(() => { /* reported as `session failed` */ });
-      return;
-    }
-    this.enter(State.NoSession);
-    this.events.emit('ready no session');
+    if (!noted) return false;
+    await this.connect(async () => this.adopt(noted), true).catch(() => { /* reported as `session failed` */ });
+    return true;
   }
 
   /** Starts a realtime or replay session; resolves with its info. */
