@@ -85,17 +85,19 @@ export class HostInviteService {
   /**
    * Makes an invitation: its session, a guest link for the inviter, a claim
    * token (and join code, when asked), then mails the host link when
-   * `inviteEmail` is given. Rejects with `ERR_INVALID_PARAMS` for a `url` of an
-   * origin not allowed to host (or a join code in use: `JoinCodeInUseError`),
+   * `inviteEmail` is given; `caller` is the asking page's origin. Rejects with
+   * `ERR_INVALID_PARAMS` for a `url` the caller may not lead to (see
+   * `OriginPolicy.mayLeadTo`; or a join code in use: `JoinCodeInUseError`),
    * with `FeatureDisabledError` when that origin's realtime sessions are off,
    * and with `ERR_DELIVERY_FAILED` when the mail was not accepted — then
    * everything made is withdrawn (session ended, links revoked).
    */
-  async create(request: InviteToHostRequest): Promise<InviteToHostResult> {
+  async create(request: InviteToHostRequest, caller: string | undefined): Promise<InviteToHostResult> {
     const { store, sessions, links, origins, domains, log } = this.options;
     const landing = new URL(request.url);
-    if (!origins.isAllowed(landing.origin)) {
-      throw new CwmnError(ErrorCode.INVALID_PARAMS, `url must be a page of a site allowed to host on this server; ${landing.origin} is not`);
+    if (!origins.mayLeadTo(landing.origin, caller)) {
+      const which = origins.isOpen ? 'the asking site (or this server)' : 'a site allowed to host on this server';
+      throw new CwmnError(ErrorCode.INVALID_PARAMS, `url must be a page of ${which}; ${landing.origin} is not`);
     }
     // The session is hosted on the landing page: its origin's settings apply.
     const rules = domains?.requireFeature(landing.origin, 'realtime');

@@ -68,6 +68,17 @@ export class OriginPolicy {
     return o !== null && (this.allowed.has(o) || this.own.has(o) || listed.has(o));
   }
 
+  /**
+   * True when a page on `caller` may send someone to a page on `target` (an invite to host
+   * lands there): with a list, any allowed origin; with none, only the caller's own origin
+   * or the server's, so that an open server is no open redirect.
+   */
+  mayLeadTo(target: string, caller: string | undefined): boolean {
+    if (!this.isOpen) return this.isAllowed(target);
+    const t = normalizeOrigin(target);
+    return t !== null && (this.own.has(t) || t === normalizeOrigin(caller));
+  }
+
   /** CORS headers for an API answer to `origin`: the origin reflected when allowed, none otherwise. */
   corsHeaders(origin: string | undefined): OutgoingHttpHeaders {
     if (!origin || !this.isAllowed(origin)) return { Vary: 'Origin' };

@@ -55,7 +55,7 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
       throw new CwmnError(ErrorCode.RATE_LIMITED, 'Too many invitations mailed from this address; try again later');
     }
     try {
-      sendJson(res, 201, await deps.hostInvites.create(params));
+      sendJson(res, 201, await deps.hostInvites.create(params, req.headers.origin));
     } catch (err) {
       if (err instanceof JoinCodeInUseError) sendError(res, { code: err.code, message: err.message }, 409);
       else if (err instanceof FeatureDisabledError) sendError(res, { code: err.code, message: err.message }, FEATURE_DISABLED_STATUS);

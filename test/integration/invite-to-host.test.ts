@@ -202,6 +202,17 @@ describe('where invitations may lead', () => {
     expect((await request(server, new URL(own.hostLink).pathname)).headers.get('location')).toMatch(new RegExp(`^${server.origin}/demo/#`));
   });
 
+  it('on a server open to every origin, leads only to the asking site or the server itself', async () => {
+    const server = await startTestServer();
+    const elsewhere = await invite(server, { inviteEmail: 'bob@example.com', url: 'https://evil.example/phish' });
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([400, 'ERR_INVALID_PARAMS']);
+    const noOrigin = await invite(server, { inviteEmail: 'bob@example.com' }, null);
+    expect(noOrigin.status).toBe(400);
+    expect((await request(server, '/healthz')).body.sessions).toBe(0);
+    await inviteOk(server, { inviteEmail: 'bob@example.com' }); // The asking site's own page.
+    await inviteOk(server, { inviteEmail: 'bob@example.com', url: `${server.origin}/demo/` });
+  });
+
   it('answers CORS preflights for allowed origins only, and validates the body with the protocol', async () => {
     const server = await startTestServer({ allowedOrigins: [SITE] });
     for (const path of ['/api/ith', '/api/ith/claim']) {

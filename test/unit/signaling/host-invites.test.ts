@@ -43,6 +43,8 @@ function setup(allowed: string[] = []) {
   return { store, sessions, mail, service, claimed, advance: (ms: number) => { now += ms; } };
 }
 
+/** The page asking: the shop itself. */
+const CALLER = 'https://shop.example';
 const REQUEST: InviteToHostRequest = {
   hostName: 'Ann', hostEmail: 'ann@shop.example', inviteName: 'Bob', inviteEmail: '', message: '', url: 'https://shop.example/p?q=1',
 };
@@ -69,7 +71,7 @@ describe('withClaimToken', () => {
 describe('HostInviteService', () => {
   it('makes a session for the invitee, a guest link for the inviter, and stores only hashes', async () => {
     const { service, store } = setup();
-    const result = await service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' });
+    const result = await service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' }, CALLER);
     expect(result.hostLink).toMatch(/^https:\/\/co\.example\/h\/[A-Za-z0-9_-]{32}$/);
     expect(result.guestLink).toMatch(/^https:\/\/co\.example\/s\/[A-Za-z0-9_-]{32}\?name=Ann$/);
     expect(result).toMatchObject({ joinCode: 'ABCDEFGH', expiresAt: 1_060_000 });
@@ -84,21 +86,30 @@ describe('HostInviteService', () => {
 
   it('names the host "Host" when the invitee has no name', async () => {
     const { service, store } = setup();
-    await service.create({ ...REQUEST, inviteName: '', ithJoinCode: true });
+    await service.create({ ...REQUEST, inviteName: '', ithJoinCode: true }, CALLER);
     expect(store.allSessions()[0]?.hostName).toBe('Host');
+  });
+
+  it('on an open server, leads only to the asking site or the server itself (no open redirect)', async () => {
+    const { service, store } = setup();
+    const err = await rejection(service.create({ ...REQUEST, url: 'https://evil.example/phish' }, CALLER));
+    expect([err.code, err.message]).toEqual(['ERR_INVALID_PARAMS', expect.stringContaining('the asking site')]);
+    expect((await rejection(service.create(REQUEST, undefined))).code).toBe('ERR_INVALID_PARAMS');
+    expect(store.allSessions()).toEqual([]);
+    await expect(service.create({ ...REQUEST, url: 'https://co.example/demo/' }, 'https://other.example')).resolves.toBeDefined();
   });
 
   it('refuses a url of an origin not allowed to host', async () => {
     const { service, store } = setup(['https://shop.example']);
-    const err = await rejection(service.create({ ...REQUEST, url: 'https://elsewhere.example/' }));
+    const err = await rejection(service.create({ ...REQUEST, url: 'https://elsewhere.example/' }, CALLER));
     expect(err.code).toBe('ERR_INVALID_PARAMS');
     expect(store.allSessions()).toEqual([]);
-    await expect(service.create({ ...REQUEST, url: 'https://co.example/demo/', ithJoinCode: true })).resolves.toBeDefined();
+    await expect(service.create({ ...REQUEST, url: 'https://co.example/demo/', ithJoinCode: true }, CALLER)).resolves.toBeDefined();
   });
 
   it('claims once, with a fresh host token, and reports it', async () => {
     const { service, sessions, claimed, store } = setup();
-    const result = await service.create({ ...REQUEST, ithJoinCode: true });
+    const result = await service.create({ ...REQUEST, ithJoinCode: true }, CALLER);
     const token = tokenOf(result.hostLink);
     const first = service.claim(token);
     expect(sessions.checkHost(first.session.sessionId, first.hostToken)).toMatchObject({ ok: true });
@@ -113,11 +124,11 @@ describe('HostInviteService', () => {
     const { service, mail, advance } = setup();
     expect(service.landing('A'.repeat(32))).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
     expect(service.landing('short')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
-    const live = await service.create({ ...REQUEST, ithJoinCode: true });
+    const live = await service.create({ ...REQUEST, ithJoinCode: true }, CALLER);
     expect(service.landing(tokenOf(live.hostLink))).toEqual({ ok: true, redirect: withClaimToken(REQUEST.url, tokenOf(live.hostLink)) });
 
     mail.failWith = new Error('boom');
-    const err = await rejection(service.create({ ...REQUEST, inviteEmail: 'bob@example.com' }));
+    const err = await rejection(service.create({ ...REQUEST, inviteEmail: 'bob@example.com' }, CALLER));
     expect(err.code).toBe('ERR_DELIVERY_FAILED');
     const withdrawn = /\/h\/([A-Za-z0-9_-]+)/.exec(mail.sent[0]?.text ?? '')?.[1] ?? '';
     expect(service.landing(withdrawn)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_REVOKED' } });
@@ -130,7 +141,7 @@ describe('HostInviteService', () => {
   it('withdraws an invitation whose mail failed: session ended, links revoked', async () => {
     const { service, mail, store } = setup();
     mail.failWith = new CwmnError('ERR_DELIVERY_FAILED', 'The mail server refused the message');
-    const err = await rejection(service.create({ ...REQUEST, inviteEmail: 'bob@example.com' }));
+    const err = await rejection(service.create({ ...REQUEST, inviteEmail: 'bob@example.com' }, CALLER));
     expect(err.message).toBe('The mail server refused the message');
     const [invite] = store.allHostInvites();
     expect(invite?.revokedAt).toBe(1_000_000);
@@ -141,17 +152,17 @@ describe('HostInviteService', () => {
 
   it('keeps a join code to one live invitation, and frees it when that one is over', async () => {
     const { service } = setup();
-    const first = await service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' });
-    expect(await rejection(service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' }))).toBeInstanceOf(JoinCodeInUseError);
+    const first = await service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' }, CALLER);
+    expect(await rejection(service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' }, CALLER))).toBeInstanceOf(JoinCodeInUseError);
     service.claim(tokenOf(first.hostLink));
-    const second = await service.create({ ...REQUEST, url: 'https://shop.example/second', ithJoinCode: 'ABCDEFGH' });
+    const second = await service.create({ ...REQUEST, url: 'https://shop.example/second', ithJoinCode: 'ABCDEFGH' }, CALLER);
     expect(service.redeemJoinCode('ABCDEFGH')).toMatch(/^https:\/\/shop\.example\/second#/);
     expect(second.joinCode).toBe('ABCDEFGH');
   });
 
   it('remembers only the latest few tokens of a join code, never dropping the host link', async () => {
     const { service, store } = setup();
-    const result = await service.create({ ...REQUEST, ithJoinCode: true });
+    const result = await service.create({ ...REQUEST, ithJoinCode: true }, CALLER);
     const tokens = Array.from({ length: MAX_JOIN_CODE_TOKENS + 2 }, () => codeOf(service.redeemJoinCode(result.joinCode!)));
     expect(store.allHostInvites()[0]?.tokenHashes).toHaveLength(MAX_JOIN_CODE_TOKENS + 1);
     expect(service.landing(tokens[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
