@@ -1,6 +1,12 @@
-/** True when this browser has everything the engine needs. */
+/**
+ * True when this browser, on this page, has everything the engine needs. Web Crypto
+ * (which MACs the peer connection's fingerprints with the invite link's secret) exists
+ * only on secure pages (https, localhost): a plain-http page is not compatible.
+ */
 export function isBrowserCompatible(win: Window & typeof globalThis = window): boolean {
-  return typeof win.RTCPeerConnection === 'function'
+  return win.isSecureContext !== false
+    && typeof win.crypto?.subtle?.importKey === 'function'
+    && typeof win.RTCPeerConnection === 'function'
     && typeof win.RTCPeerConnection.prototype.createDataChannel === 'function'
     && typeof win.WebSocket === 'function'
     && typeof win.MutationObserver === 'function'

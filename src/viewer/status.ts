@@ -4,7 +4,7 @@
 export type StatusCode =
   | 'connecting' | 'waiting' | 'live' | 'paused' | 'reconnecting' | 'lost'
   | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'session-full'
-  | 'replaced' | 'load-failed' | 'error';
+  | 'replaced' | 'load-failed' | 'insecure' | 'error';
 
 export interface Status {
   code: StatusCode;
@@ -31,6 +31,7 @@ const STATUSES: Record<StatusCode, Omit<Status, 'code'>> = {
   'session-over': { message: 'This session has already ended.', final: true },
   'session-full': { message: 'This session is full.', final: true },
   'load-failed': { message: 'The viewer could not be loaded. Check your connection and reload the page.', final: true },
+  'insecure': { message: 'This link must be opened over a secure connection (https://). Ask the host to check the server’s address.', final: true },
   'error': { message: 'Something went wrong. Please reload the page.', final: true },
 };
 

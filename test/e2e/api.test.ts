@@ -1,8 +1,8 @@
 // The CwmnAPI facade in a real page: misuse, authorization and failures.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openHost, startCwmn, startSite, type Cwmn } from './harness.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, launchBrowser, openHost, startCwmn, startSite, type Cwmn } from './harness.js';
 
 type Recorded = { name: string; args: unknown[] };
 const names = (page: Page) => page.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.map((e) => e.name));
@@ -167,6 +167,28 @@ describe('CwmnAPI facade', () => {
       expect(await names(page)).toEqual(['init', 'incompatible', 'init failed']);
       expect(await page.evaluate(() => window.CwmnAPI!.isCompatible())).toBe(false);
       expect(await codeOf(page, `() => CwmnAPI.session.start({ hostName: 'A' })`)).toBe('ERR_INVALID_STATE');
+    });
+
+    it('counts a page that is not a secure context (plain http on a real host name) as incompatible; its viewer says why', async () => {
+      // Chromium treats http://127.0.0.1 as secure; a name mapped to it is not.
+      const insecure = await chromium.launch({
+        executablePath: process.env.CWMN_CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP shop.test 127.0.0.1'],
+      });
+      try {
+        const page = await insecure.newPage();
+        await page.goto(`${site.url.replace('127.0.0.1', 'shop.test')}/host.html`);
+        await page.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'incompatible browser');
+        expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+        expect(await names(page)).toEqual(['init', 'incompatible', 'init failed']);
+
+        const viewer = await insecure.newPage();
+        await viewer.goto(`${cwmn.server.url.replace('127.0.0.1', 'shop.test')}/s/${'A'.repeat(43)}#k=${'B'.repeat(43)}`);
+        await viewer.waitForFunction(() => document.body.dataset.state === 'insecure');
+        expect(await viewer.locator('#cwmn-status').textContent()).toContain('secure connection (https://)');
+      } finally {
+        await insecure.close();
+      }
     });
   });
 });
