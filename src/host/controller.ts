@@ -110,6 +110,7 @@ export class HostController {
     }
     const ithToken = takeIthToken();
     if (ithToken) {
+      this.enter(State.SessionPending); // `ith init` occurs in `session pending`, as the specification has it.
       this.events.emit('ith init');
       await this.claim(ithToken).catch(() => { /* reported as `session failed` */ });
       return;
@@ -215,8 +216,8 @@ export class HostController {
       signaling?.close();
       this.store.clear();
       const error = err instanceof CwmnError ? err : new CwmnError(ErrorCode.SERVER, 'Could not start the session', { cause: err });
+      this.events.emit('session failed', error); // Still in `session pending`, as the specification has it.
       this.enter(State.NoSession);
-      this.events.emit('session failed', error);
       this.events.emit('ready no session');
       throw error;
     }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, launchBrowser, openHost, startCwmn, startSite, type Cwmn } from './harness.js';
 
-type Recorded = { name: string; args: unknown[] };
+type Recorded = { name: string; args: unknown[]; state?: string };
 const names = (page: Page) => page.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.map((e) => e.name));
 
 /** Runs `fn` in the page and returns the error code it threw or rejected with (or 'ok'). */
@@ -100,6 +100,9 @@ describe('CwmnAPI facade', () => {
       await cwmn.server.close();
       expect(await codeOf(host, `() => CwmnAPI.session.start({ hostName: 'A' })`)).toBe('ERR_NETWORK');
       expect((await names(host)).slice(-3)).toEqual(['session pending', 'session failed', 'ready no session']);
+      // Each event in the state the specification gives for it.
+      expect((await host.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.slice(-3).map((e) => e.state))))
+        .toEqual(['session pending', 'session pending', 'no session']);
       expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
     });
   });

@@ -35,6 +35,9 @@ describe('invite to host', () => {
   async function expectHosting(page: Page): Promise<void> {
     await page.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'in session', undefined, { timeout: 15_000 });
     expect((await names(page)).slice(0, 4)).toEqual(['init', 'ith init', 'session pending', 'in session']);
+    // Each event in the state the specification gives for it.
+    expect(await page.evaluate(() => (window as unknown as { __events: { state?: string }[] }).__events.slice(0, 4).map((e) => e.state)))
+      .toEqual(['init', 'session pending', 'session pending', 'in session']);
     expect(page.url()).not.toContain('cwmn-ith');
   }
 
