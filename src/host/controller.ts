@@ -291,7 +291,7 @@ export class HostController {
       this.log(`replay failed: ${reason}`);
       if (this.state !== State.WaitingForReplay) return;
       this.enter(State.ReplayError);
-      this.events.emit('replay error');
+      this.events.emit('replay error', reason);
     });
     render.on('sent', () => this.closeReplay());
     render.on('sendFailed', (reason) => this.log(`replay video not sent: ${reason}`));

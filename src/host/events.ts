@@ -54,8 +54,8 @@ export type CwmnEvents = {
   'replay progress': (replayProgress: ReplayProgress) => void;
   /** The replay video rendered successfully. */
   'replay complete': () => void;
-  /** The replay video failed to render. */
-  'replay error': () => void;
+  /** The replay video failed to render; `reason` says why, in words (an addition to the specification's event). */
+  'replay error': (reason: string) => void;
   /** The replay approaches its maximum length. */
   'replay timeout warning': (warningMessage: string) => void;
   /** The replay hit its maximum length and stops. */

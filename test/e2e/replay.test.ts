@@ -133,3 +133,53 @@ describe('replay maximum length', () => {
     }
   });
 });
+
+describe('replay that cannot render', () => {
+  it('mutes the microphone on request, then shows replay error with a reason until dismissed', async () => {
+    // A renderer that does not exist: the server's worker fails at once.
+    const cwmn = await startCwmn({ CWMN_CHROMIUM_PATH: '/nonexistent/chromium' });
+    const site = await startSite(cwmn.server.url);
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext();
+      // Test-only: keeps the microphone tracks the page opens, to see muting silence them.
+      await context.addInitScript(() => {
+        const tracks: MediaStreamTrack[] = [];
+        (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks = tracks;
+        const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = async (c) => {
+          const stream = await open(c);
+          tracks.push(...stream.getAudioTracks());
+          return stream;
+        };
+      });
+      const host = await openHost(context, `${site.url}/host.html`);
+      /** The microphone tracks that record sound (a muted one records silence, so the sound stays in time with the page). */
+      const liveTracks = () => host.evaluate(() => (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks
+        .filter((t) => t.readyState === 'live' && t.enabled).length);
+      for (const n of ['waiting for replay', 'replay complete', 'replay error']) {
+        await host.evaluate((name) => window.CwmnAPI!.on(name as 'replay complete', (window as unknown as { __record: (n: string) => () => void }).__record(name)), n);
+      }
+      await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Eve', isReplay: true }));
+      await expect.poll(liveTracks).toBe(1);
+      await host.evaluate(() => window.CwmnAPI!.replay.muteAudio(true));
+      await expect.poll(liveTracks).toBe(0);
+      await host.evaluate(() => window.CwmnAPI!.replay.muteAudio(false));
+      await expect.poll(liveTracks).toBe(1);
+      await host.evaluate(() => window.CwmnAPI!.session.endSession());
+      expect(await host.evaluate(() => window.CwmnAPI!.replay.getRenderingProgress())).toMatchObject({ completed: false });
+      await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'replay error', undefined, { timeout: 30_000 });
+      const log = await host.evaluate(() => (window as unknown as { __events: Recorded[] }).__events);
+      const error = log.find((e) => e.name === 'replay error')!;
+      expect(error.args[0]).toEqual(expect.stringMatching(/\S/));
+      expect(log.map((e) => e.name)).not.toContain('replay complete');
+      await host.evaluate(() => window.CwmnAPI!.replay.dismissError());
+      expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
+      expect((await names(host)).slice(-2)).toEqual(['reinit', 'ready no session']);
+    } finally {
+      await browser.close();
+      await site.close();
+      await cwmn.close();
+    }
+  });
+});
