@@ -20,8 +20,6 @@
   const NAME_MAX = 100; // the API's limits
   const MESSAGE_MAX = 1000;
   const EMAIL_PATTERN = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-  /** Codes the server gives when it has no invite-to-host route yet (or failed on it). */
-  const SERVER_NOT_READY = new Set(['ERR_NOT_FOUND', 'ERR_SERVER', 'ERR_NOT_SUPPORTED']);
 
   /** The last answer of inviteToHost: { ok: true, value, sentTo } or { ok: false, error, problems }. */
   let outcome = null;
@@ -298,9 +296,9 @@
     if (error.code === 'ERR_INVALID_PARAMS') {
       view.ithResultTitle.textContent = 'Please check the form';
       view.ithResultText.textContent = problems.length ? '' : 'The API did not accept these details:';
-    } else if (SERVER_NOT_READY.has(error.code)) {
-      view.ithResultTitle.textContent = 'The server cannot create hosting invites yet';
-      view.ithResultText.textContent = 'This server does not answer session.inviteToHost (its side is still being built). The form sends what the API expects: try again once the server supports it.';
+    } else if (error.code === 'ERR_NOT_SUPPORTED') {
+      view.ithResultTitle.textContent = 'Hosting invites are turned off here';
+      view.ithResultText.textContent = 'This site’s settings on the cwmn server do not allow live sessions on the page you chose.';
     } else if (error.code === 'ERR_NETWORK') {
       view.ithResultTitle.textContent = 'The server could not be reached';
       view.ithResultText.textContent = 'Check your connection and try again.';
