@@ -91,6 +91,20 @@ describe('CwmnAPI facade', () => {
       await host.evaluate(() => window.CwmnAPI!.session.endSession());
     });
 
+    it('refuses calls made for the other session type: realtime-only in a replay, replay-only in a realtime session', async () => {
+      await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'A', isReplay: true }));
+      for (const call of ['() => CwmnAPI.guest.getInviteLink()', '() => CwmnAPI.guest.getGuestList()', '() => CwmnAPI.publicLink.setEnabled(true)',
+        '() => CwmnAPI.privacy.setEnabled(true)', `() => CwmnAPI.guest.inviteGuest({ guestEmail: 'a@example.com' })`, '() => CwmnAPI.guest.muteAllGuests(true)']) {
+        expect(await codeOf(host, call), call).toBe('ERR_INVALID_STATE');
+      }
+      await host.evaluate(() => window.CwmnAPI!.session.endSession());
+      await host.waitForFunction(() => ['waiting for replay', 'replay complete', 'replay error'].includes(window.CwmnAPI!.getCurrentState()));
+      await host.evaluate(() => window.CwmnAPI!.replay.abandonVideo());
+      await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'A' }));
+      expect(await codeOf(host, '() => CwmnAPI.replay.muteAudio(true)')).toBe('ERR_INVALID_STATE');
+      await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    });
+
     it('reports the domain information', async () => {
       const info = await host.evaluate(() => window.CwmnAPI!.getDomainInfo());
       expect(info).toMatchObject({ domain: '127.0.0.1', authorized: true });

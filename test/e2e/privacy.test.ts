@@ -96,6 +96,12 @@ describe('privacy: nothing masked leaves the host', () => {
     expect(blocked).toEqual({ text: '', width: 200, height: 80 });
   });
 
+  /** The notice the host page shows in its overlay, or null when none is shown. */
+  const hostNotice = () => host.evaluate(() => {
+    const notice = (window as unknown as { __overlayRoot?: ShadowRoot }).__overlayRoot?.querySelector<HTMLElement>('[role="status"]');
+    return notice && !notice.hidden ? notice.textContent : null;
+  });
+
   it('pulls the curtain: guests see that sharing is paused and nothing of the page leaves until it is lifted', async () => {
     const sentBefore = await host.evaluate(() => (window as unknown as { __dc: unknown[] }).__dc.length);
     await host.evaluate(() => {
@@ -107,6 +113,8 @@ describe('privacy: nothing masked leaves the host', () => {
       document.body.appendChild(p);
     });
     expect(await host.evaluate(() => window.CwmnAPI!.privacy.getEnabled())).toBe(true);
+    // The host sees that sharing is paused (a notice in the overlay, which is never recorded).
+    expect(await hostNotice()).toMatch(/paused/i);
     await waitForViewerState(guest, 'paused');
     expect(await guest.textContent('#cwmn-status')).toContain('paused sharing');
     await host.mouse.move(50, 50);
@@ -126,6 +134,7 @@ describe('privacy: nothing masked leaves the host', () => {
       window.CwmnAPI!.privacy.setEnabled(false);
     });
     await waitForViewerState(guest, 'live');
+    expect(await hostNotice()).toBeNull();
     expect(await inMirror('#public', 'textContent')).toBe('Public text changed');
     expect(await inMirror('#curtain', 'textContent')).toBeNull();
   });
