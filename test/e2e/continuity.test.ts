@@ -76,11 +76,16 @@ describe('session continuity', () => {
       window.CwmnAPI!.guest.muteGuest(g, true);
       window.CwmnAPI!.privacy.setEnabled(true);
     }, id);
+    await host.evaluate(() => window.CwmnAPI!.publicLink.setEnabled(true));
+    const publicLink = await host.evaluate(() => window.CwmnAPI!.publicLink.generate());
     await waitForViewerState(guest, 'paused');
     await host.click('#next');
     await host.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'in session');
     await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList().length === 1);
     expect(await host.evaluate(() => window.CwmnAPI!.privacy.getEnabled())).toBe(true);
+    expect(await host.evaluate(() => window.CwmnAPI!.publicLink.getEnabled())).toBe(true);
+    expect(await host.evaluate(() => window.CwmnAPI!.publicLink.generate())).toBe(publicLink); // The same link still works.
+    await host.evaluate(() => window.CwmnAPI!.publicLink.setEnabled(false));
     expect(await host.evaluate(() => window.CwmnAPI!.guest.getGuestList()[0]!.isHidden)).toBe(true);
     await waitForViewerState(guest, 'paused');
     expect(await guest.textContent('#cwmn-pointer-note')).toContain('hidden your pointer');
@@ -95,6 +100,13 @@ describe('session continuity', () => {
   });
 
   it('heals a cut peer link: connection issue, then resolved, and the guest is live again', async () => {
+    // Every status the viewer shows from now on.
+    await guest.evaluate(() => {
+      const w = window as unknown as { __states: string[] };
+      w.__states = [];
+      new MutationObserver(() => w.__states.push(document.body.dataset.state ?? ''))
+        .observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+    });
     // Cut the guest's peer connection from inside the viewer page.
     await guest.evaluate(() => {
       const w = window as unknown as { __pcs?: RTCPeerConnection[] };
@@ -103,10 +115,24 @@ describe('session continuity', () => {
     await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue'), undefined, { timeout: 10_000 });
     await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue resolved'), undefined, { timeout: 20_000 });
     await waitForViewerState(guest, 'live', 20_000);
+    expect(await guest.evaluate(() => (window as unknown as { __states: string[] }).__states)).toContain('reconnecting');
     await host.evaluate(() => { document.getElementById('title')!.textContent = 'After the cut'; });
     await expect.poll(() => mirrorTitle(guest)).toBe('After the cut');
     const names = (await log(host)).map((e) => e.name);
     expect(names).not.toContain('guest disconnected');
+  });
+
+  it('reports a session that is gone when a page tries to resume it: session failed, then ready no session', async () => {
+    const kept = await host.evaluate(() => sessionStorage.getItem('cwmn:host-session'));
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    // As if the session had ended elsewhere while this tab still held it.
+    await host.evaluate((value) => sessionStorage.setItem('cwmn:host-session', value!), kept);
+    await host.reload();
+    await host.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'no session');
+    const events = await log(host);
+    expect(events.map((e) => e.name)).toEqual(['init', 'session pending', 'session failed', 'ready no session']);
+    expect((events[2]!.args[0] as { code: string }).code).toBe('ERR_SESSION_ENDED');
+    expect(await host.evaluate(() => sessionStorage.getItem('cwmn:host-session'))).toBeNull();
   });
 });
 
