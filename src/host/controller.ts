@@ -303,11 +303,13 @@ export class HostController {
     }
   }
 
-  /** Sends the replay's video; once sent, back to `no session`. */
+  /** Sends the replay's video (at once when rendered, else as soon as it is); once sent, back to `no session`. */
   async sendVideo(request: ReplaySendRequest): Promise<void> {
     const render = this.render;
     if (!render) return;
-    if ((await render.send(request)) === 'sent') this.closeReplay();
+    // Asked while rendering: resolves once the mail went out, rejects when it could not (nothing fails silently).
+    if ((await render.send(request)) === 'pending') await render.whenSent();
+    this.closeReplay();
   }
 
   async abandonVideo(): Promise<void> {

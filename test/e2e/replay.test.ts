@@ -98,6 +98,17 @@ describe('replay', () => {
     expect(mail.text).toContain('Have a look');
   });
 
+  it('sends a video asked for while it renders: the promise resolves once the mail is out', async () => {
+    const host = await record(2);
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('waiting for replay');
+    const before = smtp.received.length;
+    await host.evaluate(() => window.CwmnAPI!.replay.sendVideo({ toEmails: 'early@example.com', subject: 'Early' }));
+    expect(smtp.received.length).toBe(before + 1);
+    expect(smtp.received.at(-1)!.envelopeTo).toEqual(['early@example.com']);
+    expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
+  });
+
   it('abandons a video and rejects bad parameters', async () => {
     const host = await record(2);
     await host.evaluate(() => window.CwmnAPI!.session.endSession());
@@ -168,11 +179,15 @@ describe('replay that cannot render', () => {
       await expect.poll(liveTracks).toBe(1);
       await host.evaluate(() => window.CwmnAPI!.session.endSession());
       expect(await host.evaluate(() => window.CwmnAPI!.replay.getRenderingProgress())).toMatchObject({ completed: false });
+      // Asked while rendering: the promise settles with the render, here with an error, not silently.
+      const sending = host.evaluate(() => window.CwmnAPI!.replay.sendVideo({ toEmails: 'team@example.com' })
+        .then(() => 'sent', (e: { code: string }) => e.code));
       await host.waitForFunction(() => window.CwmnAPI!.getCurrentState() === 'replay error', undefined, { timeout: 30_000 });
       const log = await host.evaluate(() => (window as unknown as { __events: Recorded[] }).__events);
       const error = log.find((e) => e.name === 'replay error')!;
       expect(error.args[0]).toEqual(expect.stringMatching(/\S/));
       expect(log.map((e) => e.name)).not.toContain('replay complete');
+      expect(await sending).toBe('ERR_SERVER');
       await host.evaluate(() => window.CwmnAPI!.replay.dismissError());
       expect(await host.evaluate(() => window.CwmnAPI!.getCurrentState())).toBe('no session');
       expect((await names(host)).slice(-2)).toEqual(['reinit', 'ready no session']);

@@ -43,6 +43,20 @@ export class RenderWatch extends Emitter<RenderWatchEvents> {
   }
 
   /**
+   * Resolves once a send asked for while rendering went out; rejects with
+   * `ERR_DELIVERY_FAILED` when it did not, or the render's error when there is no video.
+   */
+  whenSent(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const offs = [
+        this.once('sent', () => { offs.forEach((off) => off()); resolve(); }),
+        this.once('sendFailed', (reason) => { offs.forEach((off) => off()); reject(new CwmnError(ErrorCode.DELIVERY_FAILED, reason)); }),
+        this.once('error', (reason) => { offs.forEach((off) => off()); reject(new CwmnError(ErrorCode.SERVER, `No video to send: ${reason}`)); }),
+      ];
+    });
+  }
+
+  /**
    * Emails the video: at once when complete ('sent'), else as soon as the
    * render completes ('pending'; `sent` or `sendFailed` follows).
    */
