@@ -81,7 +81,7 @@ describe('restart mid-session', () => {
   it('does not wait for the host of an invitation to host that nobody claimed yet', async () => {
     const dataDir = tempDir();
     const first = await startTestServer({ dataDir });
-    const made = await postJson(first, '/api/ith', { hostName: 'Ann', url: 'https://shop.example/', ithJoinCode: true });
+    const made = await postJson(first, '/api/ith', { hostName: 'Ann', url: 'https://shop.example/', ithJoinCode: true }, 'https://shop.example');
     expect(made.status).toBe(201);
     await first.close();
 
