@@ -24,6 +24,9 @@ import { SiteHandoff, takeHandoffNote, type HandoffNote } from './site-handoff.j
 import { SignalingClient, type Welcome } from './signaling-client.js';
 import { State, StateMachine } from './state-machine.js';
 
+/** How long `init` waits for the server's domain answer (it usually comes before the DOM is ready). */
+export const DOMAIN_WAIT_MS = 1_000;
+
 export interface ControllerOptions {
   /** Origin (and optional path prefix) of the cwmn server. */
   serverUrl: string;
@@ -88,6 +91,9 @@ export class HostController {
       (err: unknown) => (err instanceof CwmnError ? err : new CwmnError(ErrorCode.NETWORK, String(err))),
     );
     await domReady();
+    // A moment's wait for the server's answer, so that `getDomainInfo()` has it in an `init` handler.
+    const early = await Promise.race([domain, new Promise<undefined>((resolve) => setTimeout(resolve, DOMAIN_WAIT_MS))]);
+    if (early && !(early instanceof CwmnError)) this.domain = early;
     this.events.emit('init');
     if (!isBrowserCompatible()) {
       this.enter(State.Incompatible);

@@ -108,6 +108,8 @@ describe('CwmnAPI facade', () => {
     it('reports the domain information', async () => {
       const info = await host.evaluate(() => window.CwmnAPI!.getDomainInfo());
       expect(info).toMatchObject({ domain: '127.0.0.1', authorized: true });
+      // Already known inside an `init` handler, where the specification's usage example asks for it.
+      expect(await host.evaluate(() => (window as unknown as { __domainAtInit: unknown }).__domainAtInit)).toEqual(info);
     });
 
     it('fires session failed and rejects with ERR_NETWORK when the server is down', async () => {
