@@ -27,6 +27,13 @@ import { State, StateMachine } from './state-machine.js';
 /** How long `init` waits for the server's domain answer (it usually comes before the DOM is ready). */
 export const DOMAIN_WAIT_MS = 1_000;
 
+/** What a session is hosted with: as stored, and the handoff token the server or the last page already gave it. */
+interface Credentials {
+  stored: StoredHostSession;
+  /** Absent: the page asks for one when the session's site has other origins. */
+  handoffToken?: string;
+}
+
 export interface ControllerOptions {
   /** Origin (and optional path prefix) of the cwmn server. */
   serverUrl: string;
@@ -45,8 +52,6 @@ export class HostController {
   private render: RenderWatch | undefined;
   private domain: DomainInfo | undefined;
   private readonly handoff: SiteHandoff;
-  /** A handoff token the server or the last page already gave this page's session (else the page asks for one). */
-  private handoffToken: string | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     this.log = options.log ?? (() => {});
@@ -55,7 +60,7 @@ export class HostController {
     this.handoff = new SiteHandoff({
       issue: (sessionId, hostToken) => this.api.issueHandoff(sessionId, hostToken), stored: () => this.store.load(), log: this.log,
     });
-    this.store.onSave = () => this.handoff.refresh();
+    this.store.onSave = (saved) => this.handoff.refresh(saved);
   }
 
   get state(): State {
@@ -136,15 +141,18 @@ export class HostController {
     const noted = note && note.session.serverUrl === this.options.serverUrl && note.session.site?.includes(location.origin) ? note : null;
     const stored = this.store.load();
     const own = stored && stored.serverUrl === this.options.serverUrl ? stored : null;
+    let credentials: () => Promise<Credentials>;
     if (own && (!noted || noted.session.sessionId === own.sessionId)) {
       const latest = noted ? { ...noted.session, hostToken: own.hostToken } : own;
-      if (latest !== own) this.store.save(latest);
-      this.handoffToken = noted?.token; // Not traded: still this session's.
-      await this.resume(latest).catch(() => { /* reported as `session failed` */ });
-      return true;
+      if (noted) this.store.save(latest);
+      // A note's token was not traded: it is still this session's.
+      credentials = async () => ({ stored: latest, handoffToken: noted?.token });
+    } else if (noted) {
+      credentials = () => this.adopt(noted);
+    } else {
+      return false;
     }
-    if (!noted) return false;
-    await this.connect(async () => this.adopt(noted), true).catch(() => { /* reported as `session failed` */ });
+    await this.connect(credentials, true).catch(() => { /* reported as `session failed` */ });
     return true;
   }
 
@@ -164,8 +172,7 @@ export class HostController {
     return this.connect(async () => this.remember(await this.api.claimHostInvite(token), true), false);
   }
 
-  private remember(created: CreateSessionResponse, allowUnverified = false): StoredHostSession {
-    this.handoffToken = created.handoffToken;
+  private remember(created: CreateSessionResponse, allowUnverified = false): Credentials {
     const stored: StoredHostSession = {
       serverUrl: this.options.serverUrl,
       sessionId: created.session.sessionId,
@@ -176,30 +183,24 @@ export class HostController {
       ...(created.session.isReplay ? { replay: { seq: 0, segment: 0, audioMuted: false, info: created.session } } : {}),
     };
     this.store.save(stored);
-    return stored;
+    return { stored, handoffToken: created.handoffToken };
   }
 
   /** Trades the note of a page on another origin of the site for its session, kept here from now on. */
-  private async adopt(note: HandoffNote): Promise<StoredHostSession> {
+  private async adopt(note: HandoffNote): Promise<Credentials> {
     const { hostToken, handoffToken } = await this.api.redeemHandoff(note.token);
-    this.handoffToken = handoffToken;
     const stored: StoredHostSession = { ...note.session, hostToken };
     this.store.save(stored);
-    return stored;
-  }
-
-  /** Resumes the session of an earlier page of this tab: `in session` with `isResuming` true. */
-  private resume(stored: StoredHostSession): Promise<SessionInfo> {
-    return this.connect(async () => stored, true);
+    return { stored, handoffToken };
   }
 
   /** `session pending`, then `in session` — or `session failed` and back to `no session`. */
-  private async connect(credentials: () => Promise<StoredHostSession>, resuming: boolean): Promise<SessionInfo> {
+  private async connect(credentials: () => Promise<Credentials>, resuming: boolean): Promise<SessionInfo> {
     this.enter(State.SessionPending);
     this.events.emit('session pending');
     let signaling: SignalingClient | undefined;
     try {
-      const stored = await credentials();
+      const { stored, handoffToken } = await credentials();
       let info: SessionInfo;
       if (stored.replay) {
         this.replay = this.createReplay(stored, stored.replay);
@@ -214,8 +215,6 @@ export class HostController {
       }
       this.enter(State.InSession);
       this.events.emit('in session', resuming);
-      const handoffToken = this.handoffToken;
-      this.handoffToken = undefined;
       if ((stored.site?.length ?? 0) > 1) void this.handoff.arm(stored, handoffToken);
       return info;
     } catch (err) {

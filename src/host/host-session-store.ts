@@ -38,8 +38,8 @@ export interface StoredHostSession {
 export const DEFAULT_PREFERENCES: HostPreferences = { muted: [], muteAll: false, privacy: false, allowUnverified: false };
 
 export class HostSessionStore {
-  /** Called after every save. */
-  onSave: () => void = () => {};
+  /** Called after every save, with what was saved. */
+  onSave: (saved: StoredHostSession) => void = () => {};
 
   constructor(private readonly storage: Storage | undefined = safeSessionStorage()) {}
 
@@ -47,7 +47,7 @@ export class HostSessionStore {
     try {
       this.storage?.setItem(KEY, JSON.stringify(value));
     } catch { /* storage full or disabled: the session still works on this page */ }
-    this.onSave();
+    this.onSave(value);
   }
 
     /** Updates part of the stored session. */

@@ -65,8 +65,7 @@ export class SiteHandoff {
   }
 
   /** Writes the note again: the stored session changed (the host's preferences, the replay's position). */
-  refresh(): void {
-    const current = this.options.stored();
+  refresh(current = this.options.stored()): void {
     if (this.token === undefined || !current || current.sessionId !== this.sessionId) return;
     const { hostToken: _kept, ...session } = current;
     const note: HandoffNote = { session, token: this.token };
