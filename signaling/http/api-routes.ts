@@ -11,7 +11,7 @@ import type { KeyedRateLimiter } from '../rate-limit.js';
 import type { ReplayService } from '../replay/replay-service.js';
 import type { SessionService } from '../sessions.js';
 import { readJsonBody } from './body.js';
-import { sendError, sendJson } from './respond.js';
+import { sendError, sendJson, setCorsHeaders } from './respond.js';
 import type { RequestContext, Router } from './router.js';
 
 /** Host name used when `session.start` is given an empty one. */
@@ -79,7 +79,7 @@ function refererOrigin(referer: string | undefined): string | undefined {
 
 async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promise<void> {
   const origin = req.headers.origin;
-  for (const [name, value] of Object.entries(deps.origins.corsHeaders(origin))) res.setHeader(name, value as string);
+  setCorsHeaders(req, res, deps.origins);
   if (!deps.createLimiter.take(req.socket.remoteAddress ?? '')) {
     throw new CwmnError(ErrorCode.RATE_LIMITED, 'Too many sessions created from this address; try again in a minute');
   }

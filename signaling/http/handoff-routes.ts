@@ -10,7 +10,7 @@ import type { OriginPolicy } from '../origins.js';
 import type { SessionService } from '../sessions.js';
 import { answerPreflight } from './api-routes.js';
 import { readJsonBody } from './body.js';
-import { sendJson } from './respond.js';
+import { sendJson, setCorsHeaders } from './respond.js';
 import type { RequestContext, Router } from './router.js';
 
 /** What the handoff routes need. */
@@ -48,7 +48,7 @@ export function addHandoffRoutes(router: Router, deps: HandoffRouteDeps): void {
 
 /** Sets the CORS headers, then reads the JSON body's token field `name`; throws `ERR_INVALID_PARAMS` without one. */
 async function tokenField({ req, res }: RequestContext, origins: OriginPolicy, name: string): Promise<string> {
-  for (const [header, value] of Object.entries(origins.corsHeaders(req.headers.origin))) res.setHeader(header, value as string);
+  setCorsHeaders(req, res, origins);
   const body = await readJsonBody(req, MAX_HTTP_BODY_BYTES);
   const value = isRecord(body) ? body[name] : undefined;
   if (!isToken(value)) throw new CwmnError(ErrorCode.INVALID_PARAMS, `The body must be {"${name}": "<token>"}`);

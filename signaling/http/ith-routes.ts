@@ -18,7 +18,7 @@ import { answerPreflight } from './api-routes.js';
 import { readFormBody, readJsonBody } from './body.js';
 import { PAGE_CSP, renderHostLinkNotice, renderJoinPage } from './join-page.js';
 import { JOIN_SCRIPT, JOIN_SCRIPT_FILE, PAGE_CSS, PAGE_CSS_FILE } from './page-assets.js';
-import { sendError, sendHtml, sendJson, sendRedirect, statusForCode } from './respond.js';
+import { sendError, sendHtml, sendJson, sendRedirect, setCorsHeaders, statusForCode } from './respond.js';
 import type { RequestContext, Router } from './router.js';
 
 /** What the invite-to-host routes need. */
@@ -135,9 +135,8 @@ function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: KeyedRateLim
 
 /** CORS headers for an allowed origin; throws `ERR_UNAUTHORIZED` for another. */
 function allowOrigin(req: IncomingMessage, res: ServerResponse, origins: OriginPolicy): void {
-  const origin = req.headers.origin;
-  for (const [name, value] of Object.entries(origins.corsHeaders(origin))) res.setHeader(name, value as string);
-  if (!origins.isAllowed(origin)) throw new CwmnError(ErrorCode.UNAUTHORIZED, 'This origin may not host sessions on this server');
+  setCorsHeaders(req, res, origins);
+  if (!origins.isAllowed(req.headers.origin)) throw new CwmnError(ErrorCode.UNAUTHORIZED, 'This origin may not host sessions on this server');
 }
 
 function clientKey(req: IncomingMessage): string {

@@ -1,6 +1,7 @@
 // Writing HTTP answers: JSON bodies, JSON errors with the right status, text.
 
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OriginPolicy } from '../origins.js';
 import { ErrorCode, type WireError } from '../../src/protocol/index.js';
 
 /** HTTP status of each error code an HTTP handler may throw (500 for any other). */
@@ -26,6 +27,11 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
 /** The HTTP status that goes with an error code. */
 export function statusForCode(code: ErrorCode): number {
   return STATUS_BY_CODE[code] ?? 500;
+}
+
+/** Sets on `res` the CORS headers `origins` gives the request's origin (kept by the answer sent later). */
+export function setCorsHeaders(req: IncomingMessage, res: ServerResponse, origins: OriginPolicy): void {
+  for (const [name, value] of Object.entries(origins.corsHeaders(req.headers.origin))) res.setHeader(name, value as string);
 }
 
 /** Sends `body` as JSON. Headers set earlier with `res.setHeader` (e.g. CORS) are kept. */

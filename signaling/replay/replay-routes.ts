@@ -10,7 +10,7 @@ import {
   type ReplayAbandonResponse, type ReplayEventsUpload, type ReplayFinishRequest, type ReplaySendRequest,
   type ReplaySendResponse, type ReplayUploadResponse,
 } from '../../src/protocol/index.js';
-import { sendJson } from '../http/respond.js';
+import { sendJson, setCorsHeaders } from '../http/respond.js';
 import type { RequestContext, Router } from '../http/router.js';
 import { sendFile, serveStatic } from '../http/static-files.js';
 import { CORS_MAX_AGE_SECONDS, type OriginPolicy } from '../origins.js';
@@ -53,9 +53,7 @@ export function bearerToken(header: string | undefined): string | null {
 /** Adds the replay API, the video route and the render page to `router`. */
 export function addReplayRoutes(router: Router, deps: ReplayRouteDeps): void {
   const { replays } = deps;
-  const cors = ({ req, res }: RequestContext) => {
-    for (const [name, value] of Object.entries(deps.origins.corsHeaders(req.headers.origin))) res.setHeader(name, value as string);
-  };
+  const cors = ({ req, res }: RequestContext) => setCorsHeaders(req, res, deps.origins);
   const api = (method: 'GET' | 'POST', action: string, handle: (ctx: RequestContext, id: string, token: string | null) => Promise<void> | void) => {
     router.on(method, new RegExp(`^/api/replays/([A-Za-z0-9_-]{1,64})/${action}$`), async (ctx) => {
       cors(ctx);
