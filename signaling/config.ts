@@ -29,6 +29,8 @@ export interface ServerConfig {
   rootDir: string;
   /** Given to hosts and guests for their peer connections. */
   iceServers: RTCIceServer[];
+  /** When page data goes through the server's relay (`CWMN_RELAY`). */
+  relay: 'auto' | 'off' | 'always';
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -68,6 +70,8 @@ export interface ServerConfig {
    * received (for privacy audits: proving page data never reaches the server).
    */
   audit?: (text: string) => void;
+  /** Sees every frame the relay receives, as bytes (the same privacy audits, for the relay). */
+  auditBytes?: (bytes: Uint8Array) => void;
 }
 
 /** Default TCP port. */
@@ -113,6 +117,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     dataDir: path.resolve(rootDir, readString(env.CWMN_DATA_DIR) ?? 'data'),
     rootDir: path.resolve(rootDir),
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
+    relay: readRelay(env.CWMN_RELAY),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -183,6 +188,12 @@ function readSeconds(name: string, value: string | undefined, fallback: number):
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds <= 0) throw invalid(`${name} must be a positive number of seconds, got "${text}"`);
   return seconds;
+}
+
+function readRelay(value: string | undefined): 'auto' | 'off' | 'always' {
+  const text = readString(value) ?? 'auto';
+  if (text === 'auto' || text === 'off' || text === 'always') return text;
+  throw invalid(`CWMN_RELAY must be auto, off or always (got ${JSON.stringify(text)})`);
 }
 
 function readIceServers(value: string | undefined): RTCIceServer[] {

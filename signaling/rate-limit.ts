@@ -29,11 +29,11 @@ export class TokenBucket {
     this.updatedAt = now();
   }
 
-  /** Takes one token; false when the bucket is empty (the caller is over the limit). */
-  take(): boolean {
+  /** Takes `n` tokens (one by default); false when there are fewer (the caller is over the limit). */
+  take(n = 1): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
   }
 

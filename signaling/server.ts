@@ -29,10 +29,13 @@ import { createReplayService } from './replay/create.js';
 import type { Mailer } from './replay/mailer.js';
 import { addReplayRoutes } from './replay/replay-routes.js';
 import type { ReplayService } from './replay/replay-service.js';
+import { RelayHub } from './relay/relay-hub.js';
 import { endRoom } from './ws/end-room.js';
 import { Presence } from './ws/presence.js';
 import { Rooms } from './ws/rooms.js';
-import { SocketHub } from './ws/socket-hub.js';
+import { rejectUpgrade, SocketHub } from './ws/socket-hub.js';
+import { requestUrl } from './http/request-url.js';
+import { RELAY_PATH } from '../src/protocol/index.js';
 
 /** How often idle rate-limit state is forgotten. */
 export const LIMITER_SWEEP_INTERVAL_MS = 60_000;
@@ -71,7 +74,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // `localhost` reaches a loopback-bound server too: a viewer opened that way is still "ours".
   const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`http://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
-  const rooms = new Rooms();
+  // A guest that left or was removed loses its relay socket too (declared below; nobody leaves before the start).
+  const rooms = new Rooms((sessionId, guestId) => relayHub?.switch.dropGuest(sessionId, guestId));
   let replays: ReplayService | null = null; // Built below: it ends sessions, and hears of their end.
   const sessions = new SessionService({
     store,
@@ -81,6 +85,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
       presence.sessionEnded(id); // Declared below; no session ends before the server starts.
       handoffs.forget(id);
       endRoom(rooms, id, reason);
+      relayHub?.switch.endSession(id);
       replays?.handleSessionEnded(id, reason);
     },
     log,
@@ -107,9 +112,13 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     guestGraceMs: config.guestGraceSeconds * 1000,
     awaitsClaim: (id) => hostInvites.awaitsClaim(id),
   });
+  const relayHub = config.relay === 'off' ? null : new RelayHub({
+    sessions, guests, origins, helloTimeoutMs: config.helloTimeoutMs, pingIntervalMs: config.pingIntervalMs, log,
+    audit: config.auditBytes,
+  });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, iceServers: config.iceServers,
+      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, iceServers: config.iceServers, relay: config.relay,
       batch: (fn) => store.batch(fn), log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
@@ -135,7 +144,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   addPageRoutes(router, config.rootDir);
 
   httpServer.on('request', (req, res) => void router.handle(req, res));
-  httpServer.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (requestUrl(req)?.pathname !== RELAY_PATH) hub.handleUpgrade(req, socket, head);
+    else if (relayHub) relayHub.handleUpgrade(req, socket, head);
+    else rejectUpgrade(socket, 404);
+  });
   httpServer.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable) socket.end(parserErrorResponse(err.code));
     else socket.destroy();
@@ -155,6 +168,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     invites.sweep();
     ith.sweep();
     hub.sweep();
+    relayHub?.sweep();
   }, LIMITER_SWEEP_INTERVAL_MS);
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
@@ -169,6 +183,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await replays?.close();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await hub.close();
+    await relayHub?.close();
     httpServer.closeAllConnections();
     await stopped;
     delivery.close();

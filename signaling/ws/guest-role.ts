@@ -9,7 +9,7 @@ import {
 } from '../../src/protocol/index.js';
 import type { SessionRecord } from '../state/records.js';
 import type { Client } from './client.js';
-import { relayToHost } from './relay.js';
+import { forwardToHost } from './signal-forwarding.js';
 import type { Role, RoleDeps } from './role.js';
 
 /** The first message of a joining guest's socket. */
@@ -41,7 +41,7 @@ export function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps:
   const { session, record: guest, resumeToken } = admission;
   deps.rooms.addGuest(session.id, { record: guest, client });
   client.send({
-    type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers, resumeToken,
+    type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers, relay: deps.relay, resumeToken,
   });
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} joined ${session.id}`);
@@ -71,7 +71,7 @@ export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, 
     deps.rooms.addGuest(session.id, { record: guest, client });
   }
   deps.presence.forgetGuest(guest.id);
-  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers });
+  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers, relay: deps.relay });
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} resumed in ${session.id}`);
   return new GuestRole(client, session.id, guest.id, deps);
@@ -113,7 +113,7 @@ class GuestRole implements Role {
         this.client.fail({ code: ErrorCode.PROTOCOL, message: `${message.type} came after this socket's introduction` });
         return;
       case 'signal':
-        relayToHost(this.deps.rooms, this.sessionId, this.guestId, message.data);
+        forwardToHost(this.deps.rooms, this.sessionId, this.guestId, message.data);
         return;
     }
   }

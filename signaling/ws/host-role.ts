@@ -8,7 +8,7 @@ import {
   type HostToServer, type ServerToHost,
 } from '../../src/protocol/index.js';
 import type { Client } from './client.js';
-import { relayToGuest } from './relay.js';
+import { forwardToGuest } from './signal-forwarding.js';
 import { removeGuest } from './remove-guest.js';
 import type { Role, RoleDeps } from './role.js';
 
@@ -48,6 +48,7 @@ export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: 
     session: deps.sessions.info(check.session),
     guests: deps.rooms.guests(sessionId),
     iceServers: deps.iceServers,
+    relay: deps.relay,
     publicLink: deps.publicLinks.state(check.session),
   });
   return new HostRole(client, sessionId, deps);
@@ -76,7 +77,7 @@ class HostRole implements Role {
         return;
       case 'signal':
         // A guest that just left is not an error: its last signals are dropped.
-        relayToGuest(this.deps.rooms, this.sessionId, message.to, message.data);
+        forwardToGuest(this.deps.rooms, this.sessionId, message.to, message.data);
         return;
       case 'end-session':
         this.endSession(message.rid);

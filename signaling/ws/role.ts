@@ -1,5 +1,6 @@
 // What a socket becomes once it has introduced itself, and what roles need.
 
+import type { RelayMode } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import type { DomainSettings } from '../domain-settings.js';
 import type { GuestService } from '../guests.js';
@@ -33,6 +34,8 @@ export interface RoleDeps {
   /** Limits per origin (`maxGuests`). */
   domains: DomainSettings;
   iceServers: RTCIceServer[];
+  /** The server's relay setting, told to hosts and guests. */
+  relay: RelayMode;
   /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */
   batch: <T>(fn: () => T) => T;
   log: LogFn;

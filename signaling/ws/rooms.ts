@@ -23,6 +23,9 @@ export interface Room {
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
 
+  /** @param guestRemoved hears of each guest that leaves the room for good (left, or removed) */
+  constructor(private readonly guestRemoved: (sessionId: string, guestId: string) => void = () => {}) {}
+
   /** The session's host socket, if connected. */
   host(sessionId: string): Client<ServerToHost> | undefined {
     return this.rooms.get(sessionId)?.host ?? undefined;
@@ -75,6 +78,7 @@ export class Rooms {
     const room = this.rooms.get(sessionId);
     if (!room || !room.guests.delete(guestId)) return false;
     this.dropIfEmpty(sessionId, room);
+    this.guestRemoved(sessionId, guestId);
     return true;
   }
 

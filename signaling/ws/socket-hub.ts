@@ -95,7 +95,8 @@ export class SocketHub {
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number): void {
+/** Answers an upgrade request with a plain HTTP error and closes it. */
+export function rejectUpgrade(socket: Duplex, status: number): void {
   const text = STATUS_CODES[status] ?? 'Error';
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }

@@ -1,15 +1,18 @@
-// The host's end of one guest: the peer connection, the ordered outbound
-// queue, and validation of everything the guest sends. It reports typed
-// events; it never touches the page, the room or the signaling socket.
+// The host's end of one guest: which transport carries its page data (the
+// direct peer connection, or the relay through the server when a direct path
+// cannot be made), the ordered outbound queue, and validation of everything
+// the guest sends. It reports typed events; it never touches the page, the
+// room or the signaling socket.
 
 import { Emitter } from '../common/emitter.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import {
-  decodePayload, FrameAssembler, MAX_POINTER_MESSAGE_BYTES, parseGuestDomMessage, parseGuestPointerMessage,
-  type CwmnError, type HostPointerMessage, type Payload, type SignalData,
+  InboundDecoder, parseGuestDomMessage, parseGuestPointerMessage, parsePointerText,
+  type CwmnError, type GuestDomMessage, type HostPointerMessage, type Payload, type RelayMode, type RelayReason, type SignalData,
 } from '../protocol/index.js';
-import { Peer, type PeerOptions } from '../peer/peer.js';
-import { OutboundQueue } from './outbound-queue.js';
+import type { Peer } from '../peer/peer.js';
+import type { Transport, TransportKind } from '../transport/transport.js';
+import { OutboundQueue, type FrameSink } from './outbound-queue.js';
 
 /** Pointer-channel messages accepted from one guest per second (bursts: twice that). */
 export const GUEST_POINTER_RATE = 120;
@@ -17,12 +20,17 @@ export const GUEST_POINTER_RATE = 120;
 export const GUEST_RESYNC_RATE = 0.5;
 /** Largest DOM-channel message accepted from a guest (they send only small requests). */
 export const MAX_GUEST_DOM_MESSAGE_BYTES = 16 * 1024;
+/** In `auto` mode, a guest whose peer connection is not open this long after the offer goes through the relay. */
+export const RELAY_AFTER_MS = 4_000;
+/** While relayed, a direct connection is tried again after this long (doubling, at most `DIRECT_RETRY_MAX_MS`). */
+export const DIRECT_RETRY_MS = 15_000;
+const DIRECT_RETRY_MAX_MS = 120_000;
 
 export type GuestLinkEvents = {
-  /** Negotiation data for the server to relay to this guest. */
+  /** Negotiation data for the server to forward to this guest. */
   signal: (data: SignalData) => void;
-  /** The data channels are open: the guest needs a snapshot. */
-  open: () => void;
+  /** A transport to the guest is open (first, or after a switch): the guest needs a snapshot. */
+  open: (kind: TransportKind) => void;
   pointer: (x: number, y: number) => void;
   click: (x: number, y: number) => void;
   /** The guest needs a fresh snapshot (it asked, or it fell too far behind). */
@@ -34,37 +42,74 @@ export type GuestLinkEvents = {
   close: () => void;
 };
 
-export class GuestLink extends Emitter<GuestLinkEvents> {
-  private readonly peer: Peer;
+/** How a link makes its transports. */
+export interface LinkTransports {
+  /** A new direct peer connection (the offering side). */
+  direct: () => Peer;
+  /** A channel to this guest through the relay; absent when the server's relay is off. */
+  relay?: () => Transport;
+  /** `auto`: direct first, the relay when that fails; `always`: the relay only; `off`: direct only. */
+  mode: RelayMode;
+  /** Why the relay is used from the start (`always`); default `policy`. */
+  relayReason?: RelayReason;
+  relayAfterMs?: number;
+  directRetryMs?: number;
+}
+
+export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
   private readonly queue: OutboundQueue;
-  private readonly inbound = new FrameAssembler(MAX_GUEST_DOM_MESSAGE_BYTES);
   private readonly pointerLimiter = new RateLimiter(GUEST_POINTER_RATE, GUEST_POINTER_RATE * 2);
   private readonly resyncLimiter = new RateLimiter(GUEST_RESYNC_RATE, 2);
+  /** The transport page data goes to; null until one is open. */
+  private active: Transport | null = null;
+  private peer: Peer | null = null;
+  private relay: Transport | null = null;
+  private readonly unsubscribe = new Map<Transport, () => void>();
+  private fallbackTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelay: number;
+  /** The relay carries this guest even when a direct path works (`always`, or a big room). */
+  private preferRelay: boolean;
   private closed = false;
 
-  constructor(readonly guestId: string, iceServers: RTCIceServer[], options: Pick<PeerOptions, 'secret' | 'requireAuth' | 'RTCPeerConnection'> = {}) {
+  constructor(readonly guestId: string, private readonly transports: LinkTransports) {
     super();
-    this.peer = new Peer({ ...options, initiator: true, iceServers });
-    this.queue = new OutboundQueue(this.peer, () => this.emit('resync'));
-    this.peer.on('signal', (data) => this.emit('signal', data));
-    this.peer.on('open', () => this.emit('open'));
-    this.peer.on('drain', () => this.queue.pump());
-    this.peer.on('pointer', (text) => this.handlePointerText(text));
-    this.peer.on('dom', (frame) => this.handleDomFrame(frame));
-    this.peer.on('error', (err) => this.emit('error', err));
-    this.peer.on('close', () => this.destroy());
+    this.retryDelay = transports.directRetryMs ?? DIRECT_RETRY_MS;
+    this.preferRelay = transports.mode === 'always' && !!transports.relay;
+    this.queue = new OutboundQueue(this, () => this.emit('resync'));
+    if (this.preferRelay) {
+      this.startRelay(transports.relayReason ?? 'policy');
+    } else {
+      this.startDirect();
+      if (transports.mode === 'auto' && transports.relay) {
+        this.fallbackTimer = setTimeout(() => this.startRelay('blocked'), transports.relayAfterMs ?? RELAY_AFTER_MS);
+      }
+    }
   }
 
   get isOpen(): boolean {
-    return this.peer.isOpen;
+    return this.active?.isOpen ?? false;
+  }
+
+  /** How page data reaches this guest now; null while no transport is open. */
+  get kind(): TransportKind | null {
+    return this.active?.kind ?? null;
   }
 
   get bytesSent(): number {
     return this.queue.bytesSent;
   }
 
+  get bufferedAmount(): number {
+    return this.active?.bufferedAmount ?? 0;
+  }
+
+  get maxMessageSize(): number {
+    return this.active?.maxMessageSize ?? 16 * 1024;
+  }
+
   handleSignal(data: SignalData): void {
-    void this.peer.handleSignal(data);
+    if (this.peer && ('description' in data || 'candidate' in data)) void this.peer.handleSignal(data);
   }
 
   /** Queues an encoded DOM-channel message. */
@@ -74,45 +119,169 @@ export class GuestLink extends Emitter<GuestLinkEvents> {
 
   /** Sends a pointer-channel message (lossy). */
   sendPointer(message: HostPointerMessage): void {
-    this.peer.sendPointer(JSON.stringify(message));
+    this.active?.sendPointer(JSON.stringify(message));
+  }
+
+  /** Part of `FrameSink`: one frame to the active transport. */
+  sendDom(frame: Uint8Array): boolean {
+    return this.active?.sendDom(frame) ?? false;
+  }
+
+  /** Moves this guest to the relay now (a big room sends everyone through the server). */
+  useRelay(reason: RelayReason): void {
+    if (this.closed || !this.transports.relay || this.preferRelay) return;
+    this.preferRelay = true;
+    clearTimeout(this.retryTimer);
+    if (this.relay?.isOpen) this.opened(this.relay);
+    else this.startRelay(reason);
   }
 
   /** Closes the link. Idempotent; emits `close` once. */
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.fallbackTimer);
+    clearTimeout(this.retryTimer);
     this.queue.clear();
-    this.peer.destroy();
+    for (const t of [this.peer, this.relay]) if (t) this.drop(t);
+    this.active = null;
     this.emit('close');
     this.removeAllListeners();
   }
 
-  private handlePointerText(text: string): void {
-    if (text.length > MAX_POINTER_MESSAGE_BYTES || !this.pointerLimiter.take()) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
+  private startDirect(): void {
+    const peer = this.transports.direct();
+    this.peer = peer;
+    const offSignal = peer.on('signal', (data) => this.emit('signal', data));
+    this.watch(peer, offSignal);
+  }
+
+  private startRelay(reason: RelayReason): void {
+    clearTimeout(this.fallbackTimer);
+    if (this.closed || this.relay || !this.transports.relay) return;
+    const relay = this.transports.relay();
+    this.relay = relay;
+    this.emit('signal', { relay: { reason } });
+    this.watch(relay);
+  }
+
+  /** Wires one transport's events; the decoder is its own, so frames of two transports never mix. */
+  private watch(t: Transport, ...extra: (() => void)[]): void {
+    const inbound = new InboundDecoder<GuestDomMessage>({
+      parse: parseGuestDomMessage,
+      maxFrameBytes: MAX_GUEST_DOM_MESSAGE_BYTES,
+      maxDecodedBytes: MAX_GUEST_DOM_MESSAGE_BYTES,
+      onMessage: (m) => {
+        if (m.t === 'bye') this.emit('bye');
+        else if (this.resyncLimiter.take()) this.emit('resync');
+      },
+      onInvalid: () => { /* a guest's malformed messages are dropped */ },
+    });
+    const offs = [
+      ...extra,
+      t.on('open', () => this.opened(t)),
+      t.on('dom', (frame) => inbound.push(frame)),
+      t.on('pointer', (text) => this.handlePointerText(text)),
+      t.on('drain', () => {
+        if (t === this.active) this.queue.pump();
+      }),
+      t.on('error', (err) => {
+        if (t === this.active && !this.standby(t)) this.emit('error', err);
+      }),
+      t.on('close', () => this.lost(t)),
+      () => inbound.stop(),
+    ];
+    this.unsubscribe.set(t, () => offs.forEach((off) => off()));
+  }
+
+  /**
+   * A transport opened and takes over, unless the other one is preferred: a
+   * direct path wins over the relay, except when the relay is preferred.
+   */
+  private opened(t: Transport): void {
+    if (this.closed) return;
+    const direct = t === this.peer;
+    if (direct ? this.preferRelay : this.peer?.isOpen && !this.preferRelay) {
+      this.forget(t);
       return;
     }
-    const m = parseGuestPointerMessage(json);
+    clearTimeout(this.fallbackTimer);
+    const other = direct ? this.relay : this.peer;
+    if (other) this.forget(other);
+    if (direct) {
+      clearTimeout(this.retryTimer);
+      this.retryDelay = this.transports.directRetryMs ?? DIRECT_RETRY_MS;
+    } else {
+      this.scheduleDirectRetry();
+    }
+    this.activate(t);
+  }
+
+  /** Closes a transport this link no longer wants (without the fallback that a failure brings). */
+  private forget(t: Transport): void {
+    if (t === this.peer) this.peer = null;
+    if (t === this.relay) this.relay = null;
+    if (t === this.active) this.active = null;
+    this.drop(t);
+  }
+
+  private activate(t: Transport): void {
+    this.active = t;
+    this.queue.clear(); // What was queued for the old transport is superseded by the snapshot that follows.
+    this.emit('open', t.kind ?? 'direct');
+  }
+
+  /** A transport closed: fall back to the other one if it can carry on, else the link is over. */
+  private lost(t: Transport): void {
+    this.unsubscribe.get(t)?.();
+    this.unsubscribe.delete(t);
+    if (this.closed) return;
+    const direct = t === this.peer;
+    if (direct) this.peer = null;
+    if (t === this.relay) this.relay = null;
+    const wasActive = t === this.active;
+    if (wasActive) this.active = null;
+    if (direct && this.transports.relay && this.transports.mode !== 'off') {
+      // The direct path failed (or never made it): the relay carries on; try direct again later.
+      if (!this.relay) this.startRelay('blocked');
+      else if (this.relay.isOpen && wasActive) this.activate(this.relay);
+      this.scheduleDirectRetry();
+      return;
+    }
+    if (this.peer?.isOpen && wasActive) {
+      this.activate(this.peer);
+      return;
+    }
+    if (wasActive || (!this.peer && !this.relay)) this.destroy();
+  }
+
+  /** True when the other transport can take over from `t`. */
+  private standby(t: Transport): boolean {
+    return t === this.peer ? this.transports.mode !== 'off' && !!this.transports.relay : !!this.peer?.isOpen;
+  }
+
+  /** While relayed, offer a fresh direct connection now and then: a network that changed may allow it. */
+  private scheduleDirectRetry(): void {
+    clearTimeout(this.retryTimer);
+    if (this.transports.mode !== 'auto' || this.preferRelay) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, DIRECT_RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      if (!this.closed && !this.peer) this.startDirect();
+    }, delay);
+  }
+
+  private drop(t: Transport): void {
+    this.unsubscribe.get(t)?.();
+    this.unsubscribe.delete(t);
+    t.close();
+  }
+
+  private handlePointerText(text: string): void {
+    if (!this.pointerLimiter.take()) return;
+    const m = parsePointerText(text, parseGuestPointerMessage);
     if (!m) return;
     if (m.t === 'pointer') this.emit('pointer', m.x, m.y);
     else this.emit('click', m.x, m.y);
-  }
-
-  private handleDomFrame(frame: Uint8Array): void {
-    let payload: Payload | null;
-    try {
-      payload = this.inbound.push(frame);
-    } catch {
-      return; // Malformed frames from a guest are dropped; the assembler has reset.
-    }
-    if (!payload) return;
-    decodePayload(payload, MAX_GUEST_DOM_MESSAGE_BYTES).then((json) => {
-      const m = parseGuestDomMessage(json);
-      if (m?.t === 'bye') this.emit('bye');
-      else if (m?.t === 'resync' && this.resyncLimiter.take()) this.emit('resync');
-    }, () => { /* undecodable: dropped */ });
   }
 }

@@ -1,3 +1,5 @@
+import type { TransportKind } from '../transport/transport.js';
+
 /** A guest of the session, as `guest.getGuestList()` and the events report it. */
 export interface Guest {
   id: string;
@@ -10,4 +12,6 @@ export interface Guest {
   y: number | null;
   /** Epoch milliseconds. */
   joinedAt: number;
+  /** How its page data travels: `direct`, through a TURN server, through the cwmn server's `relay`; null while unknown. */
+  connection: TransportKind | null;
 }

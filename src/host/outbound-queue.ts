@@ -3,14 +3,14 @@
 // far behind is reported so it can be given a fresh snapshot instead.
 
 import { CHUNK_BYTES, toFrames, type Payload } from '../protocol/index.js';
-import { BUFFER_HIGH_BYTES } from '../peer/peer.js';
+import { BUFFER_HIGH_BYTES } from '../transport/transport.js';
 
 /** A guest with more than this many bytes queued is resynced rather than fed. */
 export const MAX_QUEUED_BYTES = 96 * 1024 * 1024;
 /** Largest frame payload used on links that accept big messages. */
 export const MAX_CHUNK_BYTES = 64 * 1024;
 
-/** What the queue needs of a peer. */
+/** What the queue needs of a transport. */
 export interface FrameSink {
   readonly bufferedAmount: number;
   readonly maxMessageSize: number;

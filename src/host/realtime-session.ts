@@ -5,13 +5,15 @@
 import { Emitter } from '../common/emitter.js';
 import { throttle } from '../common/throttle.js';
 import {
-  CwmnError, ErrorCode, isPublicLinkState, isRecord, LINK_SECRET_PARAM, POINTER_INTERVAL_MS,
-  type EndReason, type GuestInvite, type GuestRecord, type InviteResult, type PublicLinkState, type SessionInfo,
+  CwmnError, ErrorCode, isPublicLinkState, isRecord, LINK_SECRET_PARAM, POINTER_INTERVAL_MS, RELAY_PATH,
+  type EndReason, type GuestInvite, type RelayMode, type GuestRecord, type InviteResult, type PublicLinkState, type SessionInfo,
 } from '../protocol/index.js';
 import { Broadcaster } from './broadcaster.js';
 import { ConnectionHealth } from './connection-health.js';
 import type { Guest } from './guest.js';
 import { GuestLink } from './guest-link.js';
+import { Peer } from '../peer/peer.js';
+import { HostRelay } from '../relay/host-relay.js';
 import { LinkRecovery } from './link-recovery.js';
 import { DEFAULT_PREFERENCES, type HostPreferences } from './host-session-store.js';
 import type { MaskRules } from './masking.js';
@@ -48,12 +50,16 @@ export interface RealtimeSessionOptions {
   /** Secret added to hand-shared links (URL fragment); guests prove they hold it. */
   linkSecret?: string;
   RTCPeerConnection?: typeof RTCPeerConnection;
+  WebSocket?: typeof WebSocket;
   log?: (line: string) => void;
 }
 
 export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private info: SessionInfo;
   private iceServers: RTCIceServer[];
+  private relayMode: RelayMode;
+  /** The session's relay socket, opened when a guest first needs it. */
+  private readonly relay: HostRelay;
   private publicLink: PublicLinkState;
   private readonly signaling: SignalingClient;
   private readonly links = new Map<string, GuestLink>();
@@ -91,6 +97,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.signaling = options.signaling;
     this.info = options.welcome.session;
     this.iceServers = options.welcome.iceServers;
+    this.relayMode = options.welcome.relay;
+    const { url, sessionId, hostToken } = this.signaling.credentials;
+    this.relay = new HostRelay({ url: new URL(RELAY_PATH, url).href, sessionId, hostToken, WebSocket: options.WebSocket });
     this.publicLink = options.welcome.publicLink;
     this.muted = new Set(prefs.muted);
     this.privacy = prefs.privacy;
@@ -223,6 +232,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.recovery.destroy();
     for (const link of this.links.values()) link.destroy();
     this.links.clear();
+    this.relay.close();
     this.overlay.destroy();
     this.signaling.close();
     this.room.destroy();
@@ -239,6 +249,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     s.on('welcome', (welcome) => {
       this.info = welcome.session;
       this.iceServers = welcome.iceServers;
+      this.relayMode = welcome.relay;
       this.publicLink = welcome.publicLink;
       this.reconcile(welcome.guests);
       this.health.set('signaling', false);
@@ -268,16 +279,19 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   /** Creates the peer link to a guest (replacing any earlier one) and wires it. */
   private openLink(record: GuestRecord): void {
     const id = record.id;
-    const link = new GuestLink(id, this.iceServers, {
-      secret: this.options.linkSecret, requireAuth: !this.allowUnverified, RTCPeerConnection: this.options.RTCPeerConnection,
+    const auth = { secret: this.options.linkSecret, requireAuth: !this.allowUnverified };
+    const link = new GuestLink(id, {
+      mode: this.relayMode,
+      direct: () => new Peer({ ...auth, initiator: true, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection }),
+      relay: this.relayMode === 'off' ? undefined : () => this.relay.channel(id, auth),
     });
     this.links.set(id, link);
     this.synced.delete(id);
     link.on('signal', (data) => this.signaling.signal(id, data));
-    link.on('open', () => {
+    link.on('open', (kind) => {
       this.recovery.stop(id);
       this.synced.add(id);
-      this.room.connect(record, this.muted.has(id));
+      this.room.connect(record, this.muted.has(id), kind);
       if (this.privacy) this.broadcaster.send({ t: 'sharing', paused: true }, [link]);
       else this.recorder.snapshotFor([id]);
       if (this.room.isHidden(id)) this.broadcaster.send({ t: 'guest-state', isHidden: true }, [link]);

@@ -6,6 +6,7 @@
 import { Emitter } from '../common/emitter.js';
 import { throttle } from '../common/throttle.js';
 import { POINTER_INTERVAL_MS, type GuestRecord } from '../protocol/index.js';
+import type { TransportKind } from '../transport/transport.js';
 import type { Guest } from './guest.js';
 
 export type RoomEvents = {
@@ -55,11 +56,21 @@ export class Room extends Emitter<RoomEvents> {
     return this.allMuted;
   }
 
-  /** A guest's link opened. No-op when already connected. `muted` carries an earlier mute over. */
-  connect(record: GuestRecord, muted = false): void {
-    if (this.members.has(record.id)) return;
+  /**
+   * A guest's link opened (its page data travels by `connection`). For a guest
+   * already connected, only a change of connection is noted. `muted` carries an earlier mute over.
+   */
+  connect(record: GuestRecord, muted = false, connection: TransportKind | null = null): void {
+    const member = this.members.get(record.id);
+    if (member) {
+      if (member.guest.connection !== connection) {
+        member.guest.connection = connection;
+        this.notify();
+      }
+      return;
+    }
     const guest: Guest = {
-      id: record.id, name: record.name, isHidden: muted || this.allMuted, x: null, y: null, joinedAt: record.joinedAt,
+      id: record.id, name: record.name, isHidden: muted || this.allMuted, x: null, y: null, joinedAt: record.joinedAt, connection,
     };
     this.members.set(guest.id, { guest, muted });
     this.emit('connected', { ...guest });

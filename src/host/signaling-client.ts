@@ -5,7 +5,7 @@
 import { Emitter } from '../common/emitter.js';
 import {
   CloseCode, CwmnError, ErrorCode, fromWireError, isErrorCode, parseServerToHost, PROTOCOL_VERSION,
-  type EndReason, type GuestRecord, type HostToServer, type PublicLinkState, type ServerToHost, type SessionInfo, type SignalData,
+  type EndReason, type GuestRecord, type RelayMode, type HostToServer, type PublicLinkState, type ServerToHost, type SessionInfo, type SignalData,
 } from '../protocol/index.js';
 import { defaultReconnectPolicy, type ReconnectPolicy } from '../common/reconnect-policy.js';
 
@@ -17,6 +17,7 @@ export interface Welcome {
   guests: GuestRecord[];
   iceServers: RTCIceServer[];
   publicLink: PublicLinkState;
+  relay: RelayMode;
 }
 
 export type SignalingEvents = {
@@ -64,6 +65,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   constructor(private readonly options: SignalingClientOptions) {
     super();
+  }
+
+  /** Where the server is and who we are on it (the relay socket says hello with the same). */
+  get credentials(): { url: string; sessionId: string; hostToken: string } {
+    const { url, sessionId, hostToken } = this.options;
+    return { url, sessionId, hostToken };
   }
 
   /** Connects; resolves with the first welcome, rejects when refused or unreachable. */
@@ -139,7 +146,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       case 'welcome':
         this.authenticated = true;
         this.attempt = 0;
-        this.emit('welcome', { session: m.session, guests: m.guests, iceServers: m.iceServers, publicLink: m.publicLink });
+        this.emit('welcome', { session: m.session, guests: m.guests, iceServers: m.iceServers, publicLink: m.publicLink, relay: m.relay });
         break;
       case 'reply': {
         const p = this.pending.get(m.rid);

@@ -1,10 +1,12 @@
-// One WebRTC peer connection with the project's two data channels. Like
-// simple-peer, a Peer never talks to a server: it emits `signal` and the owner
-// delivers the other side's signals to `handleSignal()`. The host side offers;
-// the guest side only answers, so offers never collide.
+// One WebRTC peer connection with the project's two data channels: the direct
+// (or TURN) transport. Like simple-peer, a Peer never talks to a server: it
+// emits `signal` and the owner delivers the other side's signals to
+// `handleSignal()`. The host side offers; the guest side only answers, so
+// offers never collide.
 
 import { Emitter } from '../common/emitter.js';
 import { signDescription, verifyDescription } from './sdp-auth.js';
+import { BUFFER_LOW_BYTES, type Transport, type TransportEvents, type TransportKind } from '../transport/transport.js';
 import {
   CwmnError, DOM_CHANNEL, DOM_CHANNEL_ID, ErrorCode, POINTER_CHANNEL, POINTER_CHANNEL_ID,
   type SignalData,
@@ -12,10 +14,8 @@ import {
 
 /** Give up when the channels are not open this long after creation. */
 export const PEER_CONNECT_TIMEOUT_MS = 20_000;
-/** Senders pause above this many buffered bytes on the DOM channel… */
-export const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
-/** …and resume below this many. */
-export const BUFFER_LOW_BYTES = 1024 * 1024;
+/** Opening waits at most this long to learn whether the selected candidates go through TURN. */
+const KIND_LOOKUP_MS = 500;
 
 export interface PeerOptions {
   /** True on the host: creates the offer. */
@@ -29,24 +29,12 @@ export interface PeerOptions {
   requireAuth?: boolean;
 }
 
-export type PeerEvents = {
+export type PeerEvents = TransportEvents & {
   /** Negotiation data to deliver to the other side's `handleSignal()`. */
   signal: (data: SignalData) => void;
-  /** Both channels are open. */
-  open: () => void;
-  /** A binary frame arrived on the DOM channel. */
-  dom: (frame: Uint8Array) => void;
-  /** A text message arrived on the pointer channel. */
-  pointer: (text: string) => void;
-  /** The DOM channel's buffer drained below `BUFFER_LOW_BYTES`. */
-  drain: () => void;
-  /** A runtime failure; `close` follows. Emitted at most once. */
-  error: (err: CwmnError) => void;
-  /** The peer is closed. Emitted exactly once. */
-  close: () => void;
 };
 
-export class Peer extends Emitter<PeerEvents> {
+export class Peer extends Emitter<PeerEvents> implements Transport {
   private readonly pc: RTCPeerConnection;
   private readonly domChannel: RTCDataChannel;
   private readonly pointerChannel: RTCDataChannel;
@@ -59,6 +47,7 @@ export class Peer extends Emitter<PeerEvents> {
   private opened = false;
   private destroyed = false;
   private authenticated = false;
+  private selectedKind: TransportKind | null = null;
 
   constructor(private readonly options: PeerOptions) {
     super();
@@ -79,6 +68,11 @@ export class Peer extends Emitter<PeerEvents> {
 
   get isOpen(): boolean {
     return this.opened && !this.destroyed;
+  }
+
+  /** `turn` when the selected candidate pair goes through a TURN server, else `direct`; null until open. */
+  get kind(): TransportKind | null {
+    return this.isOpen ? this.selectedKind : null;
   }
 
   /** True when the remote description carried a valid MAC under the link's secret. */
@@ -115,7 +109,7 @@ export class Peer extends Emitter<PeerEvents> {
           const local = this.pc.localDescription ?? answer;
           this.sendDescription(await this.describe('answer', local.sdp ?? ''));
         }
-      } else if (data.candidate) {
+      } else if ('candidate' in data && data.candidate) {
         if (this.hasRemoteDescription) await this.pc.addIceCandidate(data.candidate);
         else this.pendingCandidates.push(data.candidate);
       }
@@ -148,7 +142,7 @@ export class Peer extends Emitter<PeerEvents> {
   }
 
   /** Closes channels and connection. Idempotent; emits `close` once. */
-  destroy(): void {
+  close(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.connectTimer);
@@ -215,13 +209,17 @@ export class Peer extends Emitter<PeerEvents> {
       if (this.pc.connectionState === 'failed') {
         this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection failed'));
       } else if (this.pc.connectionState === 'closed') {
-        this.destroy();
+        this.close();
       }
     };
-    const onOpen = () => {
-      if (this.opened || this.domChannel.readyState !== 'open' || this.pointerChannel.readyState !== 'open') return;
-      this.opened = true;
+    let opening = false;
+    const onOpen = async () => {
+      if (opening || this.domChannel.readyState !== 'open' || this.pointerChannel.readyState !== 'open') return;
+      opening = true;
       clearTimeout(this.connectTimer);
+      this.selectedKind = await this.lookUpKind();
+      if (this.destroyed) return;
+      this.opened = true;
       this.emit('open');
     };
     const onClose = () => {
@@ -243,9 +241,27 @@ export class Peer extends Emitter<PeerEvents> {
     };
   }
 
+  /** Whether the selected candidate pair relays through TURN (a `relay` candidate on either end). */
+  private async lookUpKind(): Promise<TransportKind> {
+    const lookup = (async (): Promise<TransportKind> => {
+      const stats = await this.pc.getStats();
+      const byId = new Map<string, Record<string, unknown>>();
+      stats.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+      for (const s of byId.values()) {
+        const selected = s.type === 'candidate-pair' && (s.selected === true || (s.nominated === true && s.state === 'succeeded'));
+        if (!selected) continue;
+        const ends = [byId.get(s.localCandidateId as string), byId.get(s.remoteCandidateId as string)];
+        return ends.some((c) => c?.candidateType === 'relay') ? 'turn' : 'direct';
+      }
+      return 'direct';
+    })();
+    const timeout = new Promise<TransportKind>((resolve) => setTimeout(() => resolve('direct'), KIND_LOOKUP_MS));
+    return Promise.race([lookup.catch((): TransportKind => 'direct'), timeout]);
+  }
+
   private fail(err: CwmnError): void {
     if (this.destroyed) return;
     this.emit('error', err);
-    this.destroy();
+    this.close();
   }
 }

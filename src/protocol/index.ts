@@ -9,3 +9,5 @@ export * from './framing.js';
 export * from './codec.js';
 export * from './replay.js';
 export * from './ith.js';
+export * from './inbound.js';
+export * from './relay.js';

@@ -1,5 +1,6 @@
 // Messages on the signaling WebSocket, between host or guest and the server.
-// The server only relays `signal` payloads; page data never passes through it.
+// The server only forwards `signal` payloads; page data never passes through it
+// (the relay, when used, carries it sealed on a socket of its own: relay.ts).
 
 import { ErrorCode, type WireError } from './errors.js';
 import {
@@ -8,6 +9,7 @@ import {
 import {
   MAX_CANDIDATE_LENGTH, MAX_INVITE_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_SDP_LENGTH, PROTOCOL_VERSION,
 } from './limits.js';
+import { isRelayMode, isRelayReason, type RelayMode, type RelayReason } from './relay.js';
 
 /** WebSocket close codes the server uses on the signaling socket. */
 export const CloseCode = {
@@ -78,11 +80,13 @@ export interface InviteResult {
 /** Why a session or a guest's participation ended. */
 export type EndReason = 'host-ended' | 'expired' | 'removed';
 
-/** WebRTC negotiation data relayed verbatim between host and one guest. */
+/** Negotiation data forwarded verbatim between host and one guest. */
 export type SignalData =
   /** `auth`: MAC of the SDP's DTLS fingerprints under the invite link's secret (see peer/sdp-auth.ts). */
   | { description: { type: 'offer' | 'answer'; sdp: string; auth?: string } }
-  | { candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null };
+  | { candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null }
+  /** Host → guest: page data now comes through the relay (see relay.ts); connect to it. */
+  | { relay: { reason: RelayReason } };
 
 /** Messages from a host's page to the server. */
 export type HostToServer =
@@ -103,7 +107,11 @@ export type GuestToServer =
 
 /** Messages from the server to a host. */
 export type ServerToHost =
-  | { type: 'welcome'; session: SessionInfo; guests: GuestRecord[]; iceServers: RTCIceServer[]; publicLink: PublicLinkState }
+  | {
+    type: 'welcome'; session: SessionInfo; guests: GuestRecord[]; iceServers: RTCIceServer[]; publicLink: PublicLinkState;
+    /** The server's relay setting (`CWMN_RELAY`). */
+    relay: RelayMode;
+  }
   | { type: 'reply'; rid: number; ok: true; result: unknown }
   | { type: 'reply'; rid: number; ok: false; error: WireError }
   | { type: 'guest-joined'; guest: GuestRecord }
@@ -114,7 +122,7 @@ export type ServerToHost =
 
 /** Messages from the server to a guest. */
 export type ServerToGuest =
-  | { type: 'joined'; guestId: string; sessionId: string; hostName: string; iceServers: RTCIceServer[]; resumeToken?: string }
+  | { type: 'joined'; guestId: string; sessionId: string; hostName: string; iceServers: RTCIceServer[]; relay: RelayMode; resumeToken?: string }
   | { type: 'signal'; data: SignalData }
   | { type: 'session-ended'; reason: EndReason }
   | { type: 'error'; error: WireError };
@@ -162,6 +170,7 @@ export function isSignalData(value: unknown): value is SignalData {
       && (c.sdpMid === null || isString(c.sdpMid, 64))
       && (c.sdpMLineIndex === null || isInteger(c.sdpMLineIndex, 0, 64));
   }
+  if ('relay' in value) return isRecord(value.relay) && isRelayReason(value.relay.reason);
   return false;
 }
 
@@ -171,6 +180,7 @@ function cleanSignal(data: SignalData): SignalData {
     const { type, sdp, auth } = data.description;
     return { description: auth === undefined ? { type, sdp } : { type, sdp, auth } };
   }
+  if ('relay' in data) return { relay: { reason: data.relay.reason } };
   const c = data.candidate;
   return {
     candidate: c && { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex },
@@ -303,7 +313,7 @@ export function parseServerToHost(raw: string): Parsed<ServerToHost> {
   switch (m.type) {
     case 'welcome':
       if (!isSessionInfo(m.session) || !Array.isArray(m.guests) || !m.guests.every(isGuestRecord)
-        || !isIceServers(m.iceServers) || !isPublicLinkState(m.publicLink)) return fail('Malformed welcome');
+        || !isIceServers(m.iceServers) || !isPublicLinkState(m.publicLink) || !isRelayMode(m.relay)) return fail('Malformed welcome');
       return { ok: true, value: m as ServerToHost };
     case 'reply':
       if (!isRid(m.rid)) return fail('Malformed reply');
@@ -333,11 +343,12 @@ export function parseServerToGuest(raw: string): Parsed<ServerToGuest> {
   switch (m.type) {
     case 'joined':
       if (!isId(m.guestId) || !isId(m.sessionId) || !isString(m.hostName, MAX_NAME_LENGTH)
-        || !isIceServers(m.iceServers) || (m.resumeToken !== undefined && !isToken(m.resumeToken))) return fail('Malformed joined');
+        || !isIceServers(m.iceServers) || !isRelayMode(m.relay)
+        || (m.resumeToken !== undefined && !isToken(m.resumeToken))) return fail('Malformed joined');
       return {
         ok: true,
         value: {
-          type: 'joined', guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName, iceServers: m.iceServers,
+          type: 'joined', guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName, iceServers: m.iceServers, relay: m.relay,
           ...(m.resumeToken === undefined ? {} : { resumeToken: m.resumeToken }),
         },
       };

@@ -1,16 +1,21 @@
 // The guest's side of the wires: joins over the signaling socket with the
 // link token (or resumes as the same guest after a reload or a lost socket),
-// answers each offer of the host with a fresh peer, reassembles and decodes
-// DOM-channel messages in order, and reports validated messages as events.
+// answers each offer of the host with a fresh peer, connects to the relay when
+// the host moves it there, and reports validated messages as events. Page data
+// comes over whichever transport the host last started sending on.
 
 import { Emitter } from '../common/emitter.js';
 import { defaultReconnectPolicy } from '../common/reconnect-policy.js';
 import {
-  CHUNK_BYTES, CloseCode, CwmnError, decodePayload, encodePayload, encodePayloadNow, ErrorCode, FrameAssembler, MAX_POINTER_MESSAGE_BYTES,
-  parseHostDomMessage, parseHostPointerMessage, parseServerToGuest, PROTOCOL_VERSION, toFrames,
-  type EndReason, type GuestPointerMessage, type GuestToServer, type HostPointerMessage, type SignalData, type WireEvent,
+  CHUNK_BYTES, CloseCode, encodePayload, encodePayloadNow, InboundDecoder,
+  parseHostDomMessage, parseHostPointerMessage, parsePointerText, parseServerToGuest, PROTOCOL_VERSION, RELAY_PATH, toFrames,
+  type EndReason, type GuestPointerMessage, type GuestToServer, type HostDomMessage, type HostPointerMessage, type Payload,
+  type RelayReason, type SignalData, type WireEvent,
 } from '../protocol/index.js';
 import { Peer } from '../peer/peer.js';
+import { openGuestRelay } from '../relay/guest-relay.js';
+import type { RelayChannel } from '../relay/relay-channel.js';
+import type { Transport, TransportKind } from '../transport/transport.js';
 import { GuestCredentials } from './guest-credentials.js';
 
 export interface JoinInfo {
@@ -19,23 +24,30 @@ export interface JoinInfo {
   hostName: string;
 }
 
+/** How the guest is connected, as the viewer tells it. */
+export interface LinkState {
+  kind: TransportKind;
+  /** Why the relay is used (when `kind` is `relay`). */
+  reason: RelayReason | null;
+}
+
 export type GuestConnectionEvents = {
   joined: (info: JoinInfo) => void;
-  /** A new peer connection to the host is being set up (its page data starts with a snapshot). */
-  peerCreated: () => void;
-  /** This guest sent its answer to the host's offer: the rest of the handshake is network work. */
+  /** Page data now comes over another transport: it starts again with a snapshot. */
+  switched: () => void;
+  /** This guest answered the host's offer, or was moved to the relay: the rest of the handshake is network work. */
   answered: () => void;
-  /** A peer connection to the host is open (again). */
-  peerOpen: () => void;
-  /** The peer connection dropped; the host is expected to offer a new one. */
-  peerLost: () => void;
+  /** Page data can flow to this guest (again), or now flows another way. */
+  linkOpen: (state: LinkState) => void;
+  /** No transport to the host is open any more; the host is expected to offer a new one. */
+  linkLost: () => void;
   events: (events: WireEvent[]) => void;
   /** The host hid (muted) or showed this guest's pointer. */
   guestState: (isHidden: boolean) => void;
   /** The host paused or resumed sharing for privacy. */
   sharing: (paused: boolean) => void;
   pointer: (message: HostPointerMessage) => void;
-  /** The signaling socket dropped and no peer is open: reconnecting. */
+  /** The signaling socket dropped and no transport is open: reconnecting. */
   reconnecting: () => void;
   /** The server refused the join (or, `resuming`, the rejoin) or failed us (link used, expired…). */
   refused: (code: string, message: string, resuming: boolean) => void;
@@ -54,6 +66,7 @@ export interface GuestConnectionOptions {
   /** The link's secret (hand-shared links): the host's offer must carry its MAC. */
   secret?: string;
   RTCPeerConnection?: typeof RTCPeerConnection;
+  WebSocket?: typeof WebSocket;
 }
 
 /** Attempts to reconnect the socket before giving up. */
@@ -62,13 +75,19 @@ export const MAX_SOCKET_ATTEMPTS = 12;
 export class GuestConnection extends Emitter<GuestConnectionEvents> {
   private socket: WebSocket | undefined;
   private peer: Peer | undefined;
+  private relay: { channel: RelayChannel; restart(): void } | undefined;
+  private relayReason: RelayReason | null = null;
+  /** The transport page data comes over; frames on another one make it the active one. */
+  private active: Transport | null = null;
+  /** Decodes the active transport's page data; a new one for each activation (the old may hold half a message). */
+  private decoder: InboundDecoder<HostDomMessage> | null = null;
   private iceServers: RTCIceServer[] = [];
-  private assembler = new FrameAssembler();
-  private decodeChain: Promise<void> = Promise.resolve();
+  private guestId: string | null = null;
   private readonly credentials: GuestCredentials;
   private attempt = 0;
   private resuming = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private lostTimer: ReturnType<typeof setTimeout> | undefined;
   private done = false;
 
   constructor(private readonly options: GuestConnectionOptions) {
@@ -96,27 +115,29 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     };
   }
 
-  /** Sends this guest's pointer or click to the host (lossy channel). */
+  /** Sends this guest's pointer or click to the host (lossy lane). */
   sendPointer(message: GuestPointerMessage): void {
-    this.peer?.sendPointer(JSON.stringify(message));
+    this.current()?.sendPointer(JSON.stringify(message));
   }
 
   /** Tells the host this guest is leaving (called on `pagehide`; synchronous). */
   sayGoodbye(): void {
-    for (const frame of toFrames(encodePayloadNow({ t: 'bye' }), CHUNK_BYTES)) this.peer?.sendDom(frame);
+    this.sendFrames(encodePayloadNow({ t: 'bye' }));
   }
 
   /** Asks the host for a fresh snapshot. */
   async requestResync(): Promise<void> {
-    const payload = await encodePayload({ t: 'resync' });
-    for (const frame of toFrames(payload, CHUNK_BYTES)) this.peer?.sendDom(frame);
+    this.sendFrames(await encodePayload({ t: 'resync' }));
   }
 
-  /** Closes socket and peer. Idempotent. */
+  /** Closes socket and transports. Idempotent. */
   close(): void {
     this.done = true;
     clearTimeout(this.retryTimer);
-    this.peer?.destroy();
+    clearTimeout(this.lostTimer);
+    this.peer?.close();
+    this.relay?.channel.close();
+    this.decoder?.stop();
     if (this.socket) {
       this.socket.onclose = this.socket.onmessage = this.socket.onopen = null;
       this.socket.close(1000);
@@ -132,6 +153,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       case 'joined':
         this.attempt = 0;
         this.iceServers = m.iceServers;
+        this.guestId = m.guestId;
         if (m.resumeToken) this.credentials.save({ guestId: m.guestId, resumeToken: m.resumeToken });
         this.emit('joined', { guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName });
         break;
@@ -149,10 +171,15 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     }
   }
 
-  /** Each offer from the host starts a new peer: the host re-offers after a reload or a failure. */
+  /** Each offer from the host starts a new peer (the host re-offers after a reload or a failure); `relay` moves us there. */
   private handleSignal(data: SignalData): void {
+    if ('relay' in data) {
+      this.relayReason = data.relay.reason;
+      this.useRelay();
+      return;
+    }
     if ('description' in data && data.description.type === 'offer') {
-      this.peer?.destroy();
+      if (this.peer) this.forget(this.peer);
       this.createPeer();
     }
     void this.peer?.handleSignal(data);
@@ -165,23 +192,105 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       ...(secret ? { secret, requireAuth: true } : {}),
     });
     this.peer = peer;
-    this.assembler = new FrameAssembler();
-    this.emit('peerCreated');
     peer.on('signal', (data) => {
       this.send({ type: 'signal', data });
       if ('description' in data && data.description.type === 'answer') this.emit('answered');
     });
-    peer.on('open', () => this.emit('peerOpen'));
-    peer.on('dom', (frame) => this.handleFrame(frame));
-    peer.on('pointer', (text) => this.handlePointer(text));
-    peer.on('close', () => {
-      if (this.peer !== peer) return; // Replaced by a newer offer.
-      this.peer = undefined;
-      // Let a `session-ended` racing the channel close win.
-      setTimeout(() => {
-        if (!this.done && !this.peer) this.emit('peerLost');
-      }, 300);
+    this.watch(peer);
+  }
+
+  /** Connects to the relay (or starts a new handshake on the socket we have). */
+  private useRelay(): void {
+    this.emit('answered');
+    if (this.relay) {
+      this.relay.restart();
+      return;
+    }
+    const saved = this.credentials.load();
+    if (!saved) return; // Only a joined guest has relay credentials.
+    const relay = openGuestRelay({
+      url: new URL(RELAY_PATH, this.options.socketUrl).href,
+      guestId: saved.guestId, resumeToken: saved.resumeToken, secret: this.options.secret, WebSocket: this.options.WebSocket,
     });
+    this.relay = relay;
+    relay.channel.on('gap', () => {
+      if (this.active === relay.channel) void this.requestResync();
+    });
+    this.watch(relay.channel);
+  }
+
+  private watch(t: Transport): void {
+    t.on('open', () => {
+      if (!this.active || this.active === t) this.activate(t);
+    });
+    t.on('dom', (frame) => {
+      // The host sends on one transport at a time: data on another one means it moved us.
+      if (t !== this.active) this.activate(t);
+      this.decoder?.push(frame);
+    });
+    t.on('pointer', (text) => {
+      const m = parsePointerText(text, parseHostPointerMessage);
+      if (m) this.emit('pointer', m);
+    });
+    t.on('close', () => this.closed(t));
+  }
+
+  /** Page data now comes over `t` (first, after a switch, or after a new handshake): a snapshot follows. */
+  private activate(t: Transport): void {
+    this.active = t;
+    this.decoder?.stop();
+    this.decoder = new InboundDecoder<HostDomMessage>({
+      parse: parseHostDomMessage,
+      onMessage: (m) => {
+        if (this.done) return;
+        if (m.t === 'events') this.emit('events', m.events);
+        else if (m.t === 'guest-state') this.emit('guestState', m.isHidden);
+        else this.emit('sharing', m.paused);
+      },
+      onInvalid: () => void this.requestResync(),
+    });
+    clearTimeout(this.lostTimer);
+    this.emit('switched');
+    this.emit('linkOpen', { kind: t.kind ?? 'direct', reason: t.kind === 'relay' ? this.relayReason : null });
+  }
+
+  private closed(t: Transport): void {
+    if (t === this.peer) this.peer = undefined;
+    if (t === this.relay?.channel) this.relay = undefined;
+    if (t !== this.active) return;
+    this.active = null;
+    this.decoder?.stop();
+    this.decoder = null;
+    const standby = [this.peer, this.relay?.channel].find((x) => x?.isOpen);
+    if (standby) {
+      this.activate(standby);
+      return;
+    }
+    // Let a `session-ended` racing the close win.
+    clearTimeout(this.lostTimer);
+    this.lostTimer = setTimeout(() => {
+      if (!this.done && !this.active) this.emit('linkLost');
+    }, 300);
+  }
+
+  /** Closes a transport that was superseded (a new offer replaces the old peer). */
+  private forget(t: Transport): void {
+    if (t === this.peer) this.peer = undefined;
+    if (t === this.active) {
+      this.active = null;
+      this.decoder?.stop();
+      this.decoder = null;
+    }
+    t.close();
+  }
+
+  private current(): Transport | null {
+    return this.active?.isOpen ? this.active : null;
+  }
+
+  private sendFrames(payload: Payload): void {
+    const t = this.current();
+    if (t) for (const frame of toFrames(payload, CHUNK_BYTES)) t.sendDom(frame);
   }
 
   private handleSocketClose(): void {
@@ -193,40 +302,9 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       this.finish(() => this.emit('lost'));
       return;
     }
-    // Page data flows peer-to-peer: a live view survives the signaling socket.
-    if (!this.peer?.isOpen) this.emit('reconnecting');
+    // Page data flows over its own transport: a live view survives the signaling socket.
+    if (!this.current()) this.emit('reconnecting');
     this.retryTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  private handleFrame(frame: Uint8Array): void {
-    let payload;
-    try {
-      payload = this.assembler.push(frame);
-    } catch {
-      void this.requestResync();
-      return;
-    }
-    if (!payload) return;
-    const p = payload;
-    this.decodeChain = this.decodeChain
-      .then(() => decodePayload(p))
-      .then((json) => {
-        const m = parseHostDomMessage(json);
-        if (!m) throw new CwmnError(ErrorCode.PROTOCOL, 'Malformed host message');
-        if (this.done) return;
-        if (m.t === 'events') this.emit('events', m.events);
-        else if (m.t === 'guest-state') this.emit('guestState', m.isHidden);
-        else this.emit('sharing', m.paused);
-      })
-      .catch(() => this.requestResync());
-  }
-
-  private handlePointer(text: string): void {
-    if (text.length > MAX_POINTER_MESSAGE_BYTES) return;
-    try {
-      const m = parseHostPointerMessage(JSON.parse(text));
-      if (m) this.emit('pointer', m);
-    } catch { /* malformed: dropped */ }
   }
 
   private finish(report: () => void): void {

@@ -1,6 +1,9 @@
 // What the viewer tells the guest, as data: each status has a code (also set
 // on <body data-state>), a message in plain words, and whether it is final.
 
+import type { RelayReason } from '../protocol/index.js';
+import type { TransportKind } from '../transport/transport.js';
+
 export type StatusCode =
   | 'connecting' | 'waiting' | 'live' | 'paused' | 'reconnecting' | 'lost'
   | 'ended' | 'expired' | 'removed' | 'link-used' | 'link-expired' | 'link-invalid' | 'link-revoked' | 'session-over' | 'session-full'
@@ -39,6 +42,16 @@ export function statusOf(code: StatusCode): Status {
   return { code, ...STATUSES[code] };
 }
 
+/** How the guest is connected, in words (shown with `live`). */
+export function connectionWords(kind: TransportKind, reason: RelayReason | null): string {
+  if (kind === 'direct') return 'Connected directly';
+  if (kind === 'turn') return 'Connected through a TURN server (your network does not allow a direct connection)';
+  const why = reason === 'policy' ? 'this server sends every session that way'
+    : reason === 'room' ? 'many guests are watching, so the host sends through the server'
+      : 'your network does not allow a direct connection';
+  return `Connected through the server (${why})`;
+}
+
 /** The status shown for an error code from the server. */
 export function statusForError(code: string): StatusCode {
   switch (code) {
@@ -64,11 +77,11 @@ export class StatusView {
     return this.current;
   }
 
-  /** Shows `code` unless a final status is already shown. Returns whether it changed. */
+  /** Shows `code` (with `detail` instead of its usual words) unless a final status is already shown. Returns whether it changed. */
   set(code: StatusCode, detail?: string): boolean {
-    if (this.current.final || this.current.code === code) return false;
-    this.current = statusOf(code);
-    if (detail) this.current = { ...this.current, message: detail };
+    const next = detail ? { ...statusOf(code), message: detail } : statusOf(code);
+    if (this.current.final || (this.current.code === code && this.current.message === next.message)) return false;
+    this.current = next;
     this.render();
     return true;
   }

@@ -8,7 +8,8 @@ import { DeferredMirror, type MirrorModule } from './deferred-mirror.js';
 import { GuestConnection } from './guest-connection.js';
 import type { HostPointerEvent } from './mirror.js';
 import { PointerInput } from './pointer-input.js';
-import { StatusView, statusForError, type StatusCode } from './status.js';
+import { connectionWords, StatusView, statusForError, type StatusCode } from './status.js';
+import type { LinkState } from './guest-connection.js';
 
 /** How long the viewer waits for the host to reconnect a dropped peer link. */
 export const PEER_RECOVERY_MS = 30_000;
@@ -47,8 +48,10 @@ export class Viewer {
   private hostPointer: { x: number; y: number } | null = null;
   private hostName = 'the host';
   private recoveryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A full snapshot arrived on the current peer connection: the mirror is current. */
+  /** A full snapshot arrived on the current transport: the mirror is current. */
   private snapshotOnPeer = false;
+  /** How page data reaches this guest, once known. */
+  private link: LinkState | null = null;
   private readonly onResize = () => {
     this.mirror.fit();
     this.redrawPointers();
@@ -106,19 +109,23 @@ export class Viewer {
         this.layer.ripple(p.left, p.top, colorFor(m.id));
       }
     });
-    c.on('peerCreated', () => {
+    c.on('switched', () => {
       this.snapshotOnPeer = false;
     });
     // Running the replayer's script holds the main thread for tens of ms. Once this guest has
     // answered, what is left of the handshake is network work, so it delays no step of joining;
     // earlier it would hold up the socket's events. Nothing can be shown before a peer anyway.
     c.on('answered', () => this.mirror.load());
-    c.on('peerOpen', () => {
+    c.on('linkOpen', (state) => {
       clearTimeout(this.recoveryTimer);
-      // The snapshot may arrive before this peer reports both channels open.
-      this.setStatus(this.snapshotOnPeer ? 'live' : 'waiting');
+      this.link = state;
+      document.body.dataset.connection = state.kind;
+      // The snapshot may arrive before this transport reports itself open.
+      if (this.snapshotOnPeer) this.setLive();
+      else this.setStatus('waiting');
     });
-    c.on('peerLost', () => {
+    c.on('linkLost', () => {
+      delete document.body.dataset.connection;
       this.snapshotOnPeer = false;
       this.setStatus('reconnecting');
       clearTimeout(this.recoveryTimer);
@@ -141,7 +148,7 @@ export class Viewer {
     const code = this.status.status.code;
     if (this.snapshotOnPeer && (code === 'waiting' || code === 'reconnecting')) {
       this.mirror.fit();
-      this.setStatus('live');
+      this.setLive();
     }
     this.redrawPointers();
   }
@@ -185,6 +192,11 @@ export class Viewer {
     if (!v) return null;
     const scroll = this.mirror.scroll;
     return { x: v.x + scroll.x, y: v.y + scroll.y };
+  }
+
+  /** Live, with how this guest is connected. */
+  private setLive(): void {
+    this.setStatus('live', this.link ? `Live · ${connectionWords(this.link.kind, this.link.reason)}` : undefined);
   }
 
   private setStatus(code: StatusCode, detail?: string): void {

@@ -11,7 +11,7 @@ import { NodePeerConnection, within, withRetries } from './support/webrtc.js';
 
 const peers: Peer[] = [];
 afterEach(() => {
-  for (const p of peers.splice(0)) p.destroy();
+  for (const p of peers.splice(0)) p.close();
 });
 
 type PeerSettings = Omit<PeerOptions, 'iceServers' | 'RTCPeerConnection'>;
@@ -46,8 +46,8 @@ function negotiate(hostOptions: PeerSettings, guestOptions: PeerSettings): Promi
     try {
       return { host, guest, outcomes: await within(Promise.all([outcome(host), outcome(guest)]), 'host and guest') };
     } catch (err) {
-      host.destroy();
-      guest.destroy();
+      host.close();
+      guest.close();
       throw err;
     }
   });

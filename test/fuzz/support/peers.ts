@@ -13,18 +13,20 @@ import { sleep } from './outcomes.js';
 /** A real GuestLink (host side, the offering peer) connected to a guest-side Peer; their signals are relayed directly. */
 export function connectGuestLink(): Promise<{ link: GuestLink; guest: Peer }> {
   return withRetries('GuestLink', async () => {
-    const link = new GuestLink('guest01', [], { RTCPeerConnection: NodePeerConnection });
+    const link = new GuestLink('guest01', {
+      mode: 'off', direct: () => new Peer({ initiator: true, iceServers: [], RTCPeerConnection: NodePeerConnection }),
+    });
     const guest = new Peer({ initiator: false, iceServers: [], RTCPeerConnection: NodePeerConnection });
     link.on('signal', (data) => void guest.handleSignal(data));
     guest.on('signal', (data) => link.handleSignal(data));
     try {
       await within(Promise.all([
-        new Promise<void>((resolve) => link.on('open', resolve)),
+        new Promise<void>((resolve) => link.on('open', () => resolve())),
         new Promise<void>((resolve) => guest.on('open', resolve)),
       ]), 'GuestLink and the guest peer');
     } catch (err) {
       link.destroy();
-      guest.destroy();
+      guest.close();
       throw err;
     }
     return { link, guest };
@@ -47,7 +49,7 @@ async function connectGuestConnectionOnce(): Promise<{ connection: GuestConnecti
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { type: string; data?: SignalData };
       if (m.type === 'guest-join') {
-        ws.send(JSON.stringify({ type: 'joined', guestId: 'guest01', sessionId: 'session01', hostName: 'Ada', iceServers: [] }));
+        ws.send(JSON.stringify({ type: 'joined', guestId: 'guest01', sessionId: 'session01', hostName: 'Ada', iceServers: [], relay: 'off' }));
         // The host offers once the guest is there: its first signal is the offer.
         host = new Peer({ initiator: true, iceServers: [], RTCPeerConnection: NodePeerConnection });
         host.on('signal', (d) => ws.send(JSON.stringify({ type: 'signal', data: d })));
@@ -60,10 +62,10 @@ async function connectGuestConnectionOnce(): Promise<{ connection: GuestConnecti
   const connection = new GuestConnection({
     socketUrl: `ws://127.0.0.1:${port}/ws`, token: 'L'.repeat(32), name: 'Gina', RTCPeerConnection: NodePeerConnection,
   });
-  const peerOpen = new Promise<void>((resolve) => connection.on('peerOpen', resolve));
+  const peerOpen = new Promise<void>((resolve) => connection.on('linkOpen', () => resolve()));
   const close = async () => {
     connection.close();
-    host?.destroy();
+    host?.close();
     for (const client of wss.clients) client.terminate();
     await Promise.race([new Promise<void>((resolve) => wss.close(() => resolve())), sleep(2000)]);
   };

@@ -58,7 +58,7 @@ export function serverToHost(): ServerToHost[] {
   return [
     {
       type: 'welcome', session: SESSION, guests: [{ id: 'guest01', name: 'Gina', joinedAt: 1_700_000_000_000 }],
-      iceServers: [{ urls: 'stun:stun.example.com' }], publicLink: { enabled: false, url: null },
+      iceServers: [{ urls: 'stun:stun.example.com' }], publicLink: { enabled: false, url: null }, relay: 'auto',
     },
     { type: 'reply', rid: 1, ok: true, result: { url: 'http://127.0.0.1/s/x', expiresAt: 1 } },
     { type: 'reply', rid: 2, ok: false, error: { code: 'ERR_NOT_FOUND', message: 'No such guest' } },
@@ -72,7 +72,8 @@ export function serverToHost(): ServerToHost[] {
 
 export function serverToGuest(): ServerToGuest[] {
   return [
-    { type: 'joined', guestId: 'guest01', sessionId: 'session01', hostName: 'Ada', iceServers: [], resumeToken: 'R'.repeat(32) },
+    { type: 'joined', guestId: 'guest01', sessionId: 'session01', hostName: 'Ada', iceServers: [], relay: 'auto', resumeToken: 'R'.repeat(32) },
+    { type: 'signal', data: { relay: { reason: 'blocked' } } },
     { type: 'signal', data: { candidate: { candidate: CANDIDATE, sdpMid: '0', sdpMLineIndex: 0 } } },
     { type: 'session-ended', reason: 'removed' },
     { type: 'error', error: { code: 'ERR_LINK_USED', message: 'Used' } },

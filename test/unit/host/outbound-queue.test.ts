@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_QUEUED_BYTES, OutboundQueue, type FrameSink } from '../../../src/host/outbound-queue.js';
-import { BUFFER_HIGH_BYTES } from '../../../src/peer/peer.js';
+import { BUFFER_HIGH_BYTES } from '../../../src/transport/transport.js';
 import { FrameAssembler } from '../../../src/protocol/index.js';
 
 /** A data channel stand-in that buffers what it is given until drained. */

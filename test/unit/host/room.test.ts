@@ -14,13 +14,14 @@ describe('Room', () => {
     const left: Guest[] = [];
     room.on('connected', (g) => joined.push(g));
     room.on('disconnected', (g) => left.push(g));
-    room.connect(record('guest01'));
-    room.connect(record('guest01'));
+    room.connect(record('guest01'), false, 'direct');
+    room.connect(record('guest01'), false, 'direct');
     room.movePointer('guest01', 10, 20);
+    room.connect(record('guest01'), false, 'relay'); // Moved to the relay: still one guest.
     room.disconnect('guest01');
     room.disconnect('guest01');
-    expect(joined).toEqual([{ id: 'guest01', name: 'Guest guest01', isHidden: false, x: null, y: null, joinedAt: 1700000000000 }]);
-    expect(left).toEqual([{ id: 'guest01', name: 'Guest guest01', isHidden: false, x: 10, y: 20, joinedAt: 1700000000000 }]);
+    expect(joined).toEqual([{ id: 'guest01', name: 'Guest guest01', isHidden: false, x: null, y: null, joinedAt: 1700000000000, connection: 'direct' }]);
+    expect(left).toEqual([{ id: 'guest01', name: 'Guest guest01', isHidden: false, x: 10, y: 20, joinedAt: 1700000000000, connection: 'relay' }]);
   });
 
   it('reports changes at most once per 16 ms and always ends with the latest state', () => {

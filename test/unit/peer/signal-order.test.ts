@@ -6,7 +6,7 @@ import { NodePeerConnection, within, withRetries } from '../../integration/suppo
 
 const peers: Peer[] = [];
 afterEach(() => {
-  for (const p of peers.splice(0)) p.destroy();
+  for (const p of peers.splice(0)) p.close();
 });
 
 it('sends its description before any ICE candidate, even when signing the description takes time', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServerToGuest, ServerToHost } from '../../../src/protocol/index.js';
 import type { Client } from '../../../signaling/ws/client.js';
 import { endRoom } from '../../../signaling/ws/end-room.js';
-import { relayToGuest, relayToHost } from '../../../signaling/ws/relay.js';
+import { forwardToGuest, forwardToHost } from '../../../signaling/ws/signal-forwarding.js';
 import { Rooms } from '../../../signaling/ws/rooms.js';
 
 /** A client that records what it was sent and how it was closed. */
@@ -41,7 +41,7 @@ describe('Rooms', () => {
   });
 });
 
-describe('relay', () => {
+describe('signal forwarding', () => {
   it('passes signals between host and guests of one session only', () => {
     const rooms = new Rooms();
     const host = fakeClient<ServerToHost>();
@@ -49,11 +49,11 @@ describe('relay', () => {
     rooms.setHost('s1', host.client);
     rooms.addGuest('s1', { record: guestRecord('g1'), client: guest.client });
     const data = { candidate: null };
-    expect(relayToGuest(rooms, 's1', 'g1', data)).toBe(true);
-    expect(relayToGuest(rooms, 's2', 'g1', data)).toBe(false);
-    expect(relayToGuest(rooms, 's1', 'g2', data)).toBe(false);
-    expect(relayToHost(rooms, 's1', 'g1', data)).toBe(true);
-    expect(relayToHost(rooms, 's2', 'g1', data)).toBe(false);
+    expect(forwardToGuest(rooms, 's1', 'g1', data)).toBe(true);
+    expect(forwardToGuest(rooms, 's2', 'g1', data)).toBe(false);
+    expect(forwardToGuest(rooms, 's1', 'g2', data)).toBe(false);
+    expect(forwardToHost(rooms, 's1', 'g1', data)).toBe(true);
+    expect(forwardToHost(rooms, 's2', 'g1', data)).toBe(false);
     expect(guest.sent).toEqual([{ type: 'signal', data }]);
     expect(host.sent).toEqual([{ type: 'signal', from: 'g1', data }]);
   });

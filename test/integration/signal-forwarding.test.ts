@@ -1,4 +1,4 @@
-// The signal relay: a host peer and a guest peer negotiate WebRTC through the
+// Signal forwarding: a host peer and a guest peer negotiate WebRTC through the
 // server only, then exchange data peer-to-peer.
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { NodePeerConnection, within, withRetries } from './support/webrtc.js';
 
 const peers: Peer[] = [];
 afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.destroy();
+  for (const peer of peers.splice(0)) peer.close();
   await stopServers();
 });
 
@@ -24,7 +24,7 @@ function once<T>(register: (resolve: (value: T) => void) => void): Promise<T> {
 }
 
 /** A host and a guest of a new session, whose peers negotiate through the server only until both are open. */
-async function connectThrough(server: TestServer): Promise<{ hostPeer: Peer; guestPeer: Peer; relayed: { toGuest: number; toHost: number } }> {
+async function connectThrough(server: TestServer): Promise<{ hostPeer: Peer; guestPeer: Peer; forwarded: { toGuest: number; toHost: number } }> {
   const host = await connectHost(server);
   const guest = await joinAsGuest(server, await createLink(host.socket), 'Bea');
   const joined = await guest.expect('joined');
@@ -33,20 +33,20 @@ async function connectThrough(server: TestServer): Promise<{ hostPeer: Peer; gue
 
   const hostPeer = newPeer(true, host.welcome.iceServers);
   const guestPeer = newPeer(false, joined.iceServers);
-  const relayed = { toGuest: 0, toHost: 0 };
+  const forwarded = { toGuest: 0, toHost: 0 };
   hostPeer.on('signal', (data) => host.socket.send({ type: 'signal', to: record.id, data }));
   guestPeer.on('signal', (data) => guest.send({ type: 'signal', data }));
   host.socket.ws.on('message', (raw) => {
     const m = JSON.parse(raw.toString());
     if (m.type !== 'signal') return;
     expect(m.from).toBe(record.id);
-    relayed.toHost++;
+    forwarded.toHost++;
     void hostPeer.handleSignal(m.data);
   });
   guest.ws.on('message', (raw) => {
     const m = JSON.parse(raw.toString());
     if (m.type !== 'signal') return;
-    relayed.toGuest++;
+    forwarded.toGuest++;
     void guestPeer.handleSignal(m.data);
   });
   try {
@@ -55,21 +55,21 @@ async function connectThrough(server: TestServer): Promise<{ hostPeer: Peer; gue
       once<void>((resolve) => guestPeer.on('open', resolve)),
     ]), 'the host and guest peers');
   } catch (err) {
-    hostPeer.destroy();
-    guestPeer.destroy();
+    hostPeer.close();
+    guestPeer.close();
     host.socket.ws.close();
     guest.ws.close();
     throw err;
   }
-  return { hostPeer, guestPeer, relayed };
+  return { hostPeer, guestPeer, forwarded };
 }
 
-describe('signal relay', () => {
+describe('signal forwarding', () => {
   it('connects a host peer and a guest peer through the server and carries data between them', async () => {
     const server = await startTestServer();
-    const { hostPeer, guestPeer, relayed } = await withRetries('relay', () => connectThrough(server));
-    expect(relayed.toGuest).toBeGreaterThan(0); // At least the offer.
-    expect(relayed.toHost).toBeGreaterThan(0); // At least the answer.
+    const { hostPeer, guestPeer, forwarded } = await withRetries('signal forwarding', () => connectThrough(server));
+    expect(forwarded.toGuest).toBeGreaterThan(0); // At least the offer.
+    expect(forwarded.toHost).toBeGreaterThan(0); // At least the answer.
 
     const pointer = once<string>((resolve) => hostPeer.on('pointer', resolve));
     guestPeer.sendPointer(JSON.stringify({ t: 'pointer', x: 10, y: 20 }));

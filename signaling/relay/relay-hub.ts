@@ -1,0 +1,153 @@
+// The relay endpoint: accepts upgrades on `/relay` (the server's one port, so
+// a network that lets a browser reach the server lets it reach the relay),
+// admits each socket by its `relay-hello` (the host's token, or a guest's
+// resume token), then passes its binary frames to the switch. Its own limits:
+// binary frames up to `MAX_RELAY_FRAME_BYTES`, a byte rate per socket, and a
+// socket that keeps sending malformed frames is closed.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import {
+  CloseCode, ErrorCode, MAX_RELAY_FRAME_BYTES, parseRelayHello,
+  type RelayControl, type RelayHello, type WireError,
+} from '../../src/protocol/index.js';
+import type { LogFn } from '../config.js';
+import type { GuestService } from '../guests.js';
+import type { OriginPolicy } from '../origins.js';
+import { KeyedRateLimiter, SOCKET_OPEN_LIMIT, TokenBucket } from '../rate-limit.js';
+import type { SessionService } from '../sessions.js';
+import { Heartbeat } from '../ws/heartbeat.js';
+import { rejectUpgrade } from '../ws/socket-hub.js';
+import { RelaySwitch } from './relay-switch.js';
+
+/** Bytes per second one relay socket may send (bursts: 64 MiB), well above a page's snapshots. */
+export const RELAY_BYTES_PER_SECOND = 32 * 1024 * 1024;
+/** Malformed frames a socket may send before it is closed. */
+export const MAX_BAD_RELAY_FRAMES = 20;
+
+export interface RelayHubOptions {
+  sessions: SessionService;
+  guests: GuestService;
+  origins: OriginPolicy;
+  helloTimeoutMs: number;
+  pingIntervalMs: number;
+  log: LogFn;
+  /** Sees every frame received, text and binary (see `ServerConfig.auditBytes`). */
+  audit?: (bytes: Uint8Array) => void;
+}
+
+/** Who a relay socket belongs to, once admitted. */
+type Admitted = { sessionId: string; guestId: string | null };
+
+export class RelayHub {
+  readonly switch = new RelaySwitch();
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: Heartbeat;
+  private readonly openLimiter = new KeyedRateLimiter(SOCKET_OPEN_LIMIT);
+  private closing = false;
+
+  constructor(private readonly options: RelayHubOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RELAY_FRAME_BYTES, perMessageDeflate: false });
+    this.heartbeat = new Heartbeat(options.pingIntervalMs);
+    this.heartbeat.start();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    const ip = req.socket.remoteAddress ?? '';
+    if (this.closing) return rejectUpgrade(socket, 503);
+    if (!this.openLimiter.take(ip)) return rejectUpgrade(socket, 429);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, req.headers.origin));
+  }
+
+  sweep(): void {
+    this.openLimiter.sweep();
+  }
+
+  /** Closes every relay socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.heartbeat.stop();
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(ws: WebSocket, ip: string, origin: string | undefined): void {
+    if (this.closing) {
+      ws.terminate();
+      return;
+    }
+    this.heartbeat.track(ws);
+    const { log, audit } = this.options;
+    const bucket = new TokenBucket({ perSecond: RELAY_BYTES_PER_SECOND, burst: 2 * RELAY_BYTES_PER_SECOND });
+    let admitted: Admitted | null = null;
+    let bad = 0;
+    const refuse = (error: WireError, code: number = CloseCode.POLICY_VIOLATION) => {
+      log(`relay socket ${ip} refused: ${error.code} ${error.message}`);
+      send(ws, { type: 'error', error });
+      ws.close(code, error.code);
+    };
+    const helloTimer = setTimeout(() => refuse({ code: ErrorCode.PROTOCOL, message: 'No relay-hello in time' }), this.options.helloTimeoutMs);
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const bytes = toBytes(data);
+      audit?.(bytes);
+      if (!bucket.take(bytes.length)) {
+        refuse({ code: ErrorCode.RATE_LIMITED, message: 'Too much data on the relay; slow down' });
+        return;
+      }
+      if (!admitted) {
+        clearTimeout(helloTimer);
+        if (isBinary) return refuse({ code: ErrorCode.PROTOCOL, message: 'Expected relay-hello' });
+        const parsed = parseRelayHello(Buffer.from(bytes).toString('utf8'));
+        if (!parsed.ok) return refuse(parsed.error);
+        const result = this.admit(parsed.value, origin);
+        if (!result.ok) return refuse(result.error, CloseCode.NORMAL);
+        admitted = result.admitted;
+        send(ws, { type: 'relay-ready' });
+        if (admitted.guestId === null) this.switch.attachHost(admitted.sessionId, ws);
+        else this.switch.attachGuest(admitted.sessionId, admitted.guestId, ws);
+        log(`relay: ${admitted.guestId === null ? 'host' : `guest ${admitted.guestId}`} of ${admitted.sessionId} attached`);
+        return;
+      }
+      if (!isBinary) return refuse({ code: ErrorCode.PROTOCOL, message: 'Only binary frames follow relay-hello' }, CloseCode.UNSUPPORTED_DATA);
+      const ok = admitted.guestId === null
+        ? this.switch.fromHost(admitted.sessionId, bytes)
+        : (this.switch.fromGuest(admitted.sessionId, admitted.guestId, bytes), true);
+      if (!ok && ++bad > MAX_BAD_RELAY_FRAMES) refuse({ code: ErrorCode.PROTOCOL, message: 'Too many malformed relay frames' });
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (admitted) this.switch.detach(admitted.sessionId, ws, admitted.guestId);
+    });
+    ws.on('error', (err) => log(`relay socket ${ip}: ${err.message}`));
+  }
+
+  /** The host by its token, a guest by its resume token; both of a running realtime session. */
+  private admit(hello: RelayHello, origin: string | undefined): { ok: true; admitted: Admitted } | { ok: false; error: WireError } {
+    if (!this.options.origins.isAllowed(origin)) {
+      return { ok: false, error: { code: ErrorCode.UNAUTHORIZED, message: 'This origin may not use the relay' } };
+    }
+    if (hello.role === 'host') {
+      const check = this.options.sessions.checkHost(hello.sessionId, hello.hostToken);
+      if (!check.ok) return check;
+      if (check.session.isReplay) return { ok: false, error: { code: ErrorCode.INVALID_STATE, message: 'A replay session has no guests to relay to' } };
+      return { ok: true, admitted: { sessionId: check.session.id, guestId: null } };
+    }
+    const check = this.options.guests.checkResume(hello.guestId, hello.resumeToken);
+    if (!check.ok) return check;
+    return { ok: true, admitted: { sessionId: check.session.id, guestId: check.guest.id } };
+  }
+}
+
+function send(ws: WebSocket, message: RelayControl): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return new Uint8Array(data);
+}

@@ -1,0 +1,41 @@
+// The guest's side of the relay: its own socket with one channel to the host.
+// The guest starts each handshake: when its socket is ready, when the host's
+// relay socket (re)appears, and when the host asks it to use the relay.
+
+import { PROTOCOL_VERSION } from '../protocol/index.js';
+import { RelayChannel } from './relay-channel.js';
+import { RelaySocket } from './relay-socket.js';
+
+export interface GuestRelayOptions {
+  /** `ws(s)://…/relay` of the server. */
+  url: string;
+  guestId: string;
+  resumeToken: string;
+  /** The link's secret (hand-shared links): the host's hello must carry its MAC. */
+  secret?: string;
+  WebSocket?: typeof WebSocket;
+}
+
+/** Opens the guest's relay socket; the channel closes with it. */
+export function openGuestRelay(options: GuestRelayOptions): { channel: RelayChannel; restart(): void } {
+  const { url, guestId, resumeToken, secret, WebSocket } = options;
+  const socket = new RelaySocket(url, { type: 'relay-hello', v: PROTOCOL_VERSION, role: 'guest', guestId, resumeToken }, WebSocket);
+  const channel = new RelayChannel({
+    send: (body) => socket.send(body),
+    get bufferedAmount() { return socket.bufferedAmount; },
+  }, { role: 'guest', guestId, ...(secret ? { secret } : {}) });
+  socket.on('ready', () => channel.start());
+  socket.on('frame', (frame) => channel.receive(frame));
+  socket.on('control', (m) => {
+    if (m.type === 'relay-peer' && m.present) channel.start();
+  });
+  socket.on('drain', () => channel.drained());
+  socket.on('close', (reason) => channel.wireClosed(`Relay socket closed: ${reason}`));
+  channel.on('close', () => socket.close());
+  return {
+    channel,
+    restart: () => {
+      if (socket.isReady) channel.start();
+    },
+  };
+}
