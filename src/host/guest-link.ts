@@ -77,14 +77,18 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
     this.retryDelay = transports.directRetryMs ?? DIRECT_RETRY_MS;
     this.preferRelay = transports.mode === 'always' && !!transports.relay;
     this.queue = new OutboundQueue(this, () => this.emit('resync'));
+  }
+
+  /** Starts connecting (call once its events are wired: the first signal may be sent at once). */
+  start(): void {
+    const { mode, relay, relayReason, relayAfterMs } = this.transports;
+    if (this.closed || this.peer || this.relay) return;
     if (this.preferRelay) {
-      this.startRelay(transports.relayReason ?? 'policy');
-    } else {
-      this.startDirect();
-      if (transports.mode === 'auto' && transports.relay) {
-        this.fallbackTimer = setTimeout(() => this.startRelay('blocked'), transports.relayAfterMs ?? RELAY_AFTER_MS);
-      }
+      this.startRelay(relayReason ?? 'policy');
+      return;
     }
+    this.startDirect();
+    if (mode === 'auto' && relay) this.fallbackTimer = setTimeout(() => this.startRelay('blocked'), relayAfterMs ?? RELAY_AFTER_MS);
   }
 
   get isOpen(): boolean {

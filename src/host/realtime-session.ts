@@ -322,6 +322,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       if (this.leaving.delete(id)) return;
       if (this.records.has(id)) this.recovery.dropped(id);
     });
+    link.start();
   }
 
   private dropGuest(id: string): void {

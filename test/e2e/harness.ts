@@ -33,10 +33,12 @@ export interface Cwmn {
 }
 
 /** Starts the real server on a random port with a fresh data directory. */
-export async function startCwmn(env: Record<string, string> = {}, audit?: (text: string) => void): Promise<Cwmn> {
+export async function startCwmn(
+  env: Record<string, string> = {}, audit?: (text: string) => void, auditBytes?: (bytes: Uint8Array) => void,
+): Promise<Cwmn> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cwmn-e2e-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', CWMN_DATA_DIR: dataDir, ...env }, ROOT);
-  const server = await startServer({ ...config, log: () => {}, audit });
+  const server = await startServer({ ...config, log: () => {}, audit, auditBytes });
   return {
     server,
     dataDir,

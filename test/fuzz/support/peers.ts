@@ -18,6 +18,7 @@ export function connectGuestLink(): Promise<{ link: GuestLink; guest: Peer }> {
     });
     const guest = new Peer({ initiator: false, iceServers: [], RTCPeerConnection: NodePeerConnection });
     link.on('signal', (data) => void guest.handleSignal(data));
+    link.start();
     guest.on('signal', (data) => link.handleSignal(data));
     try {
       await within(Promise.all([

@@ -1,0 +1,186 @@
+// The relay end to end in real Chromium on loopback: page data through the
+// server, sealed end to end. `CWMN_RELAY=always` sends everything through it;
+// in `auto` a guest whose peer connection cannot be made (here: the guest's
+// browser is given no way to gather a candidate) moves there by itself. The
+// tests on real networks (NAT, firewalls) are in test/net/.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inflateRawSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { addressToGuest, encodePayload, toFrames } from '../../src/protocol/index.js';
+import { launchBrowser, mirrorText, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
+
+type Recorded = { name: string; args: unknown[] };
+
+/** True when `frame` holds `text` in the clear or deflated at any offset of its first 64 bytes. */
+function leaksText(frame: Uint8Array, text: string): boolean {
+  const needle = Buffer.from(text);
+  if (Buffer.from(frame).includes(needle)) return true;
+  for (let offset = 0; offset < 64 && offset < frame.length - 1; offset++) {
+    try {
+      if (inflateRawSync(frame.subarray(offset)).includes(needle)) return true;
+    } catch { /* not deflate data here */ }
+  }
+  return false;
+}
+
+/** Test-only: this page's peer connections gather no candidate (relay-only policy, no TURN): WebRTC cannot connect. */
+function blockWebRtc(): void {
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Original {
+    constructor(config?: RTCConfiguration) {
+      super({ ...config, iceServers: [], iceTransportPolicy: 'relay' });
+    }
+  } as typeof RTCPeerConnection;
+}
+
+async function startHost(context: BrowserContext, siteUrl: string): Promise<{ host: Page; link: string }> {
+  const host = await openHost(context, `${siteUrl}/host.html`);
+  await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Rhea Relay', hostEmail: 'rhea@example.com', isReplay: false }));
+  const link = await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink());
+  return { host, link };
+}
+
+describe('relay: CWMN_RELAY=always', () => {
+  let cwmn: Cwmn;
+  let site: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let host: Page;
+  let guest: Page;
+  const relayed: Uint8Array[] = [];
+
+  beforeAll(async () => {
+    cwmn = await startCwmn({ CWMN_RELAY: 'always' }, undefined, (bytes) => relayed.push(bytes.slice()));
+    site = await startSite(cwmn.server.url);
+    browser = await launchBrowser();
+    ({ host } = await startHost(await browser.newContext(), site.url).then(async (h) => {
+      guest = await (await browser.newContext({ viewport: { width: 1000, height: 760 } })).newPage();
+      await guest.goto(h.link);
+      return h;
+    }));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await cwmn?.close();
+  });
+
+  it('shows the page through the server and says so', async () => {
+    await waitForViewerState(guest, 'live');
+    expect(await mirrorText(guest)).toContain('Fixture page for co-browsing');
+    expect(await guest.evaluate(() => document.body.dataset.connection)).toBe('relay');
+    expect(await guest.textContent('#cwmn-status')).toContain('Connected through the server');
+    await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList()[0]?.connection === 'relay');
+    // No peer connection was ever made on either side.
+    expect(relayed.length).toBeGreaterThan(0);
+  });
+
+  it('mirrors changes, carries pointers and clicks both ways', async () => {
+    await host.evaluate(() => {
+      const li = document.createElement('li');
+      li.textContent = 'Sent through the relay';
+      document.getElementById('list')!.appendChild(li);
+    });
+    await guest.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!
+      .contentDocument!.getElementById('list')?.textContent?.includes('Sent through the relay'));
+    await host.fill('#secret', 'hunter2');
+    // Masking is unchanged on the relay: the password leaves the host as a fixed-length mask.
+    await guest.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!
+      .contentDocument!.querySelector<HTMLInputElement>('#secret')?.value === '********');
+
+    const box = await guest.evaluate(() => {
+      const frame = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!;
+      const r = frame.contentDocument!.getElementById('target')!.getBoundingClientRect();
+      const f = frame.getBoundingClientRect();
+      const scale = f.width / frame.offsetWidth;
+      return { x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale };
+    });
+    await guest.mouse.move(box.x - 20, box.y - 10);
+    await guest.mouse.move(box.x, box.y, { steps: 4 });
+    await host.waitForFunction(() => {
+      const g = window.CwmnAPI!.guest.getGuestList()[0];
+      return g && g.x !== null && Math.abs(g.x - 360) <= 3 && Math.abs(g.y! - 230) <= 3;
+    });
+    await guest.mouse.click(box.x, box.y);
+    await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'click'));
+
+    await host.mouse.move(100, 100);
+    await host.mouse.move(150, 120, { steps: 3 });
+    await guest.waitForFunction(() => [...document.querySelectorAll('#cwmn-layer .cwmn-pointer span')].some((s) => s.textContent === 'Rhea Relay'));
+  });
+
+  it('pauses for privacy and resumes through the relay', async () => {
+    await host.evaluate(() => window.CwmnAPI!.privacy.setEnabled(true));
+    await waitForViewerState(guest, 'paused');
+    await host.evaluate(() => window.CwmnAPI!.privacy.setEnabled(false));
+    await waitForViewerState(guest, 'live');
+  });
+
+  it('never carries page text in the clear: the server sees sealed bodies only', async () => {
+    const marker = 'Fixture page for co-browsing';
+    const seen = Buffer.concat(relayed.map((b) => Buffer.from(b)));
+    expect(seen.length).toBeGreaterThan(2_000); // The snapshot went through.
+    expect(seen.includes(Buffer.from(marker))).toBe(false);
+    // Nor deflated: were a frame our framing in the clear (a flag byte, then deflate-raw) it would
+    // inflate to page text at some offset past the routing header. The detector finds it in such a
+    // frame, and in none of the frames the server relayed.
+    const plain = toFrames(await encodePayload({ t: 'events', events: [{ type: 2, data: { text: marker.repeat(40) }, timestamp: 1 }] }), 64 * 1024)[0]!;
+    expect(leaksText(addressToGuest('guest01', plain), marker)).toBe(true);
+    expect(relayed.filter((frame) => leaksText(frame, marker))).toEqual([]);
+  });
+
+  it('ends the session for a relayed guest', async () => {
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    await waitForViewerState(guest, 'ended');
+  });
+});
+
+describe('relay: CWMN_RELAY=auto, a guest whose network allows no peer connection', () => {
+  let cwmn: Cwmn;
+  let site: { url: string; close(): Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    cwmn = await startCwmn();
+    site = await startSite(cwmn.server.url);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await cwmn?.close();
+  });
+
+  it('goes live through the relay by itself, within the fallback time', async () => {
+    const { host, link } = await startHost(await browser.newContext(), site.url);
+    const guestContext = await browser.newContext();
+    await guestContext.addInitScript(blockWebRtc);
+    const guest = await guestContext.newPage();
+    const t0 = Date.now();
+    await guest.goto(link);
+    await waitForViewerState(guest, 'live', 15_000);
+    const ms = Date.now() - t0;
+    expect(await guest.evaluate(() => document.body.dataset.connection)).toBe('relay');
+    expect(await guest.textContent('#cwmn-status')).toContain('your network does not allow a direct connection');
+    expect(ms).toBeLessThan(10_000);
+    await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList()[0]?.connection === 'relay');
+    // Moving to the relay is not a connection issue.
+    const names = await host.evaluate(() => (window as unknown as { __events: Recorded[] }).__events.map((e) => e.name));
+    expect(names).not.toContain('connection issue');
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+    await waitForViewerState(guest, 'ended');
+  });
+
+  it('an open network stays direct', async () => {
+    const { host, link } = await startHost(await browser.newContext(), site.url);
+    const guest = await (await browser.newContext()).newPage();
+    await guest.goto(link);
+    await waitForViewerState(guest, 'live');
+    expect(await guest.evaluate(() => document.body.dataset.connection)).toBe('direct');
+    expect(await guest.textContent('#cwmn-status')).toContain('Connected directly');
+    await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList()[0]?.connection === 'direct');
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+  });
+});
