@@ -2,15 +2,15 @@
 // sockets; frames from the host go to one guest or to every relayed guest,
 // frames from a guest go to the host with the guest's id in front. Bodies are
 // sealed end to end: the switch reads only the routing header, never a body.
-// A guest the server holds too much for makes its host pause (`relay-busy`).
+// A guest the server holds too much for is closed; it comes back with a fresh
+// snapshot (its host's one queue cannot pause for one guest: see relay-outbox.ts).
 
 import { WebSocket } from 'ws';
 import {
   addressFromGuest, CloseCode, readHostFrame, type RelayControl,
 } from '../../src/protocol/index.js';
-import { BUFFER_HIGH_BYTES, BUFFER_LOW_BYTES } from '../../src/transport/transport.js';
 
-/** A guest the server holds more than this for is closed (its host was told to pause long before). */
+/** A guest the server holds more than this for is closed. */
 export const MAX_GUEST_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** Close code of a relay socket that fell too far behind. */
 export const CLOSE_TOO_SLOW = 4008;
@@ -31,7 +31,6 @@ interface End {
   ws: WebSocket;
   /** Bytes handed to the socket and not yet written. */
   backlog: number;
-  busy: boolean;
 }
 
 interface RelayRoom {
@@ -54,7 +53,7 @@ export class RelaySwitch {
   attachHost(sessionId: string, ws: WebSocket): void {
     const room = this.room(sessionId);
     const previous = room.host;
-    room.host = { ws, backlog: 0, busy: false };
+    room.host = { ws, backlog: 0 };
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
     for (const [guestId, guest] of room.guests) {
       control(ws, { type: 'relay-peer', guestId, present: true });
@@ -66,7 +65,7 @@ export class RelaySwitch {
   attachGuest(sessionId: string, guestId: string, ws: WebSocket): void {
     const room = this.room(sessionId);
     const previous = room.guests.get(guestId);
-    room.guests.set(guestId, { ws, backlog: 0, busy: false });
+    room.guests.set(guestId, { ws, backlog: 0 });
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
     if (room.host) {
       control(room.host.ws, { type: 'relay-peer', guestId, present: true });
@@ -106,8 +105,8 @@ export class RelaySwitch {
         this.counters.dropped++; // The guest just left: its last frames have nowhere to go.
         continue;
       }
-      this.write(guest, read.body, () => this.pressure(room, guestId, guest));
-      this.pressure(room, guestId, guest);
+      this.write(guest, read.body);
+      if (guest.backlog > MAX_GUEST_BACKLOG_BYTES) guest.ws.close(CLOSE_TOO_SLOW, 'too slow');
     }
     return true;
   }
@@ -120,7 +119,7 @@ export class RelaySwitch {
       this.counters.dropped++;
       return;
     }
-    this.write(host, addressFromGuest(guestId, frame), () => {});
+    this.write(host, addressFromGuest(guestId, frame));
   }
 
   /** Closes every relay socket of a session (it ended). */
@@ -151,26 +150,13 @@ export class RelaySwitch {
     this.counters.bytesIn += frame.length;
   }
 
-  private write(end: End, bytes: Uint8Array, written: () => void): void {
+  private write(end: End, bytes: Uint8Array): void {
     if (end.ws.readyState !== WebSocket.OPEN) return;
     end.backlog += bytes.length;
     this.counters.bytesOut += bytes.length;
     end.ws.send(bytes, { binary: true }, () => {
       end.backlog -= bytes.length;
-      written();
     });
-  }
-
-  /** Tells the host to pause or resume feeding a guest; closes a guest that fell hopelessly behind. */
-  private pressure(room: RelayRoom, guestId: string, guest: End): void {
-    if (guest.backlog > MAX_GUEST_BACKLOG_BYTES) {
-      guest.ws.close(CLOSE_TOO_SLOW, 'too slow');
-      return;
-    }
-    const busy = guest.busy ? guest.backlog > BUFFER_LOW_BYTES : guest.backlog > BUFFER_HIGH_BYTES;
-    if (busy === guest.busy) return;
-    guest.busy = busy;
-    if (room.host) control(room.host.ws, { type: 'relay-busy', guestId, busy });
   }
 }
 

@@ -8,7 +8,7 @@ import {
   CwmnError, ErrorCode, isPublicLinkState, isRecord, LINK_SECRET_PARAM, POINTER_INTERVAL_MS, RELAY_PATH,
   type EndReason, type GuestInvite, type RelayMode, type GuestRecord, type InviteResult, type PublicLinkState, type SessionInfo,
 } from '../protocol/index.js';
-import { Broadcaster } from './broadcaster.js';
+import { Broadcaster, type PayloadSink } from './broadcaster.js';
 import { ConnectionHealth } from './connection-health.js';
 import type { Guest } from './guest.js';
 import { GuestLink } from './guest-link.js';
@@ -99,7 +99,10 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.iceServers = options.welcome.iceServers;
     this.relayMode = options.welcome.relay;
     const { url, sessionId, hostToken } = this.signaling.credentials;
-    this.relay = new HostRelay({ url: new URL(RELAY_PATH, url).href, sessionId, hostToken, WebSocket: options.WebSocket });
+    this.relay = new HostRelay({
+      url: new URL(RELAY_PATH, url).href, sessionId, hostToken, WebSocket: options.WebSocket,
+      onOverflow: (ids) => this.recorder.snapshotFor(ids),
+    });
     this.publicLink = options.welcome.publicLink;
     this.muted = new Set(prefs.muted);
     this.privacy = prefs.privacy;
@@ -196,7 +199,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     if (enabled === this.privacy) return;
     this.privacy = enabled;
     if (enabled) this.recorder.stop();
-    this.broadcaster.send({ t: 'sharing', paused: enabled }, this.syncedLinks());
+    this.broadcaster.send({ t: 'sharing', paused: enabled }, this.everyone());
     this.overlay.setNotice(enabled ? PRIVACY_NOTICE : null);
     if (!enabled) this.recorder.start();
     this.savePreferences();
@@ -291,6 +294,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     link.on('open', (kind) => {
       this.recovery.stop(id);
       this.synced.add(id);
+      // A relayed guest gets what everyone gets through the group (one upload for all of them).
+      if (kind === 'relay') this.relay.join(id);
+      else this.relay.leave(id);
       this.room.connect(record, this.muted.has(id), kind);
       if (this.privacy) this.broadcaster.send({ t: 'sharing', paused: true }, [link]);
       else this.recorder.snapshotFor([id]);
@@ -316,6 +322,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     });
     link.on('close', () => {
       if (this.links.get(id) !== link || this.destroyed) return; // Replaced, or we are closing.
+      this.relay.leave(id);
       this.links.delete(id);
       this.synced.delete(id);
       this.overlay.hide(id);
@@ -326,6 +333,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   }
 
   private dropGuest(id: string): void {
+    this.relay.leave(id);
     this.recovery.stop(id);
     this.records.delete(id);
     const link = this.links.get(id);
@@ -355,12 +363,14 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   }
 
   private deliver(events: unknown[], audience: Audience): void {
-    const recipients = audience.kind === 'all' ? this.syncedLinks() : this.linksOf(audience.guestIds);
+    const recipients = audience.kind === 'all' ? this.everyone() : this.linksOf(audience.guestIds);
     this.broadcaster.send({ t: 'events', events }, recipients);
   }
 
-  private syncedLinks(): GuestLink[] {
-    return this.linksOf([...this.synced]);
+  /** Every synced guest: those on the relay's group through it (once), the others one by one. */
+  private everyone(): PayloadSink[] {
+    const direct = this.linksOf([...this.synced].filter((id) => !this.relay.isMember(id)));
+    return this.relay.hasMembers ? [...direct, this.relay.groupSink] : direct;
   }
 
   private linksOf(ids: readonly string[]): GuestLink[] {

@@ -36,8 +36,6 @@ export type RelayControl =
   | { type: 'relay-ready' }
   /** The other end's relay socket arrived or left (`guestId` on the host's socket only). */
   | { type: 'relay-peer'; guestId?: string; present: boolean }
-  /** The server holds too much for this guest: pause until `busy` is false (host's socket only). */
-  | { type: 'relay-busy'; guestId: string; busy: boolean }
   | { type: 'error'; error: WireError };
 
 export function isRelayMode(v: unknown): v is RelayMode {
@@ -86,8 +84,6 @@ export function parseRelayControl(raw: string): RelayControl | null {
     case 'relay-peer':
       if (typeof m.present !== 'boolean' || (m.guestId !== undefined && !isId(m.guestId))) return null;
       return m.guestId === undefined ? { type: 'relay-peer', present: m.present } : { type: 'relay-peer', guestId: m.guestId, present: m.present };
-    case 'relay-busy':
-      return isId(m.guestId) && typeof m.busy === 'boolean' ? { type: 'relay-busy', guestId: m.guestId, busy: m.busy } : null;
     case 'error':
       return isRecord(m.error) && isErrorCode(m.error.code) && isString(m.error.message, 1000)
         ? { type: 'error', error: { code: m.error.code, message: m.error.message } } : null;

@@ -4,6 +4,7 @@
 
 import { PROTOCOL_VERSION } from '../protocol/index.js';
 import { RelayChannel } from './relay-channel.js';
+import { RelayOutbox } from './relay-outbox.js';
 import { RelaySocket } from './relay-socket.js';
 
 export interface GuestRelayOptions {
@@ -20,16 +21,14 @@ export interface GuestRelayOptions {
 export function openGuestRelay(options: GuestRelayOptions): { channel: RelayChannel; restart(): void } {
   const { url, guestId, resumeToken, secret, WebSocket } = options;
   const socket = new RelaySocket(url, { type: 'relay-hello', v: PROTOCOL_VERSION, role: 'guest', guestId, resumeToken }, WebSocket);
-  const channel = new RelayChannel({
-    send: (body) => socket.send(body),
-    get bufferedAmount() { return socket.bufferedAmount; },
-  }, { role: 'guest', guestId, ...(secret ? { secret } : {}) });
+  // A guest sends only small requests and pointers: its queue never overflows in practice, and would lose nothing that matters.
+  const outbox = new RelayOutbox(socket, () => {});
+  const channel = new RelayChannel({ enqueue: (seal, bytes) => outbox.push(seal, bytes) }, { role: 'guest', guestId, ...(secret ? { secret } : {}) });
   socket.on('ready', () => channel.start());
   socket.on('frame', (frame) => channel.receive(frame));
   socket.on('control', (m) => {
     if (m.type === 'relay-peer' && m.present) channel.start();
   });
-  socket.on('drain', () => channel.drained());
   socket.on('close', (reason) => channel.wireClosed(`Relay socket closed: ${reason}`));
   channel.on('close', () => socket.close());
   return {

@@ -1,14 +1,16 @@
 // One host–guest pair over the relay, as a Transport: the handshake, then
-// page data and pointer messages sealed end to end (relay-crypto.ts). The
-// socket under it is someone else's (host-relay.ts multiplexes every guest
+// page data and pointer messages sealed end to end (relay-crypto.ts), and on
+// the guest, the group's frames the host sealed once for every relayed guest.
+// The socket under it is someone else's (host-relay.ts multiplexes every guest
 // of a session on one; guest-relay.ts has one channel): they hand it bodies
-// with `receive()` and tell it when the wire drains, pauses or goes away.
+// with `receive()`, and take what it sends into their one ordered queue
+// (relay-outbox.ts), which also holds back what the socket cannot take yet.
 
 import { Emitter } from '../common/emitter.js';
 import { CwmnError, ErrorCode } from '../protocol/index.js';
-import { BUFFER_HIGH_BYTES, type Transport, type TransportEvents, type TransportKind } from '../transport/transport.js';
+import type { Transport, TransportEvents, TransportKind } from '../transport/transport.js';
 import {
-  deriveKeys, helloBody, isHello, Lane, newHandshake, readHello, verifyHello,
+  deriveKeys, GroupOpener, groupEpochOf, helloBody, isGroupBody, isHello, Lane, newHandshake, readHello, verifyHello,
   type Handshake, type Opener, type RelayRole, type Sealer,
 } from './relay-crypto.js';
 
@@ -17,10 +19,8 @@ export const RELAY_CHUNK_BYTES = 64 * 1024;
 
 /** What a channel needs of the socket under it. */
 export interface RelayWire {
-  /** Sends one body to the other end; false when the socket is not open. */
-  send(body: Uint8Array): boolean;
-  /** Bytes the socket has not sent yet. */
-  readonly bufferedAmount: number;
+  /** Queues one body for the other end; `seal` makes it when its turn comes (`bytes`: its size before sealing). */
+  enqueue(seal: () => Promise<Uint8Array>, bytes: number): void;
 }
 
 export interface RelayChannelOptions {
@@ -38,6 +38,8 @@ export interface RelayDrops {
   unauthenticated: number;
   /** Bodies whose counter was not above the last one accepted. */
   replayed: number;
+  /** Group bodies of an epoch this guest was not handed (yet, or any more). */
+  otherEpoch: number;
   /** Hellos refused (bad MAC, or none where one is required). */
   hellos: number;
 }
@@ -45,16 +47,14 @@ export interface RelayDrops {
 export class RelayChannel extends Emitter<TransportEvents> implements Transport {
   readonly kind: TransportKind = 'relay';
   readonly maxMessageSize = RELAY_CHUNK_BYTES + 1;
-  readonly drops: RelayDrops = { unauthenticated: 0, replayed: 0, hellos: 0 };
+  readonly drops: RelayDrops = { unauthenticated: 0, replayed: 0, hellos: 0, otherEpoch: 0 };
   private own: Handshake | null = null;
   private sealer: Sealer | null = null;
   private opener: Opener | null = null;
+  /** Guest: the group key's epochs it was handed (the newest two). */
+  private groups: GroupOpener[] = [];
   /** Inbound bodies are handled one at a time, in order (keys may still be being derived). */
   private inbound: Promise<void> = Promise.resolve();
-  /** Outbound bodies leave in the order they were sealed. */
-  private outbound: Promise<void> = Promise.resolve();
-  private pendingBytes = 0;
-  private busy = false;
   private opened = false;
   private closed = false;
 
@@ -66,8 +66,9 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     return this.opened && !this.closed;
   }
 
+  /** Always 0: the socket's one queue holds back what cannot leave yet (so this guest's frames never pass the group's). */
   get bufferedAmount(): number {
-    return this.wire.bufferedAmount + this.pendingBytes + (this.busy ? BUFFER_HIGH_BYTES : 0);
+    return 0;
   }
 
   /** Guest side: starts a (new) handshake by sending our hello. */
@@ -76,7 +77,8 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     this.inbound = this.inbound.then(async () => {
       const own = await newHandshake();
       this.own = own;
-      this.wire.send(await helloBody('guest', this.options.guestId, own, this.options.secret));
+      const hello = await helloBody('guest', this.options.guestId, own, this.options.secret);
+      this.wire.enqueue(async () => hello, hello.length);
     }).catch((err: unknown) => this.fail(new CwmnError(ErrorCode.DATA_CHANNEL, 'Relay handshake failed', { cause: err })));
   }
 
@@ -84,7 +86,15 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
   receive(body: Uint8Array): void {
     if (this.closed) return;
     const copy = body.slice();
-    this.inbound = this.inbound.then(() => (isHello(copy) ? this.handleHello(copy) : this.handleSealed(copy)));
+    this.inbound = this.inbound.then(() => {
+      if (isHello(copy)) return this.handleHello(copy);
+      return isGroupBody(copy) ? this.handleGroup(copy) : this.handleSealed(copy);
+    });
+  }
+
+  /** Host: hands this guest the group key of an epoch (before any group frame of it). */
+  sendGroupKey(handover: Uint8Array): boolean {
+    return this.sendSealed(Lane.GROUP_KEY, handover);
   }
 
   sendDom(frame: Uint8Array): boolean {
@@ -93,17 +103,6 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
 
   sendPointer(text: string): boolean {
     return this.sendSealed(Lane.POINTER, new TextEncoder().encode(text));
-  }
-
-  /** The server holds too much for the other end: pause (or resume) the page-data lane. */
-  setBusy(busy: boolean): void {
-    this.busy = busy;
-    this.drained();
-  }
-
-  /** The wire has room again: tell the queue, if we are below the low-water mark. */
-  drained(): void {
-    if (this.isOpen && this.bufferedAmount < BUFFER_HIGH_BYTES / 4) this.emit('drain');
   }
 
   /** The socket under this channel is gone (or the other end left it). */
@@ -115,6 +114,7 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     if (this.closed) return;
     this.closed = true;
     this.sealer = this.opener = this.own = null;
+    this.groups = [];
     this.emit('close');
     this.removeAllListeners();
   }
@@ -122,14 +122,7 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
   private sendSealed(lane: Lane, plaintext: Uint8Array): boolean {
     const sealer = this.sealer;
     if (!this.isOpen || !sealer) return false;
-    const sealed = sealer.seal(lane, plaintext);
-    this.pendingBytes += plaintext.length;
-    this.outbound = this.outbound
-      .then(() => sealed)
-      .then((body) => {
-        this.pendingBytes -= plaintext.length;
-        if (!this.closed && this.sealer === sealer) this.wire.send(body);
-      }, () => { this.pendingBytes -= plaintext.length; });
+    this.wire.enqueue(() => sealer.seal(lane, plaintext), plaintext.length);
     return true;
   }
 
@@ -152,7 +145,10 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     }
     const keys = await deriveKeys(role, guestId, own, hello, secret);
     if (this.closed) return;
-    if (role === 'host') this.wire.send(await helloBody('host', guestId, own, secret, hello));
+    if (role === 'host') {
+      const answer = await helloBody('host', guestId, own, secret, hello);
+      this.wire.enqueue(async () => answer, answer.length);
+    }
     this.sealer = keys.sealer;
     this.opener = keys.opener;
     this.opened = true;
@@ -178,7 +174,33 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     }
     if (this.closed) return;
     if (opened.lane === Lane.DOM) this.emit('dom', opened.plaintext);
-    else this.emit('pointer', new TextDecoder().decode(opened.plaintext));
+    else if (opened.lane === Lane.POINTER) this.emit('pointer', new TextDecoder().decode(opened.plaintext));
+    else if (this.options.role === 'guest') await this.takeGroupKey(opened.plaintext);
+  }
+
+  private async takeGroupKey(handover: Uint8Array): Promise<void> {
+    const group = await GroupOpener.from(handover);
+    if (!group) return;
+    this.groups = [...this.groups.filter((g) => g.epoch !== group.epoch), group].slice(-2);
+  }
+
+  /** Guest: a frame the host sealed once for every relayed guest. */
+  private async handleGroup(body: Uint8Array): Promise<void> {
+    if (this.options.role !== 'guest') return;
+    const group = this.groups.find((g) => g.epoch === groupEpochOf(body));
+    if (!group) {
+      this.drops.otherEpoch++; // Sent before this guest was handed the key, or after it left the group.
+      return;
+    }
+    const plaintext = await group.open(body);
+    if (plaintext === 'replayed') {
+      this.drops.replayed++;
+    } else if (!plaintext) {
+      this.drops.unauthenticated++;
+      this.emit('gap');
+    } else if (!this.closed) {
+      this.emit('dom', plaintext);
+    }
   }
 
   private fail(err: CwmnError): void {

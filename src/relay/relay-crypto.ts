@@ -10,9 +10,16 @@
 // Bodies, as the server relays them (opaque to it):
 //   hello:  0x01, flags (bit 0: MAC present), public key (65), nonce (16), MAC (32, when flagged)
 //   sealed: 0x02, lane, counter (8, big-endian), AES-GCM ciphertext and tag; header is the AAD
+//   group:  0x03, epoch (4), counter (8), ciphertext and tag: sealed once by the host under
+//           the session's group key, fanned out by the server to every relayed guest. Each
+//           guest is handed the key of each epoch on its own sealed lane; a new epoch
+//           begins whenever a guest leaves, so a guest that was removed reads nothing after.
 
 const HELLO = 0x01;
 const SEALED = 0x02;
+const GROUP = 0x03;
+const GROUP_HEADER_BYTES = 13;
+const GROUP_KEY_BYTES = 32;
 const PUBLIC_KEY_BYTES = 65;
 const NONCE_BYTES = 16;
 const MAC_BYTES = 32;
@@ -22,7 +29,7 @@ const LABEL = 'cwmn-relay-v1';
 const encoder = new TextEncoder();
 
 /** What a sealed body carries. */
-export const Lane = { DOM: 0, POINTER: 1 } as const;
+export const Lane = { DOM: 0, POINTER: 1, GROUP_KEY: 2 } as const;
 export type Lane = (typeof Lane)[keyof typeof Lane];
 
 /** Which end of the relay: decides the direction of each key. */
@@ -137,7 +144,7 @@ export class Opener {
    * replay check.
    */
   async open(body: Uint8Array): Promise<{ lane: Lane; counter: number; plaintext: Uint8Array } | null> {
-    if (body.length < SEALED_HEADER_BYTES + TAG_BYTES || body[0] !== SEALED || (body[1] !== Lane.DOM && body[1] !== Lane.POINTER)) return null;
+    if (body.length < SEALED_HEADER_BYTES + TAG_BYTES || body[0] !== SEALED || body[1]! > Lane.GROUP_KEY) return null;
     const header = body.slice(0, SEALED_HEADER_BYTES);
     try {
       const plaintext = await crypto.subtle.decrypt(
@@ -155,6 +162,83 @@ export class Opener {
     this.last = counter;
     return true;
   }
+}
+
+/** True when `body` is a group body. */
+export function isGroupBody(body: Uint8Array): boolean {
+  return body[0] === GROUP;
+}
+
+/** The epoch a group body was sealed in; null when too short to be one. */
+export function groupEpochOf(body: Uint8Array): number | null {
+  return body[0] === GROUP && body.length >= GROUP_HEADER_BYTES + TAG_BYTES ? readUint32(body, 1) : null;
+}
+
+/** One epoch of the session's group key, on the host: seals each frame once for every relayed guest. */
+export class GroupSealer {
+  /** The raw key, handed to each guest of this epoch on its own sealed lane. */
+  readonly raw: Uint8Array<ArrayBuffer> = crypto.getRandomValues(new Uint8Array(GROUP_KEY_BYTES));
+  private readonly key = crypto.subtle.importKey('raw', this.raw, 'AES-GCM', false, ['encrypt']);
+  private counter = 0;
+
+  constructor(readonly epoch: number) {}
+
+  /** What a guest is handed: the epoch, then the key. */
+  handover(): Uint8Array {
+    return concat(uint32(this.epoch), this.raw);
+  }
+
+  async seal(plaintext: Uint8Array): Promise<Uint8Array> {
+    const header = new Uint8Array(GROUP_HEADER_BYTES);
+    header[0] = GROUP;
+    header.set(uint32(this.epoch), 1);
+    writeCounter(header, 5, ++this.counter);
+    const iv = header.slice(1, GROUP_HEADER_BYTES);
+    const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: header }, await this.key, plaintext as Uint8Array<ArrayBuffer>);
+    return concat(header, new Uint8Array(ciphertext));
+  }
+}
+
+/** One epoch of the group key, on a guest. */
+export class GroupOpener {
+  private last = 0;
+
+  private constructor(readonly epoch: number, private readonly key: CryptoKey) {}
+
+  /** From what the host handed over; null when malformed. */
+  static async from(handover: Uint8Array): Promise<GroupOpener | null> {
+    if (handover.length !== 4 + GROUP_KEY_BYTES) return null;
+    const key = await crypto.subtle.importKey('raw', handover.slice(4), 'AES-GCM', false, ['decrypt']);
+    return new GroupOpener(readUint32(handover, 0), key);
+  }
+
+  /** Decrypts a group body of this epoch; null when it does not authenticate, `replayed` when its counter is not new. */
+  async open(body: Uint8Array): Promise<Uint8Array | 'replayed' | null> {
+    if (groupEpochOf(body) !== this.epoch) return null;
+    const header = body.slice(0, GROUP_HEADER_BYTES);
+    try {
+      const plaintext = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: header.slice(1, GROUP_HEADER_BYTES), additionalData: header },
+        this.key, body.subarray(GROUP_HEADER_BYTES) as Uint8Array<ArrayBuffer>,
+      );
+      const counter = readCounter(header, 5);
+      if (counter <= this.last) return 'replayed';
+      this.last = counter;
+      return new Uint8Array(plaintext);
+    } catch {
+      return null;
+    }
+  }
+}
+
+function uint32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n);
+  return b;
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at);
 }
 
 async function macKey(secret: string, usages: KeyUsage[]): Promise<CryptoKey> {

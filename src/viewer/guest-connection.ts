@@ -224,8 +224,13 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       if (!this.active || this.active === t) this.activate(t);
     });
     t.on('dom', (frame) => {
-      // The host sends on one transport at a time: data on another one means it moved us.
-      if (t !== this.active) this.activate(t);
+      if (t !== this.active) {
+        // The host sends on one transport at a time: data on another one means it moved us, except
+        // relay frames still in flight after a direct path took over (the host closes the peer when it
+        // moves a guest to the relay).
+        if (t.kind === 'relay' && this.active?.isOpen) return;
+        this.activate(t);
+      }
       this.decoder?.push(frame);
     });
     t.on('pointer', (text) => {
@@ -264,6 +269,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     const standby = [this.peer, this.relay?.channel].find((x) => x?.isOpen);
     if (standby) {
       this.activate(standby);
+      void this.requestResync(); // What it already carried before it became active was not applied.
       return;
     }
     // Let a `session-ended` racing the close win.

@@ -1,19 +1,35 @@
 // Verifiable privacy: canaries placed in passwords, card fields, masked and
 // blocked elements, typed into them, added later, and shown only while the
 // privacy curtain is up. Every byte the host page sends — each data-channel
-// frame (reassembled and inflated) and each signaling message — is captured
-// in the page and searched for every canary.
+// frame (reassembled and inflated), each frame it seals for the relay (before
+// sealing) and each signaling message — is captured in the page and searched
+// for every canary; so is everything the server receives, on the signaling
+// socket and on the relay. The suite runs once peer-to-peer, once relayed.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { inflateRawSync } from 'node:zlib';
 import { decodePayload, FrameAssembler } from '../../src/protocol/index.js';
 import { launchBrowser, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
 
-/** Test-only instrumentation: copies of everything the page sends on data channels and sockets. */
+/**
+ * Test-only instrumentation: copies of everything the page sends on data channels and sockets,
+ * and of what it seals for the relay (as `dom` and `pointer` messages: the lane is byte 1 of the sealed header).
+ */
 function captureOutbound(): void {
   const w = window as unknown as { __dc: { label: string; data: string | number[] }[]; __ws: string[] };
   w.__dc = [];
   w.__ws = [];
+  const encrypt = SubtleCrypto.prototype.encrypt;
+  SubtleCrypto.prototype.encrypt = function (this: SubtleCrypto, algorithm: AlgorithmIdentifier | AesGcmParams, key: CryptoKey, data: BufferSource) {
+    const aad = (algorithm as AesGcmParams).additionalData;
+    if (aad) {
+      const lane = new Uint8Array(aad as ArrayBuffer)[1];
+      const bytes = Array.from(new Uint8Array(ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data));
+      w.__dc.push(lane === 0 ? { label: 'dom', data: bytes } : { label: 'pointer', data: new TextDecoder().decode(Uint8Array.from(bytes)) });
+    }
+    return encrypt.call(this, algorithm, key, data);
+  };
   const dcSend = RTCDataChannel.prototype.send;
   RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: string | ArrayBufferView | ArrayBuffer | Blob) {
     const bytes = typeof data === 'string' ? data : ArrayBuffer.isView(data)
@@ -35,7 +51,10 @@ const CANARIES = [
   '4111111111111111', '4111 1111 1111 1111',
 ];
 
-describe('privacy: nothing masked leaves the host', () => {
+describe.each<{ transport: string; env: Record<string, string> }>([
+  { transport: 'peer-to-peer', env: {} },
+  { transport: 'the relay', env: { CWMN_RELAY: 'always' } },
+])('privacy: nothing masked leaves the host ($transport)', ({ env }) => {
   let cwmn: Cwmn;
   let site: { url: string; close(): Promise<void> };
   let browser: Browser;
@@ -43,9 +62,11 @@ describe('privacy: nothing masked leaves the host', () => {
   let guest: Page;
   /** Every signaling message the server received, as the server saw it. */
   const serverSaw: string[] = [];
+  /** Every frame the server's relay received. */
+  const relaySaw: Uint8Array[] = [];
 
   beforeAll(async () => {
-    cwmn = await startCwmn({}, (text) => serverSaw.push(text));
+    cwmn = await startCwmn(env, (text) => serverSaw.push(text), (bytes) => relaySaw.push(bytes.slice()));
     site = await startSite(cwmn.server.url);
     browser = await launchBrowser();
     const context = await browser.newContext();
@@ -144,8 +165,15 @@ describe('privacy: nothing masked leaves the host', () => {
     expect(serverSaw.some((m) => m.includes('"host-hello"'))).toBe(true);
     const all = serverSaw.join('\n');
     for (const canary of CANARIES) expect(all.includes(canary), canary).toBe(false);
-    // Page data never goes through the server at all.
+    // Page data never goes through the server's signaling at all.
     expect(all).not.toContain('Public text changed');
+  });
+
+  it('no canary, nor any page text, is in any frame the relay received (raw or inflated at any offset)', async () => {
+    if (env.CWMN_RELAY === 'always') expect(relaySaw.length).toBeGreaterThan(3);
+    for (const needle of [...CANARIES, 'Public text changed']) {
+      expect(relaySaw.filter((frame) => holds(frame, needle)).length, needle).toBe(0);
+    }
   });
 
   it('no canary is in any byte the host sent, on data channels or the signaling socket', async () => {
@@ -169,6 +197,18 @@ describe('privacy: nothing masked leaves the host', () => {
       + `${all.length} characters decoded), ${ws.length} signaling messages from the host, ${serverSaw.length} seen by the server: no canary`);
   });
 });
+
+/** True when `frame` holds `text`, as is or deflated from any of its first 64 offsets. */
+function holds(frame: Uint8Array, text: string): boolean {
+  const needle = Buffer.from(text);
+  if (Buffer.from(frame).includes(needle)) return true;
+  for (let offset = 0; offset < Math.min(64, frame.length - 1); offset++) {
+    try {
+      if (inflateRawSync(frame.subarray(offset)).includes(needle)) return true;
+    } catch { /* not deflate data there */ }
+  }
+  return false;
+}
 
 async function decodeFrames(frames: Uint8Array[]): Promise<unknown[]> {
   const assembler = new FrameAssembler();
