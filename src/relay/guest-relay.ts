@@ -1,6 +1,7 @@
 // The guest's side of the relay: its own socket with one channel to the host.
-// The guest starts each handshake: when its socket is ready, when the host's
-// relay socket (re)appears, and when the host asks it to use the relay.
+// The guest starts each handshake: when the server says the host's relay
+// socket is there (at once if it is, or when it (re)appears), and when the
+// host asks it to use the relay again.
 
 import { PROTOCOL_VERSION } from '../protocol/index.js';
 import { RelayChannel } from './relay-channel.js';
@@ -24,17 +25,19 @@ export function openGuestRelay(options: GuestRelayOptions): { channel: RelayChan
   // A guest sends only small requests and pointers: its queue never overflows in practice, and would lose nothing that matters.
   const outbox = new RelayOutbox(socket, () => {});
   const channel = new RelayChannel({ enqueue: (seal, bytes) => outbox.push(seal, bytes) }, { role: 'guest', guestId, ...(secret ? { secret } : {}) });
-  socket.on('ready', () => channel.start());
+  let hostThere = false;
   socket.on('frame', (frame) => channel.receive(frame));
   socket.on('control', (m) => {
-    if (m.type === 'relay-peer' && m.present) channel.start();
+    if (m.type !== 'relay-peer') return;
+    hostThere = m.present;
+    if (m.present) channel.start();
   });
   socket.on('close', (reason) => channel.wireClosed(`Relay socket closed: ${reason}`));
   channel.on('close', () => socket.close());
   return {
     channel,
     restart: () => {
-      if (socket.isReady) channel.start();
+      if (socket.isReady && hostThere) channel.start();
     },
   };
 }

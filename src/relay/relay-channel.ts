@@ -10,7 +10,7 @@ import { Emitter } from '../common/emitter.js';
 import { CwmnError, ErrorCode } from '../protocol/index.js';
 import type { Transport, TransportEvents, TransportKind } from '../transport/transport.js';
 import {
-  deriveKeys, GroupOpener, groupEpochOf, helloBody, isGroupBody, isHello, Lane, newHandshake, readHello, verifyHello,
+  answersHandshake, deriveKeys, GroupOpener, groupEpochOf, helloBody, isGroupBody, isHello, Lane, newHandshake, readHello, verifyHello,
   type Handshake, type Opener, type RelayRole, type Sealer,
 } from './relay-crypto.js';
 
@@ -130,7 +130,8 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     const { role, guestId, secret, requireAuth } = this.options;
     const hello = readHello(body);
     const other: RelayRole = role === 'host' ? 'guest' : 'host';
-    if (!hello || (role === 'guest' && !this.own)) {
+    // A guest takes only the answer to its latest hello (an earlier one's answer may still be on the way).
+    if (!hello || (role === 'guest' && (!this.own || !answersHandshake(hello, this.own)))) {
       this.drops.hellos++;
       return;
     }

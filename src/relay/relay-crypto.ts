@@ -8,7 +8,8 @@
 // (replays), as it refuses anything whose tag does not verify (tampering).
 //
 // Bodies, as the server relays them (opaque to it):
-//   hello:  0x01, flags (bit 0: MAC present), public key (65), nonce (16), MAC (32, when flagged)
+//   hello:  0x01, flags (bit 0: MAC present), public key (65), nonce (16), answered nonce (16:
+//           the guest's nonce a host's hello answers, zeros from a guest), MAC (32, when flagged)
 //   sealed: 0x02, lane, counter (8, big-endian), AES-GCM ciphertext and tag; header is the AAD
 //   group:  0x03, epoch (4), counter (8), ciphertext and tag: sealed once by the host under
 //           the session's group key, fanned out by the server to every relayed guest. Each
@@ -45,8 +46,12 @@ export interface Handshake {
 export interface Hello {
   publicKey: Uint8Array<ArrayBuffer>;
   nonce: Uint8Array<ArrayBuffer>;
+  /** The guest's nonce a host's hello answers (zeros in a guest's hello). */
+  answers: Uint8Array<ArrayBuffer>;
   mac: Uint8Array<ArrayBuffer> | null;
 }
+
+const HELLO_BYTES = 2 + PUBLIC_KEY_BYTES + 2 * NONCE_BYTES;
 
 /** A fresh key pair and nonce. */
 export async function newHandshake(): Promise<Handshake> {
@@ -61,12 +66,13 @@ export async function newHandshake(): Promise<Handshake> {
  */
 export async function helloBody(role: RelayRole, guestId: string, own: Handshake, secret?: string, answering?: Hello): Promise<Uint8Array> {
   const mac = secret ? await helloMac(secret, role, guestId, own.publicKey, own.nonce, answering?.nonce) : null;
-  const body = new Uint8Array(2 + PUBLIC_KEY_BYTES + NONCE_BYTES + (mac ? MAC_BYTES : 0));
+  const body = new Uint8Array(HELLO_BYTES + (mac ? MAC_BYTES : 0));
   body[0] = HELLO;
   body[1] = mac ? 1 : 0;
   body.set(own.publicKey, 2);
   body.set(own.nonce, 2 + PUBLIC_KEY_BYTES);
-  if (mac) body.set(mac, 2 + PUBLIC_KEY_BYTES + NONCE_BYTES);
+  if (answering) body.set(answering.nonce, 2 + PUBLIC_KEY_BYTES + NONCE_BYTES);
+  if (mac) body.set(mac, HELLO_BYTES);
   return body;
 }
 
@@ -79,12 +85,13 @@ export function isHello(body: Uint8Array): boolean {
 export function readHello(body: Uint8Array): Hello | null {
   if (body[0] !== HELLO) return null;
   const flagged = body[1] === 1;
-  if ((body[1] !== 0 && !flagged) || body.length !== 2 + PUBLIC_KEY_BYTES + NONCE_BYTES + (flagged ? MAC_BYTES : 0)) return null;
+  if ((body[1] !== 0 && !flagged) || body.length !== HELLO_BYTES + (flagged ? MAC_BYTES : 0)) return null;
   const at = (start: number, length: number) => body.slice(start, start + length);
   return {
     publicKey: at(2, PUBLIC_KEY_BYTES),
     nonce: at(2 + PUBLIC_KEY_BYTES, NONCE_BYTES),
-    mac: flagged ? at(2 + PUBLIC_KEY_BYTES + NONCE_BYTES, MAC_BYTES) : null,
+    answers: at(2 + PUBLIC_KEY_BYTES + NONCE_BYTES, NONCE_BYTES),
+    mac: flagged ? at(HELLO_BYTES, MAC_BYTES) : null,
   };
 }
 
@@ -93,6 +100,11 @@ export async function verifyHello(secret: string, role: RelayRole, guestId: stri
   if (!hello.mac) return false;
   const key = await macKey(secret, ['verify']);
   return crypto.subtle.verify('HMAC', key, hello.mac, helloMessage(role, guestId, hello.publicKey, hello.nonce, answering?.nonce));
+}
+
+/** True when a host's hello answers the guest's handshake `own` (not an earlier one). */
+export function answersHandshake(hello: Hello, own: Handshake): boolean {
+  return hello.answers.every((b, i) => b === own.nonce[i]);
 }
 
 /** The two keys of one host–guest pair, from our handshake and the other side's hello. */

@@ -216,6 +216,42 @@ describe('relay', () => {
     await closed;
   });
 
+  it('fans one sealed copy of each group frame out to every relayed guest; a guest that left cannot read the next epoch', async () => {
+    const server = await startTestServer();
+    const host = await connectHost(server);
+    const relay = new HostRelay({ url: relayUrl(server), sessionId: host.sessionId, hostToken: host.hostToken, WebSocket: NodeWebSocket });
+    closers.push(() => relay.close());
+    const guests: { id: string; channel: RelayChannel; frames: Uint8Array[] }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const socket = await joinAsGuest(server, await createLink(host.socket), `G${i}`);
+      const joined = await socket.expect('joined');
+      closers.push(() => socket.ws.close());
+      const hostChannel = relay.channel(joined.guestId, { requireAuth: false });
+      const guest = openGuestRelay({ url: relayUrl(server), guestId: joined.guestId, resumeToken: joined.resumeToken!, WebSocket: NodeWebSocket });
+      closers.push(() => guest.channel.close());
+      const frames: Uint8Array[] = [];
+      guest.channel.on('dom', (f) => frames.push(f));
+      await until((r) => hostChannel.on('open', () => r(undefined)), 'a channel to open');
+      relay.join(joined.guestId);
+      guests.push({ id: joined.guestId, channel: guest.channel, frames });
+    }
+    const before = relay.bytesSent;
+    const bytes = Uint8Array.from({ length: 50_000 }, (_, i) => (i * 13) % 256);
+    relay.groupSink.sendPayload({ bytes, compressed: false });
+    await until((r) => { const t = setInterval(() => { if (guests.every((g) => g.frames.length === 1)) { clearInterval(t); r(undefined); } }, 20); }, 'every guest to get the frame');
+    for (const g of guests) expect(g.frames[0]!.length).toBe(bytes.length + 1); // our framing's flag byte, then the payload
+    const upload = relay.bytesSent - before;
+    expect(upload, 'the host uploads the frame once, not once per guest').toBeLessThan(bytes.length * 1.1);
+
+    // The last guest leaves the group (say it was removed and the server kept its socket): a new epoch, not handed to it.
+    const gone = guests.pop()!;
+    relay.leave(gone.id);
+    relay.groupSink.sendPayload({ bytes: new Uint8Array([9, 9, 9]), compressed: false });
+    await until((r) => { const t = setInterval(() => { if (guests.every((g) => g.frames.length === 2)) { clearInterval(t); r(undefined); } }, 20); }, 'the others to get the next frame');
+    await until((r) => { const t = setInterval(() => { if (gone.channel.drops.otherEpoch > 0) { clearInterval(t); r(undefined); } }, 20); }, 'the departed guest to drop it');
+    expect(gone.frames).toHaveLength(1);
+  });
+
   it('is not there when CWMN_RELAY=off', async () => {
     const server = await startTestServer({ relay: 'off' });
     const ws = new WebSocket(relayUrl(server), { origin: server.origin });
