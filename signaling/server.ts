@@ -30,6 +30,7 @@ import type { Mailer } from './replay/mailer.js';
 import { addReplayRoutes } from './replay/replay-routes.js';
 import type { ReplayService } from './replay/replay-service.js';
 import { RelayHub } from './relay/relay-hub.js';
+import type { RelayCounters } from './relay/relay-switch.js';
 import { endRoom } from './ws/end-room.js';
 import { Presence } from './ws/presence.js';
 import { Rooms } from './ws/rooms.js';
@@ -46,6 +47,8 @@ export interface RunningServer {
   url: string;
   /** The bound TCP port (the real one when the config said 0). */
   port: number;
+  /** What the relay carried so far (null when `CWMN_RELAY=off`). */
+  relayCounters: Readonly<RelayCounters> | null;
   /** Stops timers, closes every socket and the HTTP server. Idempotent. */
   close(): Promise<void>;
 }
@@ -190,7 +193,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     store.close();
     log('stopped');
   };
-  return { url: publicUrl, port, close: () => (closing ??= shutdown()) };
+  return { url: publicUrl, port, relayCounters: relayHub?.switch.counters ?? null, close: () => (closing ??= shutdown()) };
 }
 
 /** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */
