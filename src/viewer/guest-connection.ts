@@ -77,8 +77,11 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   private peer: Peer | undefined;
   private relay: { channel: RelayChannel; restart(): void } | undefined;
   private relayReason: RelayReason | null = null;
-  /** The transport page data comes over; frames on another one make it the active one. */
+  /** The transport page data comes over; frames on a newer one make it the active one. */
   private active: Transport | null = null;
+  /** When each transport last opened (a sequence number: a new handshake counts as a new opening). */
+  private readonly openings = new Map<Transport, number>();
+  private openingSeq = 0;
   /** Decodes the active transport's page data; a new one for each activation (the old may hold half a message). */
   private decoder: InboundDecoder<HostDomMessage> | null = null;
   private iceServers: RTCIceServer[] = [];
@@ -221,14 +224,15 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
 
   private watch(t: Transport): void {
     t.on('open', () => {
+      this.openings.set(t, ++this.openingSeq);
       if (!this.active || this.active === t) this.activate(t);
     });
     t.on('dom', (frame) => {
       if (t !== this.active) {
-        // The host sends on one transport at a time: data on another one means it moved us, except
-        // relay frames still in flight after a direct path took over (the host closes the peer when it
-        // moves a guest to the relay).
-        if (t.kind === 'relay' && this.active?.isOpen) return;
+        // The host sends on one transport at a time: data on one that opened after the active one
+        // means it moved us there. Data on an older one is still in flight from before a move.
+        const active = this.active;
+        if (active?.isOpen && (this.openings.get(t) ?? 0) < (this.openings.get(active) ?? 0)) return;
         this.activate(t);
       }
       this.decoder?.push(frame);
@@ -260,6 +264,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   }
 
   private closed(t: Transport): void {
+    this.openings.delete(t);
     if (t === this.peer) this.peer = undefined;
     if (t === this.relay?.channel) this.relay = undefined;
     if (t !== this.active) return;
@@ -281,6 +286,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
 
   /** Closes a transport that was superseded (a new offer replaces the old peer). */
   private forget(t: Transport): void {
+    this.openings.delete(t);
     if (t === this.peer) this.peer = undefined;
     if (t === this.active) {
       this.active = null;
