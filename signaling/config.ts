@@ -29,6 +29,11 @@ export interface ServerConfig {
   rootDir: string;
   /** Given to hosts and guests for their peer connections. */
   iceServers: RTCIceServer[];
+  /**
+   * UDP port of the built-in STUN server (`CWMN_STUN_PORT`, default: the number of `port`), bound on `host`;
+   * 0 picks a free one (the bound port is in `RunningServer.stunPort`); null: no STUN server.
+   */
+  stunPort: number | null;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -104,8 +109,9 @@ type Env = Record<string, string | undefined>;
 
 /** Reads the configuration from environment variables, with defaults; throws `ERR_INVALID_PARAMS` on a bad value. */
 export function loadConfig(env: Env = process.env, rootDir: string = process.cwd()): ServerConfig {
+  const port = readPort(env.PORT);
   return {
-    port: readPort(env.PORT),
+    port,
     host: readString(env.HOST) ?? DEFAULT_HOST,
     publicUrl: readPublicUrl(env.CWMN_PUBLIC_URL),
     allowedOrigins: readOrigins(env.CWMN_ALLOWED_ORIGINS),
@@ -113,6 +119,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     dataDir: path.resolve(rootDir, readString(env.CWMN_DATA_DIR) ?? 'data'),
     rootDir: path.resolve(rootDir),
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
+    stunPort: readStunPort(env.CWMN_STUN_PORT, port),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -207,6 +214,15 @@ function isIceServer(value: unknown): value is RTCIceServer {
     || (Array.isArray(s.urls) && s.urls.length > 0 && s.urls.every((u) => typeof u === 'string'));
   const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
   return urlsOk && optionalString(s.username) && optionalString(s.credential);
+}
+
+function readStunPort(value: string | undefined, port: number): number | null {
+  const text = readString(value);
+  if (text === undefined) return port;
+  if (text.toLowerCase() === 'off') return null;
+  const stunPort = Number(text);
+  if (!/^\d+$/.test(text) || stunPort > 65535) throw invalid(`CWMN_STUN_PORT must be an integer from 0 to 65535, or off, got "${text}"`);
+  return stunPort;
 }
 
 function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {

@@ -14,9 +14,11 @@ import { addApiRoutes } from './http/api-routes.js';
 import { addHandoffRoutes } from './http/handoff-routes.js';
 import { addIthRoutes } from './http/ith-routes.js';
 import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
+import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
+import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
 import { OriginPolicy } from './origins.js';
@@ -43,6 +45,8 @@ export interface RunningServer {
   url: string;
   /** The bound TCP port (the real one when the config said 0). */
   port: number;
+  /** The bound UDP port of the built-in STUN server; null when it is off. */
+  stunPort: number | null;
   /** Stops timers, closes every socket and the HTTP server. Idempotent. */
   close(): Promise<void>;
 }
@@ -53,16 +57,19 @@ export interface ServerDeps {
   mailer?: Mailer;
 }
 
-/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or the port is taken. */
+/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or a port is taken. */
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const store = openFileStore(config.dataDir, log);
   const httpServer = createServer();
   let port: number;
+  let stun: RunningStunServer | null = null;
   try {
     port = await listen(httpServer, config.port, config.host);
+    if (config.stunPort !== null) stun = await startStunServer({ port: config.stunPort, host: config.host, log });
   } catch (err) {
+    await new Promise((resolve) => httpServer.close(resolve));
     store.close();
     throw err;
   }
@@ -159,6 +166,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
   logDelivery(delivery, publicUrl, log);
+  if (stun) log(`stun: listening on udp ${hostForUrl(config.host)}:${stun.port}`);
 
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
@@ -171,11 +179,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await hub.close();
     httpServer.closeAllConnections();
     await stopped;
+    await stun?.close();
     delivery.close();
     store.close();
     log('stopped');
   };
-  return { url: publicUrl, port, close: () => (closing ??= shutdown()) };
+  return { url: publicUrl, port, stunPort: stun?.port ?? null, close: () => (closing ??= shutdown()) };
 }
 
 /** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       dataDir: path.join(ROOT, 'data'),
       rootDir: ROOT,
       iceServers: [],
+      stunPort: 8080,
       sessionMaxSeconds: DEFAULT_SESSION_MAX_SECONDS,
       linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
       helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -132,11 +133,41 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     const c = loadConfig({
       PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '', CWMN_SMTP_URL: '', CWMN_SMS_WEBHOOK_URL: ' ', CWMN_MAIL_FROM: '',
+      CWMN_STUN_PORT: '',
     }, ROOT);
+    expect(c.stunPort).toBe(8080);
     expect([c.smtpUrl, c.smsWebhookUrl, c.mailFrom]).toEqual([null, null, DEFAULT_MAIL_FROM]);
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual([]);
     expect(c.iceServers).toEqual([]);
     expect(c.publicUrl).toBeNull();
+  });
+});
+
+describe('loadConfig: STUN, TURN and relay', () => {
+  /** The message of the config error `env` causes (always ERR_INVALID_PARAMS). */
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig(env, ROOT);
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
+      return (err as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('runs STUN on the number of PORT by default, on CWMN_STUN_PORT when set, and not at all when off', () => {
+    expect(loadConfig({ PORT: '9000' }, ROOT).stunPort).toBe(9000);
+    expect(loadConfig({ PORT: '0' }, ROOT).stunPort).toBe(0);
+    expect(loadConfig({ PORT: '9000', CWMN_STUN_PORT: '3478' }, ROOT).stunPort).toBe(3478);
+    expect(loadConfig({ CWMN_STUN_PORT: '0' }, ROOT).stunPort).toBe(0);
+    expect(loadConfig({ CWMN_STUN_PORT: 'off' }, ROOT).stunPort).toBeNull();
+    expect(loadConfig({ CWMN_STUN_PORT: ' OFF ' }, ROOT).stunPort).toBeNull();
+  });
+
+  it('refuses a CWMN_STUN_PORT that is not a port or off', () => {
+    for (const bad of ['65536', '-1', '3478.5', 'udp', 'no']) {
+      expect(message({ CWMN_STUN_PORT: bad })).toMatch(/^CWMN_STUN_PORT must be an integer from 0 to 65535, or off/);
+    }
   });
 });
