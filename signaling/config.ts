@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { CwmnError, ErrorCode, isEmail, REPLAY_IDLE_MS } from '../src/protocol/index.js';
+import { hostNameOf } from './http/host-name.js';
 import { normalizeOrigin } from './origins.js';
 
 /** Writes one log line; tests pass a function that keeps or drops lines. */
@@ -34,6 +35,8 @@ export interface ServerConfig {
    * 0 picks a free one (the bound port is in `RunningServer.stunPort`); null: no STUN server.
    */
   stunPort: number | null;
+  /** TURN servers that take credentials minted with a shared secret (`CWMN_TURN_URLS`, `CWMN_TURN_SECRET`); null: none. */
+  turn: TurnConfig | null;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -74,6 +77,17 @@ export interface ServerConfig {
    */
   audit?: (text: string) => void;
 }
+
+/** TURN servers sharing one secret with this server (coturn's `use-auth-secret` / `static-auth-secret`). */
+export interface TurnConfig {
+  /** `turn:` / `turns:` URLs, e.g. `turn:turn.example.com:3478?transport=tcp`. */
+  urls: string[];
+  /** The shared secret credentials are minted with; it never leaves the server. */
+  secret: string;
+}
+
+/** Shortest `CWMN_TURN_SECRET` accepted. */
+export const MIN_TURN_SECRET_LENGTH = 16;
 
 /** Default TCP port. */
 export const DEFAULT_PORT = 8080;
@@ -120,6 +134,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     rootDir: path.resolve(rootDir),
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
     stunPort: readStunPort(env.CWMN_STUN_PORT, port),
+    turn: readTurn(env.CWMN_TURN_URLS, env.CWMN_TURN_SECRET),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -223,6 +238,26 @@ function readStunPort(value: string | undefined, port: number): number | null {
   const stunPort = Number(text);
   if (!/^\d+$/.test(text) || stunPort > 65535) throw invalid(`CWMN_STUN_PORT must be an integer from 0 to 65535, or off, got "${text}"`);
   return stunPort;
+}
+
+/** `turn:host[:port][?transport=udp|tcp]` or `turns:…` (RFC 7065). */
+const TURN_URL = /^turns?:([^?]+)(?:\?transport=(?:udp|tcp))?$/i;
+
+function readTurn(urlsValue: string | undefined, secretValue: string | undefined): TurnConfig | null {
+  const urls = (urlsValue ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const secret = readString(secretValue);
+  if (urls.length === 0 && secret === undefined) return null;
+  if (urls.length === 0) throw invalid('CWMN_TURN_SECRET is set but CWMN_TURN_URLS is not; set both, or neither');
+  for (const url of urls) {
+    const m = TURN_URL.exec(url);
+    if (!m || hostNameOf(m[1]) === null) {
+      throw invalid(`CWMN_TURN_URLS: "${url}" is not a turn: or turns: URL with a host; expected e.g. turn:turn.example.com:3478?transport=tcp`);
+    }
+  }
+  // The secret is never echoed, not even its length.
+  if (secret === undefined) throw invalid('CWMN_TURN_URLS is set but CWMN_TURN_SECRET is not; set both, or neither');
+  if (secret.length < MIN_TURN_SECRET_LENGTH) throw invalid(`CWMN_TURN_SECRET must be at least ${MIN_TURN_SECRET_LENGTH} characters`);
+  return { urls, secret };
 }
 
 function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       rootDir: ROOT,
       iceServers: [],
       stunPort: 8080,
+      turn: null,
       sessionMaxSeconds: DEFAULT_SESSION_MAX_SECONDS,
       linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
       helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -133,9 +134,9 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     const c = loadConfig({
       PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '', CWMN_SMTP_URL: '', CWMN_SMS_WEBHOOK_URL: ' ', CWMN_MAIL_FROM: '',
-      CWMN_STUN_PORT: '',
+      CWMN_STUN_PORT: '', CWMN_TURN_URLS: ' , ', CWMN_TURN_SECRET: '',
     }, ROOT);
-    expect(c.stunPort).toBe(8080);
+    expect([c.stunPort, c.turn]).toEqual([8080, null]);
     expect([c.smtpUrl, c.smsWebhookUrl, c.mailFrom]).toEqual([null, null, DEFAULT_MAIL_FROM]);
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual([]);
@@ -155,6 +156,7 @@ describe('loadConfig: STUN, TURN and relay', () => {
     }
     throw new Error('no error');
   };
+  const SECRET = 'sixteen-chars-ok';
 
   it('runs STUN on the number of PORT by default, on CWMN_STUN_PORT when set, and not at all when off', () => {
     expect(loadConfig({ PORT: '9000' }, ROOT).stunPort).toBe(9000);
@@ -169,5 +171,37 @@ describe('loadConfig: STUN, TURN and relay', () => {
     for (const bad of ['65536', '-1', '3478.5', 'udp', 'no']) {
       expect(message({ CWMN_STUN_PORT: bad })).toMatch(/^CWMN_STUN_PORT must be an integer from 0 to 65535, or off/);
     }
+  });
+  it('reads TURN URLs and the shared secret', () => {
+    const c = loadConfig({
+      CWMN_TURN_URLS: ' turn:turn.example.com:3478?transport=tcp , turns:turn.example.com:5349,turn:192.0.2.9,turn:[2001:db8::9]:3478?transport=udp',
+      CWMN_TURN_SECRET: SECRET,
+    }, ROOT);
+    expect(c.turn).toEqual({
+      urls: ['turn:turn.example.com:3478?transport=tcp', 'turns:turn.example.com:5349', 'turn:192.0.2.9', 'turn:[2001:db8::9]:3478?transport=udp'],
+      secret: SECRET,
+    });
+  });
+
+  it('wants both TURN variables or neither', () => {
+    expect(message({ CWMN_TURN_URLS: 'turn:turn.example.com' })).toMatch(/^CWMN_TURN_URLS is set but CWMN_TURN_SECRET is not/);
+    expect(message({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: '  ' })).toMatch(/CWMN_TURN_SECRET is not/);
+    expect(message({ CWMN_TURN_SECRET: SECRET })).toMatch(/^CWMN_TURN_SECRET is set but CWMN_TURN_URLS is not/);
+  });
+
+  it('refuses a TURN URL that is not turn: or turns: with a host, naming CWMN_TURN_URLS', () => {
+    for (const bad of [
+      'stun:turn.example.com', 'http://turn.example.com', 'turn://turn.example.com', 'turn:', 'turn::3478', 'turn:turn.example.com:99999',
+      'turn:user@turn.example.com', 'turn:turn.example.com?transport=sctp', 'turn:turn.example.com/path', 'turn:a b',
+    ]) {
+      expect(message({ CWMN_TURN_URLS: `turn:ok.example.com,${bad}`, CWMN_TURN_SECRET: SECRET }), bad).toMatch(/^CWMN_TURN_URLS: ".*" is not a turn: or turns: URL with a host/);
+    }
+  });
+
+  it('refuses a short TURN secret without echoing it', () => {
+    const text = message({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: 'short-s3cret' });
+    expect(text).toMatch(/^CWMN_TURN_SECRET must be at least 16 characters/);
+    expect(text).not.toContain('short-s3cret');
+    expect(loadConfig({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: 'x'.repeat(16) }, ROOT).turn?.secret).toBe('x'.repeat(16));
   });
 });
