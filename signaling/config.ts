@@ -37,6 +37,8 @@ export interface ServerConfig {
   stunPort: number | null;
   /** TURN servers that take credentials minted with a shared secret (`CWMN_TURN_URLS`, `CWMN_TURN_SECRET`); null: none. */
   turn: TurnConfig | null;
+  /** When page data may travel through the server instead of peer-to-peer (`CWMN_RELAY`); only parsed so far. */
+  relay: RelayMode;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -86,6 +88,11 @@ export interface TurnConfig {
   secret: string;
 }
 
+/** `auto`: relay when no peer connection can be made; `off`: never; `always`: every guest through the server. */
+export type RelayMode = 'auto' | 'off' | 'always';
+
+/** The values of `CWMN_RELAY`. */
+export const RELAY_MODES: readonly RelayMode[] = ['auto', 'off', 'always'];
 /** Shortest `CWMN_TURN_SECRET` accepted. */
 export const MIN_TURN_SECRET_LENGTH = 16;
 
@@ -135,6 +142,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
     stunPort: readStunPort(env.CWMN_STUN_PORT, port),
     turn: readTurn(env.CWMN_TURN_URLS, env.CWMN_TURN_SECRET),
+    relay: readRelay(env.CWMN_RELAY),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -258,6 +266,14 @@ function readTurn(urlsValue: string | undefined, secretValue: string | undefined
   if (secret === undefined) throw invalid('CWMN_TURN_URLS is set but CWMN_TURN_SECRET is not; set both, or neither');
   if (secret.length < MIN_TURN_SECRET_LENGTH) throw invalid(`CWMN_TURN_SECRET must be at least ${MIN_TURN_SECRET_LENGTH} characters`);
   return { urls, secret };
+}
+
+function readRelay(value: string | undefined): RelayMode {
+  const text = readString(value);
+  if (text === undefined) return 'auto';
+  const mode = RELAY_MODES.find((m) => m === text.toLowerCase());
+  if (!mode) throw invalid(`CWMN_RELAY must be auto, off or always, got "${text}"`);
+  return mode;
 }
 
 function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {

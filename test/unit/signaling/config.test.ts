@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       iceServers: [],
       stunPort: 8080,
       turn: null,
+      relay: 'auto',
       sessionMaxSeconds: DEFAULT_SESSION_MAX_SECONDS,
       linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
       helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -134,9 +135,9 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     const c = loadConfig({
       PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '', CWMN_SMTP_URL: '', CWMN_SMS_WEBHOOK_URL: ' ', CWMN_MAIL_FROM: '',
-      CWMN_STUN_PORT: '', CWMN_TURN_URLS: ' , ', CWMN_TURN_SECRET: '',
+      CWMN_STUN_PORT: '', CWMN_TURN_URLS: ' , ', CWMN_TURN_SECRET: '', CWMN_RELAY: ' ',
     }, ROOT);
-    expect([c.stunPort, c.turn]).toEqual([8080, null]);
+    expect([c.stunPort, c.turn, c.relay]).toEqual([8080, null, 'auto']);
     expect([c.smtpUrl, c.smsWebhookUrl, c.mailFrom]).toEqual([null, null, DEFAULT_MAIL_FROM]);
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual([]);
@@ -203,5 +204,10 @@ describe('loadConfig: STUN, TURN and relay', () => {
     expect(text).toMatch(/^CWMN_TURN_SECRET must be at least 16 characters/);
     expect(text).not.toContain('short-s3cret');
     expect(loadConfig({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: 'x'.repeat(16) }, ROOT).turn?.secret).toBe('x'.repeat(16));
+  });
+  it('reads CWMN_RELAY (auto by default) and refuses other values', () => {
+    expect(loadConfig({}, ROOT).relay).toBe('auto');
+    expect(['auto', 'off', 'always', ' Always '].map((v) => loadConfig({ CWMN_RELAY: v }, ROOT).relay)).toEqual(['auto', 'off', 'always', 'always']);
+    expect(message({ CWMN_RELAY: 'sometimes' })).toBe('CWMN_RELAY must be auto, off or always, got "sometimes"');
   });
 });
