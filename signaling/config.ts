@@ -28,8 +28,11 @@ export interface ServerConfig {
   dataDir: string;
   /** Repository root: holds `dist/` and `demo/`. */
   rootDir: string;
-  /** Given to hosts and guests for their peer connections. */
-  iceServers: RTCIceServer[];
+  /**
+   * `CWMN_ICE_SERVERS`: given to hosts and guests for their peer connections exactly as written.
+   * null (unset): they get the built-in STUN server and, when `turn` is set, TURN with minted credentials.
+   */
+  iceServers: RTCIceServer[] | null;
   /**
    * UDP port of the built-in STUN server (`CWMN_STUN_PORT`, default: the number of `port`), bound on `host`;
    * 0 picks a free one (the bound port is in `RunningServer.stunPort`); null: no STUN server.
@@ -215,9 +218,9 @@ function readSeconds(name: string, value: string | undefined, fallback: number):
   return seconds;
 }
 
-function readIceServers(value: string | undefined): RTCIceServer[] {
+function readIceServers(value: string | undefined): RTCIceServer[] | null {
   const text = readString(value);
-  if (text === undefined) return [];
+  if (text === undefined) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -18,6 +18,7 @@ import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
+import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
@@ -114,9 +115,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     guestGraceMs: config.guestGraceSeconds * 1000,
     awaitsClaim: (id) => hostInvites.awaitsClaim(id),
   });
+  const ice = new IceProvider({
+    configured: config.iceServers,
+    stunPort: stun?.port ?? null,
+    fallbackHost: fallbackStunHost(config.publicUrl, config.host),
+    turn: config.turn,
+    runningSession: (id) => sessions.running(id),
+  });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, iceServers: config.iceServers,
+      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, ice,
       batch: (fn) => store.batch(fn), log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
@@ -166,7 +174,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
   logDelivery(delivery, publicUrl, log);
-  if (stun) log(`stun: listening on udp ${hostForUrl(config.host)}:${stun.port}`);
+  logIce(config, stun, log);
 
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
@@ -196,6 +204,20 @@ function logDelivery(delivery: Delivery, publicUrl: string, log: (line: string) 
   if (delivery.outbox) {
     log(`outbox: ${publicUrl}${OUTBOX_PATH} lists working invite links; for development only, never expose it in production`);
   }
+}
+
+/** Where clients are sent for ICE; never the TURN secret. */
+function logIce(config: ServerConfig, stun: RunningStunServer | null, log: (line: string) => void): void {
+  if (stun) log(`stun: listening on udp ${hostForUrl(config.host)}:${stun.port}`);
+  if (config.iceServers !== null) {
+    log(`ice: clients get CWMN_ICE_SERVERS as written (${config.iceServers.length} entries)`);
+    return;
+  }
+  const given = [
+    ...(stun ? [`stun:<the host name they reached>:${stun.port}`] : []),
+    ...(config.turn ? [`${config.turn.urls.join(', ')} with credentials that end with their session`] : []),
+  ];
+  log(`ice: clients get ${given.length > 0 ? given.join(' + ') : 'no ICE servers'}`);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

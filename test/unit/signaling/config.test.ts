@@ -17,7 +17,7 @@ describe('loadConfig', () => {
       allowedOrigins: [],
       dataDir: path.join(ROOT, 'data'),
       rootDir: ROOT,
-      iceServers: [],
+      iceServers: null,
       stunPort: 8080,
       turn: null,
       relay: 'auto',
@@ -141,7 +141,7 @@ describe('loadConfig', () => {
     expect([c.smtpUrl, c.smsWebhookUrl, c.mailFrom]).toEqual([null, null, DEFAULT_MAIL_FROM]);
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual([]);
-    expect(c.iceServers).toEqual([]);
+    expect(c.iceServers).toBeNull();
     expect(c.publicUrl).toBeNull();
   });
 });
@@ -159,6 +159,11 @@ describe('loadConfig: STUN, TURN and relay', () => {
   };
   const SECRET = 'sixteen-chars-ok';
 
+  it('keeps CWMN_ICE_SERVERS as written when set, even to []; unset means the built-in servers (null)', () => {
+    expect(loadConfig({ CWMN_ICE_SERVERS: '[]' }, ROOT).iceServers).toEqual([]);
+    expect(loadConfig({}, ROOT).iceServers).toBeNull();
+  });
+
   it('runs STUN on the number of PORT by default, on CWMN_STUN_PORT when set, and not at all when off', () => {
     expect(loadConfig({ PORT: '9000' }, ROOT).stunPort).toBe(9000);
     expect(loadConfig({ PORT: '0' }, ROOT).stunPort).toBe(0);
@@ -173,6 +178,7 @@ describe('loadConfig: STUN, TURN and relay', () => {
       expect(message({ CWMN_STUN_PORT: bad })).toMatch(/^CWMN_STUN_PORT must be an integer from 0 to 65535, or off/);
     }
   });
+
   it('reads TURN URLs and the shared secret', () => {
     const c = loadConfig({
       CWMN_TURN_URLS: ' turn:turn.example.com:3478?transport=tcp , turns:turn.example.com:5349,turn:192.0.2.9,turn:[2001:db8::9]:3478?transport=udp',
@@ -205,6 +211,7 @@ describe('loadConfig: STUN, TURN and relay', () => {
     expect(text).not.toContain('short-s3cret');
     expect(loadConfig({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: 'x'.repeat(16) }, ROOT).turn?.secret).toBe('x'.repeat(16));
   });
+
   it('reads CWMN_RELAY (auto by default) and refuses other values', () => {
     expect(loadConfig({}, ROOT).relay).toBe('auto');
     expect(['auto', 'off', 'always', ' Always '].map((v) => loadConfig({ CWMN_RELAY: v }, ROOT).relay)).toEqual(['auto', 'off', 'always', 'always']);
