@@ -2,7 +2,8 @@
 // comes from (environment variables), in one place.
 
 import path from 'node:path';
-import { CwmnError, ErrorCode, isEmail, REPLAY_IDLE_MS } from '../src/protocol/index.js';
+import { CwmnError, ErrorCode, isEmail, REPLAY_IDLE_MS, type RelayMode } from '../src/protocol/index.js';
+import { hostNameOf } from './http/host-name.js';
 import { normalizeOrigin } from './origins.js';
 
 /** Writes one log line; tests pass a function that keeps or drops lines. */
@@ -27,10 +28,20 @@ export interface ServerConfig {
   dataDir: string;
   /** Repository root: holds `dist/` and `demo/`. */
   rootDir: string;
-  /** Given to hosts and guests for their peer connections. */
-  iceServers: RTCIceServer[];
-  /** When page data goes through the server's relay (`CWMN_RELAY`). */
-  relay: 'auto' | 'off' | 'always';
+  /**
+   * `CWMN_ICE_SERVERS`: given to hosts and guests for their peer connections exactly as written.
+   * null (unset): they get the built-in STUN server and, when `turn` is set, TURN with minted credentials.
+   */
+  iceServers: RTCIceServer[] | null;
+  /**
+   * UDP port of the built-in STUN server (`CWMN_STUN_PORT`, default: the number of `port`), bound on `host`;
+   * 0 picks a free one (the bound port is in `RunningServer.stunPort`); null: no STUN server.
+   */
+  stunPort: number | null;
+  /** TURN servers that take credentials minted with a shared secret (`CWMN_TURN_URLS`, `CWMN_TURN_SECRET`); null: none. */
+  turn: TurnConfig | null;
+  /** When page data travels through the server's relay instead of peer-to-peer (`CWMN_RELAY`). */
+  relay: RelayMode;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -74,6 +85,19 @@ export interface ServerConfig {
   auditBytes?: (bytes: Uint8Array) => void;
 }
 
+/** TURN servers sharing one secret with this server (coturn's `use-auth-secret` / `static-auth-secret`). */
+export interface TurnConfig {
+  /** `turn:` / `turns:` URLs, e.g. `turn:turn.example.com:3478?transport=tcp`. */
+  urls: string[];
+  /** The shared secret credentials are minted with; it never leaves the server. */
+  secret: string;
+}
+
+/** The values of `CWMN_RELAY`. */
+export const RELAY_MODES: readonly RelayMode[] = ['auto', 'off', 'always'];
+/** Shortest `CWMN_TURN_SECRET` accepted. */
+export const MIN_TURN_SECRET_LENGTH = 16;
+
 /** Default TCP port. */
 export const DEFAULT_PORT = 8080;
 /** Default interface. */
@@ -108,8 +132,9 @@ type Env = Record<string, string | undefined>;
 
 /** Reads the configuration from environment variables, with defaults; throws `ERR_INVALID_PARAMS` on a bad value. */
 export function loadConfig(env: Env = process.env, rootDir: string = process.cwd()): ServerConfig {
+  const port = readPort(env.PORT);
   return {
-    port: readPort(env.PORT),
+    port,
     host: readString(env.HOST) ?? DEFAULT_HOST,
     publicUrl: readPublicUrl(env.CWMN_PUBLIC_URL),
     allowedOrigins: readOrigins(env.CWMN_ALLOWED_ORIGINS),
@@ -117,6 +142,8 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     dataDir: path.resolve(rootDir, readString(env.CWMN_DATA_DIR) ?? 'data'),
     rootDir: path.resolve(rootDir),
     iceServers: readIceServers(env.CWMN_ICE_SERVERS),
+    stunPort: readStunPort(env.CWMN_STUN_PORT, port),
+    turn: readTurn(env.CWMN_TURN_URLS, env.CWMN_TURN_SECRET),
     relay: readRelay(env.CWMN_RELAY),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
@@ -190,15 +217,9 @@ function readSeconds(name: string, value: string | undefined, fallback: number):
   return seconds;
 }
 
-function readRelay(value: string | undefined): 'auto' | 'off' | 'always' {
-  const text = readString(value) ?? 'auto';
-  if (text === 'auto' || text === 'off' || text === 'always') return text;
-  throw invalid(`CWMN_RELAY must be auto, off or always (got ${JSON.stringify(text)})`);
-}
-
-function readIceServers(value: string | undefined): RTCIceServer[] {
+function readIceServers(value: string | undefined): RTCIceServer[] | null {
   const text = readString(value);
-  if (text === undefined) return [];
+  if (text === undefined) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -218,6 +239,43 @@ function isIceServer(value: unknown): value is RTCIceServer {
     || (Array.isArray(s.urls) && s.urls.length > 0 && s.urls.every((u) => typeof u === 'string'));
   const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
   return urlsOk && optionalString(s.username) && optionalString(s.credential);
+}
+
+function readStunPort(value: string | undefined, port: number): number | null {
+  const text = readString(value);
+  if (text === undefined) return port;
+  if (text.toLowerCase() === 'off') return null;
+  const stunPort = Number(text);
+  if (!/^\d+$/.test(text) || stunPort > 65535) throw invalid(`CWMN_STUN_PORT must be an integer from 0 to 65535, or off, got "${text}"`);
+  return stunPort;
+}
+
+/** `turn:host[:port][?transport=udp|tcp]` or `turns:…` (RFC 7065). */
+const TURN_URL = /^turns?:([^?]+)(?:\?transport=(?:udp|tcp))?$/i;
+
+function readTurn(urlsValue: string | undefined, secretValue: string | undefined): TurnConfig | null {
+  const urls = (urlsValue ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const secret = readString(secretValue);
+  if (urls.length === 0 && secret === undefined) return null;
+  if (urls.length === 0) throw invalid('CWMN_TURN_SECRET is set but CWMN_TURN_URLS is not; set both, or neither');
+  for (const url of urls) {
+    const m = TURN_URL.exec(url);
+    if (!m || hostNameOf(m[1]) === null) {
+      throw invalid(`CWMN_TURN_URLS: "${url}" is not a turn: or turns: URL with a host; expected e.g. turn:turn.example.com:3478?transport=tcp`);
+    }
+  }
+  // The secret is never echoed, not even its length.
+  if (secret === undefined) throw invalid('CWMN_TURN_URLS is set but CWMN_TURN_SECRET is not; set both, or neither');
+  if (secret.length < MIN_TURN_SECRET_LENGTH) throw invalid(`CWMN_TURN_SECRET must be at least ${MIN_TURN_SECRET_LENGTH} characters`);
+  return { urls, secret };
+}
+
+function readRelay(value: string | undefined): RelayMode {
+  const text = readString(value);
+  if (text === undefined) return 'auto';
+  const mode = RELAY_MODES.find((m) => m === text.toLowerCase());
+  if (!mode) throw invalid(`CWMN_RELAY must be auto, off or always, got "${text}"`);
+  return mode;
 }
 
 function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {

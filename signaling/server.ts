@@ -14,9 +14,12 @@ import { addApiRoutes } from './http/api-routes.js';
 import { addHandoffRoutes } from './http/handoff-routes.js';
 import { addIthRoutes } from './http/ith-routes.js';
 import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
+import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
+import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
+import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
 import { OriginPolicy } from './origins.js';
@@ -49,6 +52,8 @@ export interface RunningServer {
   port: number;
   /** What the relay carried so far (null when `CWMN_RELAY=off`). */
   relayCounters: Readonly<RelayCounters> | null;
+  /** The bound UDP port of the built-in STUN server; null when it is off. */
+  stunPort: number | null;
   /** Stops timers, closes every socket and the HTTP server. Idempotent. */
   close(): Promise<void>;
 }
@@ -59,16 +64,19 @@ export interface ServerDeps {
   mailer?: Mailer;
 }
 
-/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or the port is taken. */
+/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or a port is taken. */
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const store = openFileStore(config.dataDir, log);
   const httpServer = createServer();
   let port: number;
+  let stun: RunningStunServer | null = null;
   try {
     port = await listen(httpServer, config.port, config.host);
+    if (config.stunPort !== null) stun = await startStunServer({ port: config.stunPort, host: config.host, log });
   } catch (err) {
+    await new Promise((resolve) => httpServer.close(resolve));
     store.close();
     throw err;
   }
@@ -119,9 +127,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     sessions, guests, origins, helloTimeoutMs: config.helloTimeoutMs, pingIntervalMs: config.pingIntervalMs, log,
     audit: config.auditBytes,
   });
+  const ice = new IceProvider({
+    configured: config.iceServers,
+    stunPort: stun?.port ?? null,
+    fallbackHost: fallbackStunHost(config.publicUrl, config.host),
+    turn: config.turn,
+    runningSession: (id) => sessions.running(id),
+  });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, iceServers: config.iceServers, relay: config.relay,
+      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, ice, relay: config.relay,
       batch: (fn) => store.batch(fn), log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
@@ -176,6 +191,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
   logDelivery(delivery, publicUrl, log);
+  logIce(config, stun, log);
 
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
@@ -189,11 +205,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await relayHub?.close();
     httpServer.closeAllConnections();
     await stopped;
+    await stun?.close();
     delivery.close();
     store.close();
     log('stopped');
   };
-  return { url: publicUrl, port, relayCounters: relayHub?.switch.counters ?? null, close: () => (closing ??= shutdown()) };
+  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, close: () => (closing ??= shutdown()) };
 }
 
 /** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */
@@ -205,6 +222,20 @@ function logDelivery(delivery: Delivery, publicUrl: string, log: (line: string) 
   if (delivery.outbox) {
     log(`outbox: ${publicUrl}${OUTBOX_PATH} lists working invite links; for development only, never expose it in production`);
   }
+}
+
+/** Where clients are sent for ICE; never the TURN secret. */
+function logIce(config: ServerConfig, stun: RunningStunServer | null, log: (line: string) => void): void {
+  if (stun) log(`stun: listening on udp ${hostForUrl(config.host)}:${stun.port}`);
+  if (config.iceServers !== null) {
+    log(`ice: clients get CWMN_ICE_SERVERS as written (${config.iceServers.length} entries)`);
+    return;
+  }
+  const given = [
+    ...(stun ? [`stun:<the host name they reached>:${stun.port}`] : []),
+    ...(config.turn ? [`${config.turn.urls.join(', ')} with credentials that end with their session`] : []),
+  ];
+  log(`ice: clients get ${given.length > 0 ? given.join(' + ') : 'no ICE servers'}`);
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

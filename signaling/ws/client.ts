@@ -3,7 +3,9 @@
 
 import { WebSocket } from 'ws';
 import type { LogFn } from '../config.js';
-import { CloseCode, ErrorCode, type ServerToGuest, type ServerToHost, type WireError } from '../../src/protocol/index.js';
+import {
+  CloseCode, CwmnError, ErrorCode, toWireError, type ServerToGuest, type ServerToHost, type WireError,
+} from '../../src/protocol/index.js';
 
 /** Any message the server may send. */
 export type ServerMessage = ServerToHost | ServerToGuest;
@@ -31,6 +33,8 @@ export interface ClientOrigin {
   ip: string;
   /** `Origin` header of the upgrade request, if any. */
   origin: string | undefined;
+  /** Host name of the upgrade request's `Host` header (lower case, IPv6 without brackets); null when absent or not a host name or IP literal. */
+  host: string | null;
 }
 
 /** A socket that may be sent messages of type `Out` (and errors). */
@@ -72,6 +76,17 @@ export class Client<Out extends ServerMessage> {
     this.log(`socket ${this.from.ip} refused: ${error.code} ${error.message}`);
     this.write({ type: 'error', error });
     this.close(closeCode, error.code);
+  }
+
+  /** What `run` returns; when it throws a `CwmnError` (a refusal), the socket fails with it and null is returned. */
+  refuseOn<T>(run: () => T): T | null {
+    try {
+      return run();
+    } catch (err) {
+      if (!(err instanceof CwmnError)) throw err;
+      this.fail(toWireError(err));
+      return null;
+    }
   }
 
   /** Starts the closing handshake. Idempotent. */

@@ -39,10 +39,10 @@ export function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps:
     return null;
   }
   const { session, record: guest, resumeToken } = admission;
+  const iceServers = client.refuseOn(() => deps.ice.forGuest(session.id, guest.id, client.from.host));
+  if (iceServers === null) return null;
   deps.rooms.addGuest(session.id, { record: guest, client });
-  client.send({
-    type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers, relay: deps.relay, resumeToken,
-  });
+  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers, relay: deps.relay, resumeToken });
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} joined ${session.id}`);
   return new GuestRole(client, session.id, guest.id, deps);
@@ -63,6 +63,8 @@ export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, 
     return null;
   }
   const { session, guest } = check;
+  const iceServers = client.refuseOn(() => deps.ice.forGuest(session.id, guest.id, client.from.host));
+  if (iceServers === null) return null;
   const attached = deps.rooms.attachGuest(session.id, guest.id, client);
   if (attached) {
     attached.previous?.close(CloseCode.REPLACED, 'replaced');
@@ -71,7 +73,7 @@ export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, 
     deps.rooms.addGuest(session.id, { record: guest, client });
   }
   deps.presence.forgetGuest(guest.id);
-  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers: deps.iceServers, relay: deps.relay });
+  client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers, relay: deps.relay });
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} resumed in ${session.id}`);
   return new GuestRole(client, session.id, guest.id, deps);

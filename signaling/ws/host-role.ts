@@ -35,6 +35,8 @@ export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: 
     return null;
   }
   const sessionId = check.session.id;
+  const iceServers = client.refuseOn(() => deps.ice.forHost(sessionId, client.from.host));
+  if (iceServers === null) return null;
   deps.presence.hostBack(sessionId);
   const previous = deps.rooms.setHost(sessionId, client);
   if (previous) {
@@ -47,7 +49,7 @@ export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: 
     type: 'welcome',
     session: deps.sessions.info(check.session),
     guests: deps.rooms.guests(sessionId),
-    iceServers: deps.iceServers,
+    iceServers,
     relay: deps.relay,
     publicLink: deps.publicLinks.state(check.session),
   });

@@ -4,6 +4,7 @@ import type { RelayMode } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import type { DomainSettings } from '../domain-settings.js';
 import type { GuestService } from '../guests.js';
+import type { IceProvider } from '../ice/ice-provider.js';
 import type { InviteService } from '../invites.js';
 import type { LinkService } from '../links.js';
 import type { OriginPolicy } from '../origins.js';
@@ -33,7 +34,8 @@ export interface RoleDeps {
   origins: OriginPolicy;
   /** Limits per origin (`maxGuests`). */
   domains: DomainSettings;
-  iceServers: RTCIceServer[];
+  /** ICE servers of each host and guest (`welcome`, `joined`). */
+  ice: IceProvider;
   /** The server's relay setting, told to hosts and guests. */
   relay: RelayMode;
   /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */

@@ -5,10 +5,12 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { hostNameOf } from '../http/host-name.js';
 import { requestUrl } from '../http/request-url.js';
 import { CloseCode, MAX_SIGNALING_MESSAGE_BYTES } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import { KeyedRateLimiter, SOCKET_OPEN_LIMIT } from '../rate-limit.js';
+import type { ClientOrigin } from './client.js';
 import { Connection } from './connection.js';
 import { Heartbeat } from './heartbeat.js';
 import { introduce } from './introduce.js';
@@ -55,7 +57,8 @@ export class SocketHub {
       this.options.log(`socket ${ip} refused: too many connections`);
       return rejectUpgrade(socket, 429);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, req.headers.origin));
+    const from = { ip, origin: req.headers.origin, host: hostNameOf(req.headers.host) };
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, from));
   }
 
   /** Forgets idle rate-limit state. */
@@ -74,13 +77,13 @@ export class SocketHub {
     return this.closing;
   }
 
-  private accept(ws: WebSocket, ip: string, origin: string | undefined): void {
+  private accept(ws: WebSocket, from: ClientOrigin): void {
     if (this.closing) {
       ws.terminate();
       return;
     }
     this.heartbeat.track(ws);
-    new Connection(ws, { ip, origin }, {
+    new Connection(ws, from, {
       helloTimeoutMs: this.options.helloTimeoutMs,
       introduce: (client, text) => introduce(client, text, this.options.roles),
       log: this.options.log,

@@ -2,6 +2,7 @@
 // and headless Chromium (Debian's) driven by playwright-core.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -94,15 +95,24 @@ export async function startCwmnProcess(env: Record<string, string> = {}): Promis
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
+/** A port free on TCP and on UDP: the server's built-in STUN server takes the same number on UDP. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createNetServer();
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
     });
-  });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const probe = createSocket('udp4');
+      probe.once('error', () => probe.close(() => resolve(false)));
+      probe.bind(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
 }
 
 /** Serves `test/e2e/fixtures` from another origin, with `{{SERVER}}` replaced by the cwmn URL. */

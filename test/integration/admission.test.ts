@@ -69,7 +69,7 @@ describe('host admission', () => {
 
 describe('guest admission', () => {
   it('admits a guest with a link: joined for the guest, guest-joined for the host', async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ iceServers: [] });
     const host = await connectHost(server, 'Ada');
     const url = await createLink(host.socket);
     expect(url).toMatch(new RegExp(`^${server.url}/s/[A-Za-z0-9_-]{32}$`));

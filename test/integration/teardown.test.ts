@@ -10,7 +10,7 @@ import { startTestServer, stopServers } from './support/server.js';
 afterEach(stopServers);
 
 /** Kinds of resources that would keep a process alive, or work on, after a stop. */
-const LIVE_TYPES = new Set(['Timeout', 'Immediate', 'TCPSERVERWRAP', 'TCPWRAP', 'FSEVENTWRAP', 'PROCESSWRAP', 'PIPEWRAP']);
+const LIVE_TYPES = new Set(['Timeout', 'Immediate', 'TCPSERVERWRAP', 'TCPWRAP', 'UDPWRAP', 'FSEVENTWRAP', 'PROCESSWRAP', 'PIPEWRAP']);
 
 /** Timers Node shares across a process, which belong to no server: the Date-header cache, fetch's (undici's) clock. */
 const SHARED_BY_NODE = /utcDate|undici/;
@@ -58,10 +58,20 @@ describe('server teardown', () => {
     const replay = await postJson(server, '/api/sessions', { hostName: 'Rae', hostEmail: 'rae@example.com', isReplay: true });
     expect(replay.status).toBe(201);
     expect(resources.live().length).toBeGreaterThan(5);
+    expect(resources.live().filter((r) => r.startsWith('UDPWRAP'))).toEqual([expect.stringContaining('stun-server')]);
 
     await server.close();
     // The test's own client sockets see the close a moment later.
     await Promise.all([host.socket.waitClosed(), guest.waitClosed()]);
+    await sleep(100);
+    expect(resources.live()).toEqual([]);
+  });
+
+  it('leaves nothing behind when it cannot start (its STUN port is taken)', async () => {
+    const first = await startTestServer();
+    const resources = trackResources();
+    onTestFinished(() => resources.stop());
+    await expect(startTestServer({ stunPort: first.stunPort })).rejects.toThrow(/CWMN_STUN_PORT/);
     await sleep(100);
     expect(resources.live()).toEqual([]);
   });

@@ -17,7 +17,10 @@ describe('loadConfig', () => {
       allowedOrigins: [],
       dataDir: path.join(ROOT, 'data'),
       rootDir: ROOT,
-      iceServers: [],
+      iceServers: null,
+      stunPort: 8080,
+      turn: null,
+      relay: 'auto',
       sessionMaxSeconds: DEFAULT_SESSION_MAX_SECONDS,
       linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
       helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -132,11 +135,86 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     const c = loadConfig({
       PORT: '', CWMN_ALLOWED_ORIGINS: '', CWMN_ICE_SERVERS: ' ', CWMN_PUBLIC_URL: '', CWMN_SMTP_URL: '', CWMN_SMS_WEBHOOK_URL: ' ', CWMN_MAIL_FROM: '',
+      CWMN_STUN_PORT: '', CWMN_TURN_URLS: ' , ', CWMN_TURN_SECRET: '', CWMN_RELAY: ' ',
     }, ROOT);
+    expect([c.stunPort, c.turn, c.relay]).toEqual([8080, null, 'auto']);
     expect([c.smtpUrl, c.smsWebhookUrl, c.mailFrom]).toEqual([null, null, DEFAULT_MAIL_FROM]);
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual([]);
-    expect(c.iceServers).toEqual([]);
+    expect(c.iceServers).toBeNull();
     expect(c.publicUrl).toBeNull();
+  });
+});
+
+describe('loadConfig: STUN, TURN and relay', () => {
+  /** The message of the config error `env` causes (always ERR_INVALID_PARAMS). */
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig(env, ROOT);
+    } catch (err) {
+      expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
+      return (err as Error).message;
+    }
+    throw new Error('no error');
+  };
+  const SECRET = 'sixteen-chars-ok';
+
+  it('keeps CWMN_ICE_SERVERS as written when set, even to []; unset means the built-in servers (null)', () => {
+    expect(loadConfig({ CWMN_ICE_SERVERS: '[]' }, ROOT).iceServers).toEqual([]);
+    expect(loadConfig({}, ROOT).iceServers).toBeNull();
+  });
+
+  it('runs STUN on the number of PORT by default, on CWMN_STUN_PORT when set, and not at all when off', () => {
+    expect(loadConfig({ PORT: '9000' }, ROOT).stunPort).toBe(9000);
+    expect(loadConfig({ PORT: '0' }, ROOT).stunPort).toBe(0);
+    expect(loadConfig({ PORT: '9000', CWMN_STUN_PORT: '3478' }, ROOT).stunPort).toBe(3478);
+    expect(loadConfig({ CWMN_STUN_PORT: '0' }, ROOT).stunPort).toBe(0);
+    expect(loadConfig({ CWMN_STUN_PORT: 'off' }, ROOT).stunPort).toBeNull();
+    expect(loadConfig({ CWMN_STUN_PORT: ' OFF ' }, ROOT).stunPort).toBeNull();
+  });
+
+  it('refuses a CWMN_STUN_PORT that is not a port or off', () => {
+    for (const bad of ['65536', '-1', '3478.5', 'udp', 'no']) {
+      expect(message({ CWMN_STUN_PORT: bad })).toMatch(/^CWMN_STUN_PORT must be an integer from 0 to 65535, or off/);
+    }
+  });
+
+  it('reads TURN URLs and the shared secret', () => {
+    const c = loadConfig({
+      CWMN_TURN_URLS: ' turn:turn.example.com:3478?transport=tcp , turns:turn.example.com:5349,turn:192.0.2.9,turn:[2001:db8::9]:3478?transport=udp',
+      CWMN_TURN_SECRET: SECRET,
+    }, ROOT);
+    expect(c.turn).toEqual({
+      urls: ['turn:turn.example.com:3478?transport=tcp', 'turns:turn.example.com:5349', 'turn:192.0.2.9', 'turn:[2001:db8::9]:3478?transport=udp'],
+      secret: SECRET,
+    });
+  });
+
+  it('wants both TURN variables or neither', () => {
+    expect(message({ CWMN_TURN_URLS: 'turn:turn.example.com' })).toMatch(/^CWMN_TURN_URLS is set but CWMN_TURN_SECRET is not/);
+    expect(message({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: '  ' })).toMatch(/CWMN_TURN_SECRET is not/);
+    expect(message({ CWMN_TURN_SECRET: SECRET })).toMatch(/^CWMN_TURN_SECRET is set but CWMN_TURN_URLS is not/);
+  });
+
+  it('refuses a TURN URL that is not turn: or turns: with a host, naming CWMN_TURN_URLS', () => {
+    for (const bad of [
+      'stun:turn.example.com', 'http://turn.example.com', 'turn://turn.example.com', 'turn:', 'turn::3478', 'turn:turn.example.com:99999',
+      'turn:user@turn.example.com', 'turn:turn.example.com?transport=sctp', 'turn:turn.example.com/path', 'turn:a b',
+    ]) {
+      expect(message({ CWMN_TURN_URLS: `turn:ok.example.com,${bad}`, CWMN_TURN_SECRET: SECRET }), bad).toMatch(/^CWMN_TURN_URLS: ".*" is not a turn: or turns: URL with a host/);
+    }
+  });
+
+  it('refuses a short TURN secret without echoing it', () => {
+    const text = message({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: 'short-s3cret' });
+    expect(text).toMatch(/^CWMN_TURN_SECRET must be at least 16 characters/);
+    expect(text).not.toContain('short-s3cret');
+    expect(loadConfig({ CWMN_TURN_URLS: 'turn:turn.example.com', CWMN_TURN_SECRET: 'x'.repeat(16) }, ROOT).turn?.secret).toBe('x'.repeat(16));
+  });
+
+  it('reads CWMN_RELAY (auto by default) and refuses other values', () => {
+    expect(loadConfig({}, ROOT).relay).toBe('auto');
+    expect(['auto', 'off', 'always', ' Always '].map((v) => loadConfig({ CWMN_RELAY: v }, ROOT).relay)).toEqual(['auto', 'off', 'always', 'always']);
+    expect(message({ CWMN_RELAY: 'sometimes' })).toBe('CWMN_RELAY must be auto, off or always, got "sometimes"');
   });
 });
