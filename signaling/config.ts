@@ -42,6 +42,8 @@ export interface ServerConfig {
   turn: TurnConfig | null;
   /** When page data travels through the server's relay instead of peer-to-peer (`CWMN_RELAY`). */
   relay: RelayMode;
+  /** A host with more guests than this sends them all through the relay (`CWMN_RELAY_FANOUT_GUESTS`); null: never. */
+  relayFanoutGuests: number | null;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -98,6 +100,8 @@ export const RELAY_MODES: readonly RelayMode[] = ['auto', 'off', 'always'];
 /** Shortest `CWMN_TURN_SECRET` accepted. */
 export const MIN_TURN_SECRET_LENGTH = 16;
 
+/** Past this many guests, a host sends every guest through the relay's fan-out (see BENCHMARKS.md). */
+export const DEFAULT_RELAY_FANOUT_GUESTS = 8;
 /** Default TCP port. */
 export const DEFAULT_PORT = 8080;
 /** Default interface. */
@@ -145,6 +149,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     stunPort: readStunPort(env.CWMN_STUN_PORT, port),
     turn: readTurn(env.CWMN_TURN_URLS, env.CWMN_TURN_SECRET),
     relay: readRelay(env.CWMN_RELAY),
+    relayFanoutGuests: readFanout(env.CWMN_RELAY_FANOUT_GUESTS),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -276,6 +281,15 @@ function readRelay(value: string | undefined): RelayMode {
   const mode = RELAY_MODES.find((m) => m === text.toLowerCase());
   if (!mode) throw invalid(`CWMN_RELAY must be auto, off or always, got "${text}"`);
   return mode;
+}
+
+function readFanout(value: string | undefined): number | null {
+  const text = readString(value);
+  if (text === undefined) return DEFAULT_RELAY_FANOUT_GUESTS;
+  if (text.toLowerCase() === 'off') return null;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10_000) throw invalid(`CWMN_RELAY_FANOUT_GUESTS must be an integer from 1 to 10000, or off, got "${text}"`);
+  return n;
 }
 
 function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {

@@ -136,7 +136,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, ice, relay: config.relay,
+      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, ice, relay: config.relay, relayFanoutGuests: config.relay === 'off' ? null : config.relayFanoutGuests,
       batch: (fn) => store.batch(fn), log,
     },
     helloTimeoutMs: config.helloTimeoutMs,

@@ -51,6 +51,7 @@ export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: 
     guests: deps.rooms.guests(sessionId),
     iceServers,
     relay: deps.relay,
+    relayFanoutGuests: deps.relayFanoutGuests,
     publicLink: deps.publicLinks.state(check.session),
   });
   return new HostRole(client, sessionId, deps);

@@ -38,6 +38,8 @@ export interface RoleDeps {
   ice: IceProvider;
   /** The server's relay setting, told to hosts and guests. */
   relay: RelayMode;
+  /** Told to hosts: past this many guests, every guest goes through the relay. */
+  relayFanoutGuests: number | null;
   /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */
   batch: <T>(fn: () => T) => T;
   log: LogFn;

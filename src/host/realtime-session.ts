@@ -58,6 +58,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private info: SessionInfo;
   private iceServers: RTCIceServer[];
   private relayMode: RelayMode;
+  private fanoutGuests: number | null;
   /** The session's relay socket, opened when a guest first needs it. */
   private readonly relay: HostRelay;
   private publicLink: PublicLinkState;
@@ -98,6 +99,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     this.info = options.welcome.session;
     this.iceServers = options.welcome.iceServers;
     this.relayMode = options.welcome.relay;
+    this.fanoutGuests = options.welcome.relayFanoutGuests;
     const { url, sessionId, hostToken } = this.signaling.credentials;
     this.relay = new HostRelay({
       url: new URL(RELAY_PATH, url).href, sessionId, hostToken, WebSocket: options.WebSocket,
@@ -253,6 +255,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       this.info = welcome.session;
       this.iceServers = welcome.iceServers;
       this.relayMode = welcome.relay;
+      this.fanoutGuests = welcome.relayFanoutGuests;
       this.publicLink = welcome.publicLink;
       this.reconcile(welcome.guests);
       this.health.set('signaling', false);
@@ -283,8 +286,10 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private openLink(record: GuestRecord): void {
     const id = record.id;
     const auth = { secret: this.options.linkSecret, requireAuth: !this.allowUnverified };
+    const bigRoom = this.isBigRoom();
     const link = new GuestLink(id, {
-      mode: this.relayMode,
+      mode: bigRoom && this.relayMode !== 'off' ? 'always' : this.relayMode,
+      relayReason: bigRoom ? 'room' : 'policy',
       direct: () => new Peer({ ...auth, initiator: true, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection }),
       relay: this.relayMode === 'off' ? undefined : () => this.relay.channel(id, auth),
     });
@@ -330,6 +335,16 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       if (this.records.has(id)) this.recovery.dropped(id);
     });
     link.start();
+    if (bigRoom) for (const other of this.links.values()) other.useRelay('room');
+  }
+
+  /**
+   * Past `relayFanoutGuests` guests, every guest goes through the relay: the host then uploads
+   * each batch once instead of once per guest (measured in BENCHMARKS.md). A room that shrinks
+   * again stays there: moving guests back and forth would cost each a snapshot.
+   */
+  private isBigRoom(): boolean {
+    return this.fanoutGuests !== null && this.relayMode !== 'off' && this.records.size > this.fanoutGuests;
   }
 
   private dropGuest(id: string): void {

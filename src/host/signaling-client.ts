@@ -18,6 +18,7 @@ export interface Welcome {
   iceServers: RTCIceServer[];
   publicLink: PublicLinkState;
   relay: RelayMode;
+  relayFanoutGuests: number | null;
 }
 
 export type SignalingEvents = {
@@ -146,7 +147,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       case 'welcome':
         this.authenticated = true;
         this.attempt = 0;
-        this.emit('welcome', { session: m.session, guests: m.guests, iceServers: m.iceServers, publicLink: m.publicLink, relay: m.relay });
+        this.emit('welcome', { session: m.session, guests: m.guests, iceServers: m.iceServers, publicLink: m.publicLink, relay: m.relay, relayFanoutGuests: m.relayFanoutGuests });
         break;
       case 'reply': {
         const p = this.pending.get(m.rid);

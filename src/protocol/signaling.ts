@@ -111,6 +111,8 @@ export type ServerToHost =
     type: 'welcome'; session: SessionInfo; guests: GuestRecord[]; iceServers: RTCIceServer[]; publicLink: PublicLinkState;
     /** The server's relay setting (`CWMN_RELAY`). */
     relay: RelayMode;
+    /** Past this many guests, every guest goes through the relay (one upload for all); null: never. */
+    relayFanoutGuests: number | null;
   }
   | { type: 'reply'; rid: number; ok: true; result: unknown }
   | { type: 'reply'; rid: number; ok: false; error: WireError }
@@ -313,7 +315,8 @@ export function parseServerToHost(raw: string): Parsed<ServerToHost> {
   switch (m.type) {
     case 'welcome':
       if (!isSessionInfo(m.session) || !Array.isArray(m.guests) || !m.guests.every(isGuestRecord)
-        || !isIceServers(m.iceServers) || !isPublicLinkState(m.publicLink) || !isRelayMode(m.relay)) return fail('Malformed welcome');
+        || !isIceServers(m.iceServers) || !isPublicLinkState(m.publicLink) || !isRelayMode(m.relay)
+        || !(m.relayFanoutGuests === null || isInteger(m.relayFanoutGuests, 1, 10_000))) return fail('Malformed welcome');
       return { ok: true, value: m as ServerToHost };
     case 'reply':
       if (!isRid(m.rid)) return fail('Malformed reply');

@@ -184,3 +184,45 @@ describe('relay: CWMN_RELAY=auto, a guest whose network allows no peer connectio
     await host.evaluate(() => window.CwmnAPI!.session.endSession());
   });
 });
+
+describe('relay: a big room (CWMN_RELAY_FANOUT_GUESTS=1)', () => {
+  let cwmn: Cwmn;
+  let site: { url: string; close(): Promise<void> };
+  let browser: Browser;
+
+  beforeAll(async () => {
+    cwmn = await startCwmn({ CWMN_RELAY_FANOUT_GUESTS: '1' });
+    site = await startSite(cwmn.server.url);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await cwmn?.close();
+  });
+
+  it('one guest is direct; once a second joins, both go through the relay and keep the page live', async () => {
+    const { host, link } = await startHost(await browser.newContext(), site.url);
+    const first = await (await browser.newContext()).newPage();
+    await first.goto(link);
+    await waitForViewerState(first, 'live');
+    expect(await first.evaluate(() => document.body.dataset.connection)).toBe('direct');
+
+    const second = await (await browser.newContext()).newPage();
+    await second.goto(await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink()));
+    await waitForViewerState(second, 'live');
+    for (const guest of [first, second]) {
+      await guest.waitForFunction(() => document.body.dataset.connection === 'relay');
+      await waitForViewerState(guest, 'live');
+      expect(await guest.textContent('#cwmn-status')).toContain('many guests are watching');
+    }
+    await host.waitForFunction(() => window.CwmnAPI!.guest.getGuestList().every((g) => g.connection === 'relay'));
+    await host.evaluate(() => { document.getElementById('title')!.textContent = 'Fanned out'; });
+    for (const guest of [first, second]) {
+      await guest.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!
+        .contentDocument!.getElementById('title')?.textContent === 'Fanned out');
+    }
+    await host.evaluate(() => window.CwmnAPI!.session.endSession());
+  });
+});

@@ -58,7 +58,7 @@ export function serverToHost(): ServerToHost[] {
   return [
     {
       type: 'welcome', session: SESSION, guests: [{ id: 'guest01', name: 'Gina', joinedAt: 1_700_000_000_000 }],
-      iceServers: [{ urls: 'stun:stun.example.com' }], publicLink: { enabled: false, url: null }, relay: 'auto',
+      iceServers: [{ urls: 'stun:stun.example.com' }], publicLink: { enabled: false, url: null }, relay: 'auto', relayFanoutGuests: 8,
     },
     { type: 'reply', rid: 1, ok: true, result: { url: 'http://127.0.0.1/s/x', expiresAt: 1 } },
     { type: 'reply', rid: 2, ok: false, error: { code: 'ERR_NOT_FOUND', message: 'No such guest' } },
