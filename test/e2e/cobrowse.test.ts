@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, mirrorText, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
+import { launchBrowser, mirrorCenter, mirrorText, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
 
 type Recorded = { name: string; args: unknown[] };
 
@@ -94,13 +94,7 @@ describe('live co-browsing', () => {
     await host.evaluate(() => window.scrollTo(0, 0));
     await guest.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!.contentWindow!.scrollY === 0);
     // Where the host's #target (page 300,200 … 420,260) is drawn in the guest's window.
-    const box = await guest.evaluate(() => {
-      const frame = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!;
-      const r = frame.contentDocument!.getElementById('target')!.getBoundingClientRect();
-      const f = frame.getBoundingClientRect();
-      const scale = f.width / frame.offsetWidth;
-      return { x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale };
-    });
+    const box = await mirrorCenter(guest, 'target');
     await guest.mouse.move(box.x - 20, box.y - 10);
     await guest.mouse.move(box.x, box.y, { steps: 4 });
     // The last `roomdata update` carries the final position (throttled, never dropped).

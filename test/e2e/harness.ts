@@ -190,6 +190,17 @@ export async function waitForViewerState(page: Page, state: string, timeout = 15
   await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
 }
 
+/** Where the center of the host page's element `#id` is drawn in the viewer's window (client coordinates). */
+export function mirrorCenter(page: Page, id: string): Promise<{ x: number; y: number }> {
+  return page.evaluate((elementId) => {
+    const frame = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!;
+    const r = frame.contentDocument!.getElementById(elementId)!.getBoundingClientRect();
+    const f = frame.getBoundingClientRect();
+    const scale = f.width / frame.offsetWidth;
+    return { x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale };
+  }, id);
+}
+
 /** Text of the mirrored page (inside the viewer's iframe). */
 export function mirrorText(page: Page): Promise<string> {
   return page.evaluate(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')?.contentDocument?.body?.textContent ?? '');

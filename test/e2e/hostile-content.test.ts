@@ -12,7 +12,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
+import { launchBrowser, mirrorCenter, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
 
 /** The payload of the fixture, for content added by the tests. */
 function pwn(name: string): string {
@@ -261,13 +261,7 @@ describe('guest-side safety: hostile host content never runs in the viewer', () 
   });
 
   it('ignores the guest clicking a javascript: link: the viewer takes the click', async () => {
-    const box = await guest.evaluate(() => {
-      const frame = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!;
-      const r = frame.contentDocument!.getElementById('js-link')!.getBoundingClientRect();
-      const f = frame.getBoundingClientRect();
-      const scale = f.width / frame.offsetWidth;
-      return { x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale };
-    });
+    const box = await mirrorCenter(guest, 'js-link');
     const under = await guest.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.id, box);
     expect(under).toBe('cwmn-surface');
     await host.evaluate(() => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inflateRawSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addressToGuest, encodePayload, toFrames } from '../../src/protocol/index.js';
-import { launchBrowser, mirrorText, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
+import { launchBrowser, mirrorCenter, mirrorText, openHost, startCwmn, startSite, waitForViewerState, type Cwmn } from './harness.js';
 
 type Recorded = { name: string; args: unknown[] };
 
@@ -89,13 +89,7 @@ describe('relay: CWMN_RELAY=always', () => {
     await guest.waitForFunction(() => document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!
       .contentDocument!.querySelector<HTMLInputElement>('#secret')?.value === '********');
 
-    const box = await guest.evaluate(() => {
-      const frame = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!;
-      const r = frame.contentDocument!.getElementById('target')!.getBoundingClientRect();
-      const f = frame.getBoundingClientRect();
-      const scale = f.width / frame.offsetWidth;
-      return { x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale };
-    });
+    const box = await mirrorCenter(guest, 'target');
     await guest.mouse.move(box.x - 20, box.y - 10);
     await guest.mouse.move(box.x, box.y, { steps: 4 });
     await host.waitForFunction(() => {
