@@ -31,6 +31,8 @@ export type GuestLinkEvents = {
   signal: (data: SignalData) => void;
   /** A transport to the guest is open (first, or after a switch): the guest needs a snapshot. */
   open: (kind: TransportKind) => void;
+  /** The open transport's path changed (`direct` ⇄ `turn`); no snapshot needed. */
+  kind: (kind: TransportKind) => void;
   pointer: (x: number, y: number) => void;
   click: (x: number, y: number) => void;
   /** The guest needs a fresh snapshot (it asked, or it fell too far behind). */
@@ -184,6 +186,9 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
     const offs = [
       ...extra,
       t.on('open', () => this.opened(t)),
+      t.on('kind', (kind) => {
+        if (t === this.active) this.emit('kind', kind);
+      }),
       t.on('dom', (frame) => inbound.push(frame)),
       t.on('pointer', (text) => this.handlePointerText(text)),
       t.on('drain', () => {

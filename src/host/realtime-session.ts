@@ -308,6 +308,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
       if (this.room.isHidden(id)) this.broadcaster.send({ t: 'guest-state', isHidden: true }, [link]);
       this.sharePointers();
     });
+    link.on('kind', (kind) => this.room.connect(record, this.muted.has(id), kind));
     link.on('resync', () => this.recorder.snapshotFor([id]));
     // A guest closing or reloading its viewer says so: not a connection problem. The server
     // then says whether it left (`guest-left`, after its grace) or came back (`guest-joined`).

@@ -14,8 +14,8 @@ import {
 
 /** Give up when the channels are not open this long after creation. */
 export const PEER_CONNECT_TIMEOUT_MS = 20_000;
-/** Opening waits at most this long to learn whether the selected candidates go through TURN. */
-const KIND_LOOKUP_MS = 500;
+/** When, after opening, the selected path is looked up (to tell `direct` from `turn`): it may settle late. */
+const KIND_CHECKS_MS = [0, 1_000, 3_000, 10_000];
 
 export interface PeerOptions {
   /** True on the host: creates the offer. */
@@ -47,7 +47,8 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
   private opened = false;
   private destroyed = false;
   private authenticated = false;
-  private selectedKind: TransportKind | null = null;
+  private selectedKind: TransportKind = 'direct';
+  private readonly kindTimers: ReturnType<typeof setTimeout>[] = [];
 
   constructor(private readonly options: PeerOptions) {
     super();
@@ -70,7 +71,7 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     return this.opened && !this.destroyed;
   }
 
-  /** `turn` when the selected candidate pair goes through a TURN server, else `direct`; null until open. */
+  /** `turn` when the selected candidate pair goes through a TURN server, else `direct` (`kind` tells of a change); null until open. */
   get kind(): TransportKind | null {
     return this.isOpen ? this.selectedKind : null;
   }
@@ -146,6 +147,7 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.connectTimer);
+    for (const t of this.kindTimers) clearTimeout(t);
     for (const channel of [this.pointerChannel, this.domChannel]) {
       channel.onopen = channel.onclose = channel.onmessage = channel.onerror = null;
       channel.onbufferedamountlow = null;
@@ -212,15 +214,12 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
         this.close();
       }
     };
-    let opening = false;
-    const onOpen = async () => {
-      if (opening || this.domChannel.readyState !== 'open' || this.pointerChannel.readyState !== 'open') return;
-      opening = true;
-      clearTimeout(this.connectTimer);
-      this.selectedKind = await this.lookUpKind();
-      if (this.destroyed) return;
+    const onOpen = () => {
+      if (this.opened || this.domChannel.readyState !== 'open' || this.pointerChannel.readyState !== 'open') return;
       this.opened = true;
+      clearTimeout(this.connectTimer);
       this.emit('open');
+      this.watchKind();
     };
     const onClose = () => {
       if (!this.destroyed) this.fail(new CwmnError(ErrorCode.DATA_CHANNEL, 'Data channel closed'));
@@ -241,22 +240,41 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     };
   }
 
-  /** Whether the selected candidate pair relays through TURN (a `relay` candidate on either end). */
-  private async lookUpKind(): Promise<TransportKind> {
-    const lookup = (async (): Promise<TransportKind> => {
-      const stats = await this.pc.getStats();
-      const byId = new Map<string, Record<string, unknown>>();
-      stats.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
-      for (const s of byId.values()) {
-        const selected = s.type === 'candidate-pair' && (s.selected === true || (s.nominated === true && s.state === 'succeeded'));
-        if (!selected) continue;
-        const ends = [byId.get(s.localCandidateId as string), byId.get(s.remoteCandidateId as string)];
-        return ends.some((c) => c?.candidateType === 'relay') ? 'turn' : 'direct';
-      }
-      return 'direct';
-    })();
-    const timeout = new Promise<TransportKind>((resolve) => setTimeout(() => resolve('direct'), KIND_LOOKUP_MS));
-    return Promise.race([lookup.catch((): TransportKind => 'direct'), timeout]);
+  /** Looks up the selected path now and a few times after opening (it may settle late); emits `kind` when it changes. */
+  private watchKind(): void {
+    for (const delay of KIND_CHECKS_MS) {
+      this.kindTimers.push(setTimeout(() => void this.checkKind(), delay));
+    }
+  }
+
+  private async checkKind(): Promise<void> {
+    let kind: TransportKind | null;
+    try {
+      kind = await this.lookUpKind();
+    } catch {
+      return; // No stats (a polyfill without them): it stays `direct`.
+    }
+    if (this.destroyed || kind === null || kind === this.selectedKind) return;
+    this.selectedKind = kind;
+    this.emit('kind', kind);
+  }
+
+  /**
+   * `turn` when the selected candidate pair has a `relay` candidate on either end, `direct`
+   * otherwise; null while no pair is selected. A candidate the other side's checks revealed
+   * before its signal arrived is `prflx` at first and gets its real type once the signal is in.
+   */
+  private async lookUpKind(): Promise<TransportKind | null> {
+    const stats = await this.pc.getStats();
+    const byId = new Map<string, Record<string, unknown>>();
+    stats.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+    const values = [...byId.values()];
+    const selectedId = values.find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string')?.selectedCandidatePairId;
+    const pair = (typeof selectedId === 'string' ? byId.get(selectedId) : undefined)
+      ?? values.find((s) => s.type === 'candidate-pair' && (s.selected === true || (s.nominated === true && s.state === 'succeeded')));
+    if (!pair) return null;
+    const ends = [byId.get(pair.localCandidateId as string), byId.get(pair.remoteCandidateId as string)];
+    return ends.some((c) => c?.candidateType === 'relay') ? 'turn' : 'direct';
   }
 
   private fail(err: CwmnError): void {

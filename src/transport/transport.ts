@@ -22,6 +22,8 @@ export type TransportEvents = {
   pointer: (text: string) => void;
   /** The page-data lane's buffer drained below `BUFFER_LOW_BYTES`. */
   drain: () => void;
+  /** How the data travels changed (a peer connection's selected path may settle after it opened). */
+  kind: (kind: TransportKind) => void;
   /** A frame of the page-data lane was lost (it did not authenticate): what follows needs a fresh snapshot. */
   gap: () => void;
   /** A runtime failure; `close` follows. Emitted at most once. */

@@ -224,8 +224,14 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
 
   private watch(t: Transport): void {
     t.on('open', () => {
+      // A second opening of the active transport is a new handshake (the relay's): its data starts over.
+      // The first opening of one that page data already made active changes nothing.
+      const again = this.openings.has(t);
       this.openings.set(t, ++this.openingSeq);
-      if (!this.active || this.active === t) this.activate(t);
+      if (!this.active || (this.active === t && again)) this.activate(t);
+    });
+    t.on('kind', (kind) => {
+      if (t === this.active) this.emit('linkOpen', { kind, reason: null });
     });
     t.on('dom', (frame) => {
       if (t !== this.active) {
