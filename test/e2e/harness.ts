@@ -115,8 +115,11 @@ async function freePort(): Promise<number> {
   }
 }
 
-/** Serves `test/e2e/fixtures` from another origin, with `{{SERVER}}` replaced by the cwmn URL. */
-export async function startSite(serverUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Serves `test/e2e/fixtures` from another origin, with `{{SERVER}}` replaced by the cwmn URL,
+ * on `host` (default 127.0.0.1; the network tests use their public segment's address).
+ */
+export async function startSite(serverUrl: string, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
   const http: Server = createServer((req, res) => {
     const name = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '') || 'host.html';
     if (!/^[a-z0-9-]+\.html$/.test(name)) {
@@ -130,11 +133,11 @@ export async function startSite(serverUrl: string): Promise<{ url: string; close
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => http.listen(0, host, r));
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     close: () => new Promise((r) => http.close(() => r())),
   };
 }
