@@ -10,6 +10,23 @@ const log = (page: Page) => page.evaluate(() => (window as unknown as { __events
 const mirrorTitle = (guest: Page) => guest.evaluate(() =>
   document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')?.contentDocument?.getElementById('title')?.textContent ?? null);
 
+/** Keeps every status the viewer shows from now on in `window.__states`. */
+async function recordViewerStates(guest: Page): Promise<void> {
+  await guest.evaluate(() => {
+    const w = window as unknown as { __states: string[] };
+    w.__states = [];
+    new MutationObserver(() => w.__states.push(document.body.dataset.state ?? ''))
+      .observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+
+/** Closes the viewer's peer connections from inside its page (they were kept by `keepPeerConnections`). */
+async function cutPeerLinks(guest: Page): Promise<void> {
+  await guest.evaluate(() => {
+    for (const pc of (window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? []) pc.close();
+  });
+}
+
 describe('session continuity', () => {
   let cwmn: Cwmn;
   let site: { url: string; close(): Promise<void> };
@@ -99,28 +116,22 @@ describe('session continuity', () => {
     await expect.poll(() => mirrorTitle(guest)).toBe('Page A');
   });
 
-  it('heals a cut peer link: connection issue, then resolved, and the guest is live again', async () => {
-    // Every status the viewer shows from now on.
-    await guest.evaluate(() => {
-      const w = window as unknown as { __states: string[] };
-      w.__states = [];
-      new MutationObserver(() => w.__states.push(document.body.dataset.state ?? ''))
-        .observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
-    });
-    // Cut the guest's peer connection from inside the viewer page.
-    await guest.evaluate(() => {
-      const w = window as unknown as { __pcs?: RTCPeerConnection[] };
-      for (const pc of w.__pcs ?? []) pc.close();
-    });
-    await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue'), undefined, { timeout: 10_000 });
-    await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue resolved'), undefined, { timeout: 20_000 });
-    await waitForViewerState(guest, 'live', 20_000);
-    expect(await guest.evaluate(() => (window as unknown as { __states: string[] }).__states)).toContain('reconnecting');
+  it('a cut peer link moves the guest to the relay at once (no connection issue), and a later offer brings it back to direct', async () => {
+    await recordViewerStates(guest);
+    await cutPeerLinks(guest);
+    await guest.waitForFunction(() => document.body.dataset.connection === 'relay', undefined, { timeout: 15_000 });
+    await waitForViewerState(guest, 'live', 15_000);
     await host.evaluate(() => { document.getElementById('title')!.textContent = 'After the cut'; });
     await expect.poll(() => mirrorTitle(guest)).toBe('After the cut');
+    // While relayed, the host offers a new peer connection after 15 s: the guest goes back to direct.
+    await guest.waitForFunction(() => document.body.dataset.connection === 'direct', undefined, { timeout: 30_000 });
+    await waitForViewerState(guest, 'live');
+    await host.evaluate(() => { document.getElementById('title')!.textContent = 'Direct again'; });
+    await expect.poll(() => mirrorTitle(guest)).toBe('Direct again');
     const names = (await log(host)).map((e) => e.name);
+    expect(names).not.toContain('connection issue');
     expect(names).not.toContain('guest disconnected');
-  });
+  }, 60_000);
 
   it('reports a session that is gone when a page tries to resume it: session failed, then ready no session', async () => {
     const kept = await host.evaluate(() => sessionStorage.getItem('cwmn:host-session'));
@@ -145,18 +156,41 @@ describe('continuity across restarts, reloads and expiry', () => {
     await browser?.close();
   });
 
-  async function hostAndGuest(serverUrl: string, siteUrl: string): Promise<{ host: Page; guest: Page }> {
+  async function hostAndGuest(serverUrl: string, siteUrl: string, guestInit?: () => void): Promise<{ host: Page; guest: Page }> {
     const host = await (await browser.newContext()).newPage();
     await host.goto(`${siteUrl}/page-a.html`);
     await host.waitForFunction(() => window.CwmnAPI?.getCurrentState() === 'no session');
     await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Rae' }));
     const link = await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink());
     expect(link.startsWith(serverUrl)).toBe(true);
-    const guest = await (await browser.newContext()).newPage();
+    const guestContext = await browser.newContext();
+    if (guestInit) await guestContext.addInitScript(guestInit);
+    const guest = await guestContext.newPage();
     await guest.goto(link);
     await waitForViewerState(guest, 'live');
     return { host, guest };
   }
+
+  it('with the relay off, heals a cut peer link: connection issue, then resolved, and the guest is live again', async () => {
+    const cwmn = await startCwmn({ CWMN_RELAY: 'off' });
+    const site = await startSite(cwmn.server.url);
+    try {
+      const { host, guest } = await hostAndGuest(cwmn.server.url, site.url, keepPeerConnections);
+      await recordViewerStates(guest);
+      await cutPeerLinks(guest);
+      await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue'), undefined, { timeout: 10_000 });
+      await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'connection issue resolved'), undefined, { timeout: 20_000 });
+      await waitForViewerState(guest, 'live', 20_000);
+      expect(await guest.evaluate(() => (window as unknown as { __states: string[] }).__states)).toContain('reconnecting');
+      expect(await guest.evaluate(() => document.body.dataset.connection)).toBe('direct');
+      await host.evaluate(() => { document.getElementById('title')!.textContent = 'After the cut'; });
+      await expect.poll(() => mirrorTitle(guest)).toBe('After the cut');
+      expect((await log(host)).map((e) => e.name)).not.toContain('guest disconnected');
+    } finally {
+      await site.close();
+      await cwmn.close();
+    }
+  });
 
   it('survives a killed and restarted server process', async () => {
     const cwmn = await startCwmnProcess({ CWMN_GUEST_GRACE_SECONDS: '20' });
