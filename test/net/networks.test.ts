@@ -278,9 +278,14 @@ describe.skipIf(!support.ok)('co-browsing across test networks', () => {
       record('(b\') forwarding NAT both sides, live (direct)', session.liveAfterMs);
       await expectConnection(session, 'direct', 5_000);
       // Each side reaches the other at its router's public address, which only STUN can have told.
+      // A far end its checks found before its signal arrived is peer-reflexive, and Chromium does
+      // not show a peer-reflexive candidate's address.
       const [hostPc, guestPc] = await Promise.all([connectedPeer(session.host), connectedPeer(session.guest)]);
-      expect(hostPc?.selected?.remote.address).toBe(guestHome!.router.ip);
-      expect(guestPc?.selected?.remote.address).toBe(hostHome!.router.ip);
+      for (const [pc, far] of [[hostPc, guestHome!], [guestPc, hostHome!]] as const) {
+        const remote = pc?.selected?.remote;
+        if (remote?.candidateType === 'prflx' && !remote.address) continue;
+        expect(remote?.address).toBe(far.router.ip);
+      }
       expect([...hostPc!.localTypes, ...guestPc!.localTypes]).toContain('srflx');
     } finally {
       await session.close();
