@@ -252,6 +252,36 @@ describe('relay', () => {
     expect(gone.frames).toHaveLength(1);
   });
 
+  it('random frames from admitted host and guest sockets never crash the server, which relays on for others', async () => {
+    const server = await startTestServer();
+    const host = await connectHost(server);
+    const guest = await joinAsGuest(server, await createLink(host.socket), 'Fuzz');
+    const joined = await guest.expect('joined');
+    closers.push(() => guest.ws.close());
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const noise = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256)));
+    for (const hello of [
+      { type: 'relay-hello', v: PROTOCOL_VERSION, role: 'host', sessionId: host.sessionId, hostToken: host.hostToken },
+      { type: 'relay-hello', v: PROTOCOL_VERSION, role: 'guest', guestId: joined.guestId, resumeToken: joined.resumeToken },
+    ]) {
+      const raw = await rawRelay(server);
+      raw.ws.send(JSON.stringify(hello));
+      for (let i = 0; i < 300 && raw.ws.readyState === WebSocket.OPEN; i++) {
+        const frame = noise(1 + Math.floor(next() * 300));
+        if (next() < 0.5) frame[0] = 1 + Math.floor(next() * 2); // a plausible kind byte, now and then
+        raw.ws.send(frame);
+      }
+      raw.ws.close();
+    }
+    const pair = await relayedPair(server);
+    await opened(pair);
+    const dom = until<Uint8Array>((r) => pair.guestChannel.on('dom', r), 'a frame after the noise');
+    pair.hostChannel.sendDom(new Uint8Array([1, 2]));
+    expect([...(await dom)]).toEqual([1, 2]);
+    expect(server.relayCounters!.dropped).toBeGreaterThan(0);
+  });
+
   it('is not there when CWMN_RELAY=off', async () => {
     const server = await startTestServer({ relay: 'off' });
     const ws = new WebSocket(relayUrl(server), { origin: server.origin });
