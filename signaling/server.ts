@@ -192,6 +192,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
   logDelivery(delivery, publicUrl, log);
   logIce(config, stun, log);
+  log(config.relay === 'off'
+    ? 'relay: off (a guest whose network allows no peer connection cannot join)'
+    : `relay: ${config.relay} at ${RELAY_PATH}${config.relayFanoutGuests === null ? '' : `, every guest past ${config.relayFanoutGuests} in a session`}`);
 
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
