@@ -21,6 +21,22 @@ function blockWebRtc(): void {
   } as typeof RTCPeerConnection;
 }
 
+/** A server (with `env`), a site and a browser for the tests of one block. */
+function useServer(env: Record<string, string> = {}): { cwmn: Cwmn; site: { url: string; close(): Promise<void> }; browser: Browser } {
+  const run = {} as { cwmn: Cwmn; site: { url: string; close(): Promise<void> }; browser: Browser };
+  beforeAll(async () => {
+    run.cwmn = await startCwmn(env);
+    run.site = await startSite(run.cwmn.server.url);
+    run.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await run.browser?.close();
+    await run.site?.close();
+    await run.cwmn?.close();
+  });
+  return run;
+}
+
 async function startHost(context: BrowserContext, siteUrl: string): Promise<{ host: Page; link: string }> {
   const host = await openHost(context, `${siteUrl}/host.html`);
   await host.evaluate(() => window.CwmnAPI!.session.start({ hostName: 'Rhea Relay', hostEmail: 'rhea@example.com', isReplay: false }));
@@ -117,25 +133,11 @@ describe('relay: CWMN_RELAY=always', () => {
 });
 
 describe('relay: CWMN_RELAY=auto, a guest whose network allows no peer connection', () => {
-  let cwmn: Cwmn;
-  let site: { url: string; close(): Promise<void> };
-  let browser: Browser;
-
-  beforeAll(async () => {
-    cwmn = await startCwmn();
-    site = await startSite(cwmn.server.url);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await cwmn?.close();
-  });
+  const run = useServer();
 
   it('goes live through the relay by itself, within the fallback time', async () => {
-    const { host, link } = await startHost(await browser.newContext(), site.url);
-    const guestContext = await browser.newContext();
+    const { host, link } = await startHost(await run.browser.newContext(), run.site.url);
+    const guestContext = await run.browser.newContext();
     await guestContext.addInitScript(blockWebRtc);
     const guest = await guestContext.newPage();
     const t0 = Date.now();
@@ -154,8 +156,8 @@ describe('relay: CWMN_RELAY=auto, a guest whose network allows no peer connectio
   });
 
   it('an open network stays direct', async () => {
-    const { host, link } = await startHost(await browser.newContext(), site.url);
-    const guest = await (await browser.newContext()).newPage();
+    const { host, link } = await startHost(await run.browser.newContext(), run.site.url);
+    const guest = await (await run.browser.newContext()).newPage();
     await guest.goto(link);
     await waitForViewerState(guest, 'live');
     expect(await guest.evaluate(() => document.body.dataset.connection)).toBe('direct');
@@ -166,30 +168,16 @@ describe('relay: CWMN_RELAY=auto, a guest whose network allows no peer connectio
 });
 
 describe('relay: a big room (CWMN_RELAY_FANOUT_GUESTS=1)', () => {
-  let cwmn: Cwmn;
-  let site: { url: string; close(): Promise<void> };
-  let browser: Browser;
-
-  beforeAll(async () => {
-    cwmn = await startCwmn({ CWMN_RELAY_FANOUT_GUESTS: '1' });
-    site = await startSite(cwmn.server.url);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await cwmn?.close();
-  });
+  const run = useServer({ CWMN_RELAY_FANOUT_GUESTS: '1' });
 
   it('one guest is direct; once a second joins, both go through the relay and keep the page live', async () => {
-    const { host, link } = await startHost(await browser.newContext(), site.url);
-    const first = await (await browser.newContext()).newPage();
+    const { host, link } = await startHost(await run.browser.newContext(), run.site.url);
+    const first = await (await run.browser.newContext()).newPage();
     await first.goto(link);
     await waitForViewerState(first, 'live');
     expect(await first.evaluate(() => document.body.dataset.connection)).toBe('direct');
 
-    const second = await (await browser.newContext()).newPage();
+    const second = await (await run.browser.newContext()).newPage();
     await second.goto(await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink()));
     await waitForViewerState(second, 'live');
     for (const guest of [first, second]) {

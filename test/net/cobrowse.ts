@@ -167,17 +167,6 @@ export function hostEvents(host: Page): Promise<HostEvent[]> {
   return host.evaluate(() => (window as unknown as { __events: HostEvent[] }).__events);
 }
 
-/** Viewport coordinates, in the viewer, of the centre of element `#id` of the mirrored page. */
-export function pointInMirror(guest: Page, id: string): Promise<{ x: number; y: number }> {
-  return guest.evaluate((elementId) => {
-    const frame = document.querySelector<HTMLIFrameElement>('#cwmn-stage iframe')!;
-    const r = frame.contentDocument!.getElementById(elementId)!.getBoundingClientRect();
-    const f = frame.getBoundingClientRect();
-    const scale = f.width / frame.offsetWidth;
-    return { x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale };
-  }, id);
-}
-
 /**
  * Waits until, in the mirrored page, `selector`'s text contains `expected` (`textContent`)
  * or its value is exactly `expected` (`value`).

@@ -10,10 +10,10 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCwmn, startSite, viewerPointerLabels, waitForViewerState, type Cwmn } from '../e2e/harness.js';
+import { mirrorCenter, startCwmn, startSite, viewerPointerLabels, waitForViewerState, type Cwmn } from '../e2e/harness.js';
 import { leakedTexts, unsealedFrameWith } from '../e2e/leaks.js';
 import { launchInNamespace, type NamespacedBrowser } from './browser.js';
-import { FIXTURE_TITLE, expectConnection, guestList, hostEvents, pointInMirror, startSession, waitForMirror, type Session } from './cobrowse.js';
+import { FIXTURE_TITLE, expectConnection, guestList, hostEvents, startSession, waitForMirror, type Session } from './cobrowse.js';
 import { startCoturn, turnRestCredential, type Coturn } from './coturn.js';
 import { isAlive, tempDirPrefix } from './names.js';
 import { createTopology, listLinks, listNamespaces, netnsSupport, removeStale, type NatHome, type NetHost, type Topology } from './netns.js';
@@ -212,7 +212,7 @@ describe.skipIf(!support.ok)('co-browsing across test networks', () => {
     it('carries the guest pointer and click to the host, and the host cursor to the guest', async () => {
       const { host, guest } = session;
       const [me] = await guestList(host);
-      const target = await pointInMirror(guest, 'target');
+      const target = await mirrorCenter(guest, 'target');
       await guest.mouse.move(target.x - 20, target.y - 10);
       await guest.mouse.move(target.x, target.y, { steps: 4 });
       const near = (p: { x: number | null; y: number | null } | undefined) => !!p && p.x !== null && p.y !== null
