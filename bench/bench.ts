@@ -63,7 +63,7 @@ const SERVER_CPU_COUNTS = [1, 5];
 /** 60 batches, each setting the text of 10 rows. */
 const FANOUT_SERIES = { batches: 60, spacingMs: 40, rowsPerBatch: 10 };
 /** Guests opening their links at once while a fan-out adds guests. */
-const FANOUT_PARALLEL_JOINS = 4;
+const FANOUT_PARALLEL_JOINS = 5;
 
 const NAVIGATIONS = 12;
 const PEER_DROPS = 5;
@@ -301,6 +301,7 @@ async function relayLoad(guestBrowser: Browser, directSiteUrl: string): Promise<
     guestBrowser, directSiteUrl, nodes: SMALL_PAGE_NODES, parallelJoins: FANOUT_PARALLEL_JOINS, graceSeconds: GUEST_GRACE_SECONDS,
     fanOut: withFanOut ? { counts: FANOUT_COUNTS, series: FANOUT_SERIES } : null,
     serverCpu: selected('relay-server-cpu') ? { counts: SERVER_CPU_COUNTS, activitySeconds: TYPICAL_SECONDS } : null,
+    log: (line) => console.log(`bench:   ${line}`),
   });
   if (direct) fanOut = setFanOut(figure('relay-fanout'), direct, relayed, FANOUT_SERIES, FANOUT_COUNTS.at(-1)!, TARGETS.relayFanOutRatio);
   if (selected('relay-server-cpu')) setServerCpu(figure('relay-server-cpu'), relayed);

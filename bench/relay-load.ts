@@ -53,6 +53,8 @@ export interface LoadOptions {
   label: string;
   /** How every guest must be connected (the viewer's `data-connection`). */
   connection: 'direct' | 'relay';
+  /** Where progress goes (a line per guest count). */
+  log?: (line: string) => void;
 }
 
 /** How long the server's quiet CPU is read, ms. */
@@ -72,6 +74,9 @@ export async function measureLoad(o: LoadOptions): Promise<LoadRun> {
       run.serverQuietMsPerSecond = (processCpuMs(o.server.pid) - cpu0) / ((Date.now() - started) / 1000);
     }
     for (const count of o.counts) {
+      const started = Date.now();
+      const took = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+      const steps: string[] = [];
       const joins = count - guests.length;
       const watchCpu = o.server !== undefined && o.server.cpuAt.includes(count);
       const cpu0 = watchCpu ? processCpuMs(o.server!.pid) : 0;
@@ -82,6 +87,7 @@ export async function measureLoad(o: LoadOptions): Promise<LoadRun> {
       const kinds = await Promise.all(added.map((g) => g.page.evaluate(() => document.body.dataset.connection ?? 'unknown')));
       const wrong = kinds.find((k) => k !== o.connection);
       if (wrong) throw new Error(`a guest was to be connected ${o.connection}, but is connected ${wrong}`);
+      steps.push(`${joins} joins at ${took()}`);
       if (watchCpu) {
         const cpu1 = processCpuMs(o.server!.pid);
         const activity = await runTypicalActivity(host.page, guests.map((g) => g.page), o.server!.activitySeconds);
@@ -91,8 +97,13 @@ export async function measureLoad(o: LoadOptions): Promise<LoadRun> {
           guests: count, joins, joinCpuMs: cpu1 - cpu0, activity, activityCpuMs,
           msPerGuestMinute: (activityCpuMs - quietMs) * (60_000 / activity.ms) / count,
         });
+        steps.push(`typical activity until ${took()}`);
       }
-      if (o.series) run.points.push(await runFanOutSeries(fanOutHost, guests.map((g) => g.page), o.series));
+      if (o.series) {
+        run.points.push(await runFanOutSeries(fanOutHost, guests.map((g) => g.page), o.series));
+        steps.push(`series until ${took()}`);
+      }
+      o.log?.(`${o.label}, ${count} guest${count > 1 ? 's' : ''}: ${steps.join(', ')}`);
     }
   } catch (err) {
     run.error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
@@ -115,6 +126,7 @@ export interface RelayLoadOptions {
   fanOut: { counts: readonly number[]; series: FanOutSeries } | null;
   /** Guest counts at which the relay server's CPU is read over typical activity; null: not read. */
   serverCpu: { counts: readonly number[]; activitySeconds: number } | null;
+  log?: (line: string) => void;
 }
 
 /**
@@ -128,7 +140,7 @@ export async function measureRelayLoad(o: RelayLoadOptions): Promise<{ direct: L
   let site: { url: string; close(): Promise<void> } | undefined;
   try {
     hostBrowser = await launchMeasuredBrowser();
-    const common = { hostBrowser, guestBrowser: o.guestBrowser, nodes: o.nodes, parallelJoins: o.parallelJoins };
+    const common = { hostBrowser, guestBrowser: o.guestBrowser, nodes: o.nodes, parallelJoins: o.parallelJoins, log: o.log };
     const direct = o.fanOut
       ? await measureLoad({ ...common, siteUrl: o.directSiteUrl, counts: o.fanOut.counts, series: o.fanOut.series, label: 'fan-out-direct', connection: 'direct' })
       : null;

@@ -141,7 +141,10 @@ const FAN_OUT_COSTS = [
   { name: "CPU of the host page's main thread", unit: 'ms', digits: 2, of: (p: FanOutPoint) => p.mainThreadMsPerBatch },
 ] as const;
 
-type FanOutCost = (typeof FAN_OUT_COSTS)[number];
+type FanOutCost = { name: string; unit: string; digits: number; of: (p: FanOutPoint) => number };
+
+/** Shown beside the costs: how long the guests took to show the series (from its start to the last batch in every mirror). */
+const FAN_OUT_DELIVERY: FanOutCost = { name: 'last batch in every mirror after', unit: 's', digits: 1, of: (p) => p.wallMs / 1000 };
 
 const fanOutCounts = (f: FanOutReport) => [...new Set([...f.direct, ...f.relay].map((p) => p.guests))].sort((a, b) => a - b);
 
@@ -152,8 +155,9 @@ function fanOutRows(f: FanOutReport): string[][] {
     const v = p ? cost.of(p) : Number.NaN;
     return Number.isFinite(v) ? v.toLocaleString('en', { minimumFractionDigits: cost.digits, maximumFractionDigits: cost.digits }) : '—';
   };
-  const header = ['guests', ...FAN_OUT_COSTS.flatMap((c) => [`${c.name}, direct (${c.unit})`, `relayed (${c.unit})`])];
-  return [header, ...fanOutCounts(f).map((g) => [String(g), ...FAN_OUT_COSTS.flatMap((c) => [cell(f.direct, g, c), cell(f.relay, g, c)])])];
+  const columns = [...FAN_OUT_COSTS, FAN_OUT_DELIVERY];
+  const header = ['guests', ...columns.flatMap((c) => [`${c.name}, direct (${c.unit})`, `relayed (${c.unit})`])];
+  return [header, ...fanOutCounts(f).map((g) => [String(g), ...columns.flatMap((c) => [cell(f.direct, g, c), cell(f.relay, g, c)])])];
 }
 
 /**
@@ -226,7 +230,8 @@ function fanOutMarkdown(f: FanOutReport): string {
 Per batch, over ${f.series.batches} batches (each setting the text of ${f.series.rowsPerBatch} rows, ${f.series.spacingMs} ms apart),
 everyone direct against everyone relayed. Upload: bytes handed to \`send()\` (payloads; SCTP/DTLS or TCP/WebSocket
 headers not seen). CPU: every process of the host's browser, and the host page's main thread alone; both include the
-DOM changes themselves (the same for both transports).
+DOM changes themselves (the same for both transports). Last: from the series' start until every guest's mirror showed
+its last batch (the series itself takes ${(f.series.batches * f.series.spacingMs / 1000).toFixed(1)} s; all guests are pages of one browser).
 
 | ${header!.join(' | ')} |
 |${header!.map(() => '---:').join('|')}|
@@ -307,7 +312,7 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
   received from and written to relay sockets, payloads without WebSocket headers) are read before the join, after it
   and after the activity; the activity is scaled to a minute.
 - **Relay fan-out** — the host runs in a browser of its own, with an init script counting every byte its page hands to
-  \`RTCDataChannel.prototype.send\` and \`WebSocket.prototype.send\`. Guests are added (4 opening their links at once)
+  \`RTCDataChannel.prototype.send\` and \`WebSocket.prototype.send\`. Guests are added (5 opening their links at once)
   up to 1, 2, 5 and 20; at each count the host makes a fixed series of batches of DOM changes (below), and we divide what it sent over the series by the
   number of batches, with everyone direct (the run's server) and then everyone relayed (a relay server of its own). Host
   CPU per batch two ways: every thread of every process of the host's browser (run time from \`/proc/<pid>/task/<tid>/schedstat\`), which
