@@ -23,6 +23,7 @@ import {
   expectRelayed, measureServerBytes, setFanOut, setRelayLatency, setServerBytes, setServerCpu, watchingEventLoop,
 } from './relay-figures.js';
 import { measureRelayLoad } from './relay-load.js';
+import { TYPICAL_SECONDS } from './typical-session.js';
 import { machineInfo, printTable, writeReport, type FanOutReport, type Figure, type JoinStages, type Report } from './report.js';
 import { selectFigures } from './selection.js';
 import { openGuest, inviteLink, startHostSession, type HostSession } from './session.js';
@@ -30,7 +31,7 @@ import { median, summarize } from './stats.js';
 import { measureWireBytes, type WireBytes } from './wire-bytes.js';
 
 /** The whole run is stopped past this. */
-const RUN_DEADLINE_MS = 540_000;
+const RUN_DEADLINE_MS = 600_000;
 const SMALL_PAGE_NODES = 2_000;
 const LARGE_PAGE_NODES = 100_000;
 const DOM_CHANGES = 200;
@@ -55,8 +56,6 @@ const GUEST_GRACE_SECONDS = 1;
 
 /** Relayed guests' names. */
 const RELAY_GUEST = 'bench-relay-guest';
-/** Seconds of typical activity (see typical-session.ts) behind the per-minute figures. */
-const TYPICAL_SECONDS = 15;
 /** Guest counts of the fan-out; the server's CPU is read at the second list's. */
 const FANOUT_COUNTS = [1, 2, 5, 20];
 const SERVER_CPU_COUNTS = [1, 5];

@@ -83,7 +83,7 @@ export interface AddedGuests {
 }
 
 /** Longest wait for a guest of a fan-out to go live before its join is made again with a new link, ms. */
-const FANOUT_LIVE_TIMEOUT_MS = 20_000;
+export const FANOUT_LIVE_TIMEOUT_MS = 15_000;
 
 /**
  * Opens `count` new invite links of `host`, `parallel` at a time; resolves once

@@ -58,7 +58,7 @@ export interface LoadOptions {
 }
 
 /** How long the server's quiet CPU is read, ms. */
-const SERVER_QUIET_MS = 5_000;
+export const SERVER_QUIET_MS = 5_000;
 
 /** Adds guests up to each count in turn and measures there; stops at the first failure. */
 export async function measureLoad(o: LoadOptions): Promise<LoadRun> {

@@ -4,9 +4,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { FanOutPoint, FanOutSeries } from './fan-out.js';
+import { FANOUT_LIVE_TIMEOUT_MS, type FanOutPoint, type FanOutSeries } from './fan-out.js';
 import { JOIN_STAGES, type JoinStage, type ScriptTransfer } from './join-time.js';
-import { describeRates, TYPICAL_RATES } from './typical-session.js';
+import { SERVER_QUIET_MS } from './relay-load.js';
+import { describeRates, TYPICAL_RATES, TYPICAL_SECONDS } from './typical-session.js';
 import type { ByteCounts, WireBytes } from './wire-bytes.js';
 
 /** One row of the table. */
@@ -217,7 +218,7 @@ function retriedText(f: FanOutReport): string {
   if (direct.length + relay.length === 0) return '';
   const first = [...direct, ...relay][0]!;
   return `
-While guests were added, ${direct.length} direct and ${relay.length} relayed join(s) did not go live within 20 s and were
+While guests were added, ${direct.length} direct and ${relay.length} relayed join(s) did not go live within ${FANOUT_LIVE_TIMEOUT_MS / 1000} s and were
 made again with a new link. The first: ${first.replaceAll('|', '/')}
 `;
 }
@@ -308,7 +309,7 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
   This relay server runs in the bench's own Node process, like the default one: every relayed frame waits on its event
   loop, whose delay while a relayed figure was measured is shown beside it.
 - **Bytes through the server** — on that relay server, a fresh guest joins the 2k-node page, then a typical session runs
-  for 15 s: ${describeRates(TYPICAL_RATES)}. The server's relay counters (\`RunningServer.relayCounters\`: bytes
+  for ${TYPICAL_SECONDS} s: ${describeRates(TYPICAL_RATES)}. The server's relay counters (\`RunningServer.relayCounters\`: bytes
   received from and written to relay sockets, payloads without WebSocket headers) are read before the join, after it
   and after the activity; the activity is scaled to a minute.
 - **Relay fan-out** — the host runs in a browser of its own, with an init script counting every byte its page hands to
@@ -322,8 +323,8 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
   (style, layout, paint, rrweb), the same whatever the transport; CPU per second of a quiet stretch before each series
   is kept in \`latest.json\` too. Target: 20 relayed guests cost the host's upload at most 1.1 × one.
 - **Server CPU per relayed guest** — the relay server of the fan-out runs as a process of its own (\`dist/server/main.js\`);
-  with 1 and then 5 relayed guests, \`utime + stime\` of \`/proc/<pid>/stat\` over 15 s of the same typical
-  activity (every guest's pointer moving), less the server's quiet CPU (5 s with the host's session open and no guest),
+  with 1 and then 5 relayed guests, \`utime + stime\` of \`/proc/<pid>/stat\` over ${TYPICAL_SECONDS} s of the same typical
+  activity (every guest's pointer moving), less the server's quiet CPU (${SERVER_QUIET_MS / 1000} s with the host's session open and no guest),
   scaled to a minute and divided by the guests. The joins before each window are read apart (a join's CPU includes
   serving the viewer page and its scripts).
 - **Bundle sizes** — \`dist/embed/clickwithmenow-api.js\`, and the viewer's two scripts \`dist/viewer/viewer.js\`

@@ -17,6 +17,8 @@ export interface TypicalRates {
 
 /** What we call a typical minute, spread evenly: a page that changes twice a second, a mouse and pointers that keep moving. */
 export const TYPICAL_RATES: TypicalRates = { domChangesPerSecond: 2, hostMovesPerSecond: 10, guestMovesPerSecond: 10 };
+/** Seconds of typical activity behind each per-minute figure (scaled to 60). */
+export const TYPICAL_SECONDS = 12;
 
 export interface TypicalActivity {
   /** Wall time the activity took, ms. */
