@@ -315,9 +315,10 @@ async function continuity(browser: Browser, serverUrl: string): Promise<void> {
   f.pass = nav.p95 <= TARGETS.navigationP95Ms;
   f.data = { ...nav, samples: r.navigationMs.map(Math.round) };
   const rec = figure('reconnect');
-  rec.value = `median ${Math.round(median(r.reconnectMs))} ms (runs: ${r.reconnectMs.map(Math.round).join(', ')})`;
+  const via = [...new Set(r.reconnectedVia)].map((kind) => `${r.reconnectedVia.filter((k) => k === kind).length} ${kind}`).join(', ');
+  rec.value = `median ${Math.round(median(r.reconnectMs))} ms (runs: ${r.reconnectMs.map(Math.round).join(', ')}; back ${via})`;
   rec.pass = true;
-  rec.data = { samples: r.reconnectMs.map(Math.round) };
+  rec.data = { samples: r.reconnectMs.map(Math.round), reconnectedVia: r.reconnectedVia };
 }
 
 async function maskingCost(browser: Browser, siteUrl: string): Promise<void> {

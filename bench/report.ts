@@ -294,7 +294,8 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
   server) 12 times; from the moment the host starts loading the next page to the first frame in which
   the guest's viewer, live again, shows the new page's title (noticed by a \`requestAnimationFrame\` loop).
 - **Dropped peer link → live again** — the guest's peer connection is closed from the viewer page 5 times;
-  from then until the viewer is live again (the host re-offers and sends a fresh snapshot).
+  from then until the viewer is live again (the host re-offers, or moves the guest to the relay, and sends a fresh
+  snapshot). A guest the host moved to the relay has no peer connection left to close: the next drop is on a new guest.
 - **Masking cost** — in the 2k-node page, rrweb's full snapshot timed 20 times with the project's masking
   options (every input value through the masking function, mask and block selectors) and 20 times with
   plain rrweb options.
