@@ -1,7 +1,7 @@
 // Session continuity figures: host navigation between the demo pages → the
 // guest shows the new page; and a dropped peer link → the guest is live again.
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { keepPeerConnections, openHost, waitForViewerState } from '../test/e2e/harness.js';
 import { GUEST_VIEWPORT, HOST_VIEWPORT, sleep, withTimeout } from './session.js';
 
@@ -30,6 +30,8 @@ export interface ContinuityFigures {
   navigationMs: number[];
   /** Guest's peer connection closed → guest live again, ms per drop. */
   reconnectMs: number[];
+  /** How each guest was connected once live again (`direct`, or `relay` when the host moved it there). */
+  reconnectedVia: string[];
 }
 
 export async function measureContinuity(browser: Browser, serverUrl: string, navigations: number, drops: number): Promise<ContinuityFigures> {
@@ -44,10 +46,8 @@ export async function measureContinuity(browser: Browser, serverUrl: string, nav
     const guest = await guestContext.newPage();
     await guest.goto(link);
     await waitForViewerState(guest, 'live', 30_000);
-    return {
-      navigationMs: await navigate(host, guest, serverUrl, navigations),
-      reconnectMs: await dropPeerLinks(guest, drops),
-    };
+    const navigationMs = await navigate(host, guest, serverUrl, navigations);
+    return { navigationMs, ...await dropPeerLinks(browser, host, guest, drops) };
   } finally {
     await hostContext.close();
     await guestContext.close();
@@ -71,18 +71,50 @@ async function navigate(host: Page, guest: Page, serverUrl: string, count: numbe
   return samples;
 }
 
-async function dropPeerLinks(guest: Page, count: number): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const droppedAt = await guest.evaluate(() => {
-      const w = window as unknown as { __pcs: RTCPeerConnection[] };
-      for (const pc of w.__pcs) pc.close();
-      return performance.timeOrigin + performance.now();
-    });
-    await guest.waitForFunction(() => document.body.dataset.state !== 'live', undefined, { timeout: 5_000 }).catch(() => {});
-    await waitForViewerState(guest, 'live', 15_000);
-    samples.push(await guest.evaluate(() => performance.timeOrigin + performance.now()) - droppedAt);
-    await sleep(500);
+/**
+ * Closes a guest's peer connections `count` times, timing each until the
+ * viewer is live again. A guest the host moved to the relay (what a dropped
+ * direct link leads to while the server's relay is on) has no peer
+ * connection left to drop: the next drop is on a new guest, connected directly.
+ */
+async function dropPeerLinks(browser: Browser, host: Page, first: Page, count: number): Promise<Pick<ContinuityFigures, 'reconnectMs' | 'reconnectedVia'>> {
+  const reconnectMs: number[] = [];
+  const reconnectedVia: string[] = [];
+  const contexts: BrowserContext[] = [];
+  let guest = first;
+  try {
+    for (let i = 0; i < count; i++) {
+      if (await connection(guest) !== 'direct') {
+        const context = await browser.newContext({ viewport: GUEST_VIEWPORT });
+        contexts.push(context);
+        await context.addInitScript(keepPeerConnections);
+        guest = await context.newPage();
+        await guest.goto(await host.evaluate(() => window.CwmnAPI!.guest.getInviteLink()));
+        await waitForViewerState(guest, 'live', 30_000);
+        if (await connection(guest) !== 'direct') throw new Error(`a new guest to drop the peer link of is connected ${await connection(guest)}`);
+      }
+      const droppedAt = await guest.evaluate(() => {
+        const w = window as unknown as { __pcs: RTCPeerConnection[]; __leftLive: boolean };
+        // The viewer may be live again within a frame: note that it left, whenever it did.
+        w.__leftLive = false;
+        new MutationObserver((_, observer) => {
+          if (document.body.dataset.state === 'live') return;
+          w.__leftLive = true;
+          observer.disconnect();
+        }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+        for (const pc of w.__pcs) pc.close();
+        return performance.timeOrigin + performance.now();
+      });
+      await guest.waitForFunction(() => (window as unknown as { __leftLive: boolean }).__leftLive, undefined, { timeout: 5_000 });
+      await waitForViewerState(guest, 'live', 15_000);
+      reconnectMs.push(await guest.evaluate(() => performance.timeOrigin + performance.now()) - droppedAt);
+      reconnectedVia.push(await connection(guest));
+      await sleep(500);
+    }
+    return { reconnectMs, reconnectedVia };
+  } finally {
+    for (const context of contexts) await context.close();
   }
-  return samples;
 }
+
+const connection = (guest: Page) => guest.evaluate(() => document.body.dataset.connection ?? 'none');

@@ -21,10 +21,14 @@ export const JOIN_STAGES = {
   joined: 'server accepted the link (`joined`)',
   'host-pc': 'host created its peer connection',
   offer: "guest received the host's offer",
+  'relay-signal': 'guest told to use the relay (relayed joins)',
+  'relay-open': 'relay socket open (relayed joins)',
+  'relay-ready': 'relay socket admitted (`relay-ready`)',
+  'relay-keys': "host's relay hello received (keys agreed)",
   'mirror-built': 'replayer script ran once the guest answered (replayer built)',
   'host-open': 'data channels open on the host',
   'host-first-send': 'host sent the first snapshot frame (snapshot taken, serialized, deflated)',
-  'first-frame': 'guest received the first frame',
+  'first-frame': 'guest received the first page-data frame',
   'last-frame': 'guest received the last snapshot frame',
   decoded: 'snapshot inflated and decoded to text',
   live: 'snapshot applied (`data-state=live`)',
@@ -39,7 +43,7 @@ export interface JoinSample {
   /** Navigation start → first frame after live, ms. */
   totalMs: number;
   stages: Partial<Record<JoinStage, number>>;
-  /** Bytes of DOM-channel frames received before the snapshot was decoded. */
+  /** Bytes of page-data frames received before the snapshot was decoded (relayed: sealed bodies). */
   snapshotWireBytes: number;
   /** Characters of the decoded snapshot message. */
   snapshotChars: number;
@@ -97,8 +101,36 @@ export async function measureJoins(browser: Browser, host: Page, runs: number, l
   return samples;
 }
 
+/** The joins of one host of `measureJoinsAlternating`: its samples, and why they stopped early (null when they did not). */
+export interface HostJoins {
+  samples: JoinSample[];
+  error: string | null;
+}
+
+/**
+ * `warmup + runs` joins on each host, alternating between them (one join on
+ * each in turn), so that other work on the machine weighs on every host alike.
+ * A host whose join fails is not joined again; the others carry on.
+ */
+export async function measureJoinsAlternating(browser: Browser, hosts: readonly Page[], runs: number, label: string, warmup = 0): Promise<HostJoins[]> {
+  const results: HostJoins[] = hosts.map(() => ({ samples: [], error: null }));
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const [h, host] of hosts.entries()) {
+      const r = results[h]!;
+      if (r.error !== null) continue;
+      const isWarmup = i < warmup;
+      try {
+        r.samples.push(...await measureJoins(browser, host, isWarmup ? 0 : 1, `${label}-${h + 1}-${i + 1}`, isWarmup ? 1 : 0));
+      } catch (err) {
+        r.error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      }
+    }
+  }
+  return results;
+}
+
 /** The last join stage a guest reached, and its status text, for a join that did not finish. */
-async function whereItStopped(page: Page): Promise<string> {
+export async function whereItStopped(page: Page): Promise<string> {
   try {
     const { marks, status } = await page.evaluate(() => ({
       marks: Object.entries((window as unknown as { __probe: { marks: Record<string, number> } }).__probe.marks)
@@ -141,6 +173,10 @@ function toSample(
     joined: rel(m.joined),
     'host-pc': rel(hostPeer?.created),
     offer: rel(m.offer),
+    'relay-signal': rel(m['relay-signal']),
+    'relay-open': rel(m['relay-open']),
+    'relay-ready': rel(m['relay-ready']),
+    'relay-keys': rel(m['relay-keys']),
     'host-open': rel(hostPeer?.open),
     'host-first-send': rel(firstSend?.[0]),
     'first-frame': rel(m['first-frame']),

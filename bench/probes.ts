@@ -11,12 +11,14 @@ export interface GuestProbe {
   pcs: RTCPeerConnection[];
   /** Characters returned by `TextDecoder.prototype.decode` (the raw JSON received). */
   decodedChars: number;
-  /** Named moments, first occurrence only (`ws-open`, `joined`, `offer`, `pc`, `dom-open`, `mirror-built`, `first-frame`, `live`, `frame`…). */
+  /** Named moments, first occurrence only (`ws-open`, `joined`, `offer`, `relay-signal`, `relay-ready`, `pc`, `dom-open`, `mirror-built`, `first-frame`, `live`, `frame`…). */
   marks: Record<string, number>;
-  /** DOM-channel frames received: [time, bytes]. */
+  /** Page-data frames received (`dom` channel, or relay bodies of page data): [time, bytes]. */
   frames: [number, number][];
   /** Decoder calls: [time (after decoding), characters]. */
   decodes: [number, number][];
+  /** The viewer's `<body data-state>` each time it changed: [time, state]. */
+  states: [number, string][];
 }
 
 /** What a host page records, as `window.__probe`: per peer connection, in creation order. */
@@ -24,11 +26,11 @@ export interface HostProbe {
   peers: { created: number; open: number | null; sends: [number, number][] }[];
 }
 
-/** Guest instrumentation: peer connections, DOM-channel frames, decoded JSON, join stages, first frame after `live`. */
+/** Guest instrumentation: peer connections, page-data frames (direct or relayed), decoded JSON, join stages, first frame after `live`. */
 export function installGuestProbe(): void {
   const MAX_RECORDS = 20_000;
   const now = () => performance.timeOrigin + performance.now();
-  const probe: GuestProbe = { origin: performance.timeOrigin, pcs: [], decodedChars: 0, marks: {}, frames: [], decodes: [] };
+  const probe: GuestProbe = { origin: performance.timeOrigin, pcs: [], decodedChars: 0, marks: {}, frames: [], decodes: [], states: [] };
   (window as unknown as { __probe: GuestProbe }).__probe = probe;
   const mark = (name: string, t = now()) => {
     if (!(name in probe.marks)) probe.marks[name] = t;
@@ -65,16 +67,41 @@ export function installGuestProbe(): void {
     }
   } as typeof RTCPeerConnection;
 
+  // Relay bodies as the guest receives them (src/relay/relay-crypto.ts): a hello (0x01), a body sealed
+  // for this guest (0x02, then its lane: 0 page data, 2 a group key), or one sealed for the group (0x03).
+  const HELLO = 0x01;
+  const SEALED = 0x02;
+  const GROUP = 0x03;
+  const DOM_LANE = 0;
   const OriginalSocket = window.WebSocket;
   window.WebSocket = class extends OriginalSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
+      if (new URL(String(url)).pathname === '/relay') {
+        this.addEventListener('open', () => mark('relay-open'));
+        this.addEventListener('message', (e: MessageEvent) => {
+          if (typeof e.data === 'string') {
+            if (e.data.startsWith('{"type":"relay-ready"')) mark('relay-ready');
+            return;
+          }
+          if (!(e.data instanceof ArrayBuffer)) return;
+          const t = now();
+          const body = new Uint8Array(e.data);
+          if (body[0] === HELLO) mark('relay-keys', t);
+          if ((body[0] === SEALED && body[1] === DOM_LANE) || body[0] === GROUP) {
+            mark('first-frame', t);
+            if (probe.frames.length < MAX_RECORDS) probe.frames.push([t, body.length]);
+          }
+        });
+        return;
+      }
       mark('ws-created');
       this.addEventListener('open', () => mark('ws-open'));
       this.addEventListener('message', (e: MessageEvent) => {
         if (typeof e.data !== 'string') return;
         if (e.data.startsWith('{"type":"joined"')) mark('joined');
         else if (e.data.startsWith('{"type":"signal"') && e.data.includes('"type":"offer"')) mark('offer');
+        else if (e.data.startsWith('{"type":"signal"') && e.data.includes('"relay":')) mark('relay-signal');
       });
     }
   } as typeof WebSocket;
@@ -89,7 +116,10 @@ export function installGuestProbe(): void {
   built.observe(document, { subtree: true, childList: true });
   // `live` is set once the first snapshot is applied; the next animation frame is the first one rendered with it.
   new MutationObserver(() => {
-    if (document.body?.dataset.state !== 'live' || 'live' in probe.marks) return;
+    const state = document.body?.dataset.state;
+    const last = probe.states[probe.states.length - 1];
+    if (state && state !== last?.[1] && probe.states.length < MAX_RECORDS) probe.states.push([now(), state]);
+    if (state !== 'live' || 'live' in probe.marks) return;
     mark('live');
     requestAnimationFrame(() => mark('frame'));
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
@@ -125,4 +155,40 @@ export function installHostProbe(): void {
       return channel;
     }
   } as typeof RTCPeerConnection;
+}
+
+/** What a page sent, as `window.__upload`: bytes handed to `send()` per data channel label (`dc:dom`) or socket path (`ws:/relay`). */
+export interface UploadCounts {
+  bytes: Record<string, number>;
+  sends: Record<string, number>;
+}
+
+/**
+ * Counts every byte a page hands to `RTCDataChannel.prototype.send` and
+ * `WebSocket.prototype.send` (payloads: the transports' own headers are not seen).
+ */
+export function installUploadCounter(): void {
+  const counts: UploadCounts = { bytes: {}, sends: {} };
+  (window as unknown as { __upload: UploadCounts }).__upload = counts;
+  const encoder = new TextEncoder();
+  const size = (data: unknown): number => {
+    if (typeof data === 'string') return encoder.encode(data).length;
+    if (data instanceof Blob) return data.size;
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+    return 0;
+  };
+  const count = (key: string, data: unknown) => {
+    counts.bytes[key] = (counts.bytes[key] ?? 0) + size(data);
+    counts.sends[key] = (counts.sends[key] ?? 0) + 1;
+  };
+  const channelSend = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+    count(`dc:${this.label}`, data);
+    return channelSend.call(this, data);
+  } as RTCDataChannel['send'];
+  const socketSend = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (this: WebSocket, data: never) {
+    count(`ws:${new URL(this.url).pathname}`, data);
+    return socketSend.call(this, data);
+  } as WebSocket['send'];
 }

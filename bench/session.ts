@@ -33,11 +33,15 @@ export interface HostSession {
   close(): Promise<void>;
 }
 
-/** Opens `bench-page.html` built to about `nodes` nodes and starts a realtime session on it. */
-export async function startHostSession(browser: Browser, siteUrl: string, nodes: number): Promise<HostSession> {
+/**
+ * Opens `bench-page.html` built to about `nodes` nodes and starts a realtime
+ * session on it; `instrument` runs in the page before its scripts, after the host probe.
+ */
+export async function startHostSession(browser: Browser, siteUrl: string, nodes: number, instrument?: () => void): Promise<HostSession> {
   const context = await browser.newContext({ viewport: HOST_VIEWPORT });
   try {
     await context.addInitScript(installHostProbe);
+    if (instrument) await context.addInitScript(instrument);
     const page = await openHost(context, `${siteUrl}/bench-page.html?nodes=${nodes}`);
     const actual = await page.evaluate(() => (window as unknown as { __bench: { nodes: number } }).__bench.nodes);
     await withTimeout(page.evaluate((hostName) => window.CwmnAPI!.session.start({

@@ -53,6 +53,8 @@ export async function startCwmn(
 /** The built server in its own process (`dist/server/main.js`), so a test can kill it for real. */
 export interface CwmnProcess {
   url: string;
+  /** Process id of the running server (undefined while it is not running). */
+  readonly pid: number | undefined;
   /** SIGKILL: no clean shutdown, nothing flushed. */
   kill(): Promise<void>;
   /** Starts it again on the same port and data directory. */
@@ -86,6 +88,9 @@ export async function startCwmnProcess(env: Record<string, string> = {}): Promis
   await start();
   return {
     url,
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
+    },
     kill,
     restart: start,
     async close() {
