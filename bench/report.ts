@@ -218,8 +218,8 @@ function retriedText(f: FanOutReport): string {
   if (direct.length + relay.length === 0) return '';
   const first = [...direct, ...relay][0]!;
   return `
-While guests were added, ${direct.length} direct and ${relay.length} relayed join(s) did not go live within ${FANOUT_LIVE_TIMEOUT_MS / 1000} s and were
-made again with a new link. The first: ${first.replaceAll('|', '/')}
+While guests were added, ${direct.length} direct and ${relay.length} relayed join(s) did not go live within ${FANOUT_LIVE_TIMEOUT_MS / 1000} s (or not
+connected as they were to be) and were made again with a new link. The first: ${first.replaceAll('|', '/')}
 `;
 }
 
