@@ -85,19 +85,25 @@ export interface AddedGuests {
 /** Longest wait for a guest of a fan-out to go live before its join is made again with a new link, ms. */
 export const FANOUT_LIVE_TIMEOUT_MS = 15_000;
 
+/** How a fan-out's guests must be connected (the viewer's `data-connection`). */
+export type Connection = 'direct' | 'relay';
+
 /**
  * Opens `count` new invite links of `host`, `parallel` at a time; resolves once
- * all are live. A guest not live in time is replaced once by a new join (with
- * a new link), and the reason kept; a second failure fails the whole call.
+ * all are live and connected as `connection`. A guest not so in time is
+ * replaced once by a new join (with a new link), and the reason kept; a second
+ * failure fails the whole call.
  */
-export async function addGuests(browser: Browser, host: Page, count: number, label: string, parallel: number): Promise<AddedGuests> {
+export async function addGuests(
+  browser: Browser, host: Page, count: number, label: string, parallel: number, connection: Connection,
+): Promise<AddedGuests> {
   const added: AddedGuests = { guests: [], retried: [] };
   const join = async (name: string): Promise<Guest> => {
     try {
-      return await openLiveGuest(browser, await inviteLink(host), name);
+      return await openLiveGuest(browser, await inviteLink(host), name, connection);
     } catch (err) {
       added.retried.push(err instanceof Error ? err.message : String(err));
-      return openLiveGuest(browser, await inviteLink(host), `${name}-again`);
+      return openLiveGuest(browser, await inviteLink(host), `${name}-again`, connection);
     }
   };
   try {
@@ -116,11 +122,10 @@ export async function addGuests(browser: Browser, host: Page, count: number, lab
 }
 
 /** Opens a guest and waits until it is live; the error says where a join that did not finish stopped. */
-async function openLiveGuest(browser: Browser, link: string, name: string): Promise<Guest> {
+async function openLiveGuest(browser: Browser, link: string, name: string, connection: Connection): Promise<Guest> {
   const guest = await openGuest(browser, link, name, false);
   try {
     await waitForViewerState(guest.page, 'live', FANOUT_LIVE_TIMEOUT_MS);
-    return guest;
   } catch {
     const where = await whereItStopped(guest.page);
     const seen = await guest.page.evaluate(() => {
@@ -134,6 +139,11 @@ async function openLiveGuest(browser: Browser, link: string, name: string): Prom
     await guest.close();
     throw new Error(`guest ${name} not live within ${FANOUT_LIVE_TIMEOUT_MS / 1000} s; ${where}; ${seen}`);
   }
+  // In the default mode a guest whose peer connection is slow to open goes through the relay.
+  const kind = await guest.page.evaluate(() => document.body.dataset.connection ?? 'unknown');
+  if (kind === connection) return guest;
+  await guest.close();
+  throw new Error(`guest ${name} was to be connected ${connection}, but is connected ${kind}`);
 }
 
 /** The quiet stretch whose CPU is read before each series, ms. */

@@ -218,8 +218,8 @@ function retriedText(f: FanOutReport): string {
   if (direct.length + relay.length === 0) return '';
   const first = [...direct, ...relay][0]!;
   return `
-While guests were added, ${direct.length} direct and ${relay.length} relayed join(s) did not go live within ${FANOUT_LIVE_TIMEOUT_MS / 1000} s and were
-made again with a new link. The first: ${first.replaceAll('|', '/')}
+While guests were added, ${direct.length} direct and ${relay.length} relayed join(s) did not go live within ${FANOUT_LIVE_TIMEOUT_MS / 1000} s (or not
+connected as they were to be) and were made again with a new link. The first: ${first.replaceAll('|', '/')}
 `;
 }
 
@@ -238,9 +238,11 @@ its last batch (the series itself takes ${(f.series.batches * f.series.spacingMs
 |${header!.map(() => '---:').join('|')}|
 ${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
 
-${fanOutThreshold(f)} Direct, the host sends each batch once per guest; relayed, once for all of
-them (the server fans it out), so a session should move everyone to the relay once it has more guests than that, and
-sooner when the host's uplink is what limits it.
+${fanOutThreshold(f)}
+
+Direct, the host sends each batch once per guest; relayed, once for all of them (the server fans it out), at the price
+of a seal (AES-GCM) and 30 more bytes per frame (routing byte, group header, tag). A session should move everyone to
+the relay from the guest count at which the host's limiting resource crosses above: its uplink crosses first.
 ${retriedText(f)}`;
 }
 
@@ -302,32 +304,33 @@ still exits 0 (it exits 1 only when a figure could not be measured at all).
 - **Replay render** — a 60 s recording with typing, scrolling, DOM changes and idle stretches (rrweb in
   Chromium, fake microphone) uploaded to a fresh server and rendered by its worker process: render wall
   time ÷ recording length (rrweb's own rrvideo plays in real time, ≥ 1.0), and frames per second.
-- **Through the relay** — a second server in the same run, started with \`CWMN_RELAY=always\` (every guest's page data
-  and pointers through its \`/relay\` socket, sealed end to end), with its own host session on the 2k-node page. The
-  DOM-change and guest-pointer figures are measured on it exactly as above, right after the direct ones, whose figures
-  they are compared with. Joins: the 5 direct and 5 relayed joins (each after one warm-up) alternate, direct, relayed,
-  direct…, so that other work on the machine weighs on both alike; the relayed median's target is 1.2 × the direct one.
-  This relay server runs in the bench's own Node process, like the default one: every relayed frame waits on its event
-  loop, whose delay while a relayed figure was measured is shown beside it.
-- **Bytes through the server** — on that relay server, a fresh guest joins the 2k-node page, then a typical session runs
-  for ${TYPICAL_SECONDS} s: ${describeRates(TYPICAL_RATES)}. The server's relay counters (\`RunningServer.relayCounters\`: bytes
-  received from and written to relay sockets, payloads without WebSocket headers) are read before the join, after it
-  and after the activity; the activity is scaled to a minute.
+- **Through the relay** — a second server in the same run, started with \`CWMN_RELAY=always\` (every guest's page
+  data and pointers through its \`/relay\` socket, sealed end to end), with its own host session on the 2k-node page.
+  The DOM-change and guest-pointer figures are measured on it exactly as above, right after the direct ones, whose
+  figures they are compared with. Joins: the 5 direct and 5 relayed joins (each after one warm-up) alternate, direct,
+  relayed, direct…, so that other work on the machine weighs on both alike; the relayed median's target is 1.2 × the
+  direct one. This relay server runs in the bench's own Node process, like the default one: every relayed frame waits
+  on its event loop, whose delay while a relayed figure was measured is shown beside it.
+- **Bytes through the server** — on that relay server, a fresh guest joins the 2k-node page, then a typical session
+  runs for ${TYPICAL_SECONDS} s: ${describeRates(TYPICAL_RATES)}. The server's relay counters
+  (\`RunningServer.relayCounters\`: bytes received from and written to relay sockets, payloads without WebSocket
+  headers) are read before the join, after it and after the activity; the activity is scaled to a minute.
 - **Relay fan-out** — the host runs in a browser of its own, with an init script counting every byte its page hands to
   \`RTCDataChannel.prototype.send\` and \`WebSocket.prototype.send\`. Guests are added (5 opening their links at once)
-  up to 1, 2, 5 and 20; at each count the host makes a fixed series of batches of DOM changes (below), and we divide what it sent over the series by the
-  number of batches, with everyone direct (the run's server) and then everyone relayed (a relay server of its own). Host
-  CPU per batch two ways: every thread of every process of the host's browser (run time from \`/proc/<pid>/task/<tid>/schedstat\`), which
-  counts WebRTC's SCTP and DTLS work off the main thread and the network process too, and the host page's main thread
-  alone (CDP \`Performance.getMetrics\` \`ThreadTime\`, its CPU time; \`TaskDuration\`, the wall time of its tasks,
-  which other work on the machine inflates, is kept in \`latest.json\`). Both include the DOM changes themselves
-  (style, layout, paint, rrweb), the same whatever the transport; CPU per second of a quiet stretch before each series
-  is kept in \`latest.json\` too. Target: 20 relayed guests cost the host's upload at most 1.1 × one.
-- **Server CPU per relayed guest** — the relay server of the fan-out runs as a process of its own (\`dist/server/main.js\`);
-  with 1 and then 5 relayed guests, \`utime + stime\` of \`/proc/<pid>/stat\` over ${TYPICAL_SECONDS} s of the same typical
-  activity (every guest's pointer moving), less the server's quiet CPU (${SERVER_QUIET_MS / 1000} s with the host's session open and no guest),
-  scaled to a minute and divided by the guests. The joins before each window are read apart (a join's CPU includes
-  serving the viewer page and its scripts).
+  up to 1, 2, 5 and 20; at each count the host makes a fixed series of batches of DOM changes (below), and we divide
+  what it sent over the series by the number of batches, with everyone direct (the run's server) and then everyone
+  relayed (a relay server of its own). Host CPU per batch two ways: every thread of every process of the host's
+  browser (run time from \`/proc/<pid>/task/<tid>/schedstat\`), which counts WebRTC's SCTP and DTLS work off the main
+  thread and the network process too, and the host page's main thread alone (CDP \`Performance.getMetrics\`
+  \`ThreadTime\`, its CPU time; \`TaskDuration\`, the wall time of its tasks, which other work on the machine inflates,
+  is kept in \`latest.json\`). Both include the DOM changes themselves (style, layout, paint, rrweb), the same whatever
+  the transport; CPU per second of a quiet stretch before each series is kept in \`latest.json\` too. Target: 20
+  relayed guests cost the host's upload at most 1.1 × one.
+- **Server CPU per relayed guest** — the relay server of the fan-out runs as a process of its own
+  (\`dist/server/main.js\`); with 1 and then 5 relayed guests, \`utime + stime\` of \`/proc/<pid>/stat\` over
+  ${TYPICAL_SECONDS} s of the same typical activity (every guest's pointer moving), less the server's quiet CPU
+  (${SERVER_QUIET_MS / 1000} s with the host's session open and no guest), scaled to a minute and divided by the guests.
+  The joins before each window are read apart (a join's CPU includes serving the viewer page and its scripts).
 - **Bundle sizes** — \`dist/embed/clickwithmenow-api.js\`, and the viewer's two scripts \`dist/viewer/viewer.js\`
   (joins) + \`dist/viewer/mirror.js\` (the replayer, loaded meanwhile) summed, gzip level 9, against the budgets
   of \`esbuild.mjs\`.
