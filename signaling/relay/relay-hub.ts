@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import {
   CloseCode, ErrorCode, MAX_RELAY_FRAME_BYTES, parseRelayHello,
-  type RelayControl, type RelayHello, type WireError,
+  type RelayHello, type WireError,
 } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import type { GuestService } from '../guests.js';
@@ -19,7 +19,7 @@ import { KeyedRateLimiter, SOCKET_OPEN_LIMIT, TokenBucket } from '../rate-limit.
 import type { SessionService } from '../sessions.js';
 import { Heartbeat } from '../ws/heartbeat.js';
 import { rejectUpgrade } from '../ws/socket-hub.js';
-import { RelaySwitch } from './relay-switch.js';
+import { RelaySwitch, sendControl } from './relay-switch.js';
 
 /** Bytes per second one relay socket may send (bursts: 64 MiB), well above a page's snapshots. */
 export const RELAY_BYTES_PER_SECOND = 32 * 1024 * 1024;
@@ -86,7 +86,7 @@ export class RelayHub {
     let bad = 0;
     const refuse = (error: WireError, code: number = CloseCode.POLICY_VIOLATION) => {
       log(`relay socket ${ip} refused: ${error.code} ${error.message}`);
-      send(ws, { type: 'error', error });
+      sendControl(ws, { type: 'error', error });
       ws.close(code, error.code);
     };
     const helloTimer = setTimeout(() => refuse({ code: ErrorCode.PROTOCOL, message: 'No relay-hello in time' }), this.options.helloTimeoutMs);
@@ -106,7 +106,7 @@ export class RelayHub {
         const result = this.admit(parsed.value, origin);
         if (!result.ok) return refuse(result.error, CloseCode.NORMAL);
         admitted = result.admitted;
-        send(ws, { type: 'relay-ready' });
+        sendControl(ws, { type: 'relay-ready' });
         if (admitted.guestId === null) this.switch.attachHost(admitted.sessionId, ws);
         else this.switch.attachGuest(admitted.sessionId, admitted.guestId, ws);
         log(`relay: ${admitted.guestId === null ? 'host' : `guest ${admitted.guestId}`} of ${admitted.sessionId} attached`);
@@ -140,10 +140,6 @@ export class RelayHub {
     if (!check.ok) return check;
     return { ok: true, admitted: { sessionId: check.session.id, guestId: check.guest.id } };
   }
-}
-
-function send(ws: WebSocket, message: RelayControl): void {
-  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
 }
 
 function toBytes(data: RawData): Uint8Array {

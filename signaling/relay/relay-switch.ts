@@ -56,8 +56,8 @@ export class RelaySwitch {
     room.host = { ws, backlog: 0 };
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
     for (const [guestId, guest] of room.guests) {
-      control(ws, { type: 'relay-peer', guestId, present: true });
-      control(guest.ws, { type: 'relay-peer', present: true });
+      sendControl(ws, { type: 'relay-peer', guestId, present: true });
+      sendControl(guest.ws, { type: 'relay-peer', present: true });
     }
   }
 
@@ -68,8 +68,8 @@ export class RelaySwitch {
     room.guests.set(guestId, { ws, backlog: 0 });
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
     if (room.host) {
-      control(room.host.ws, { type: 'relay-peer', guestId, present: true });
-      control(ws, { type: 'relay-peer', present: true });
+      sendControl(room.host.ws, { type: 'relay-peer', guestId, present: true });
+      sendControl(ws, { type: 'relay-peer', present: true });
     }
   }
 
@@ -80,11 +80,11 @@ export class RelaySwitch {
     if (guestId === null) {
       if (room.host?.ws !== ws) return;
       room.host = null;
-      for (const guest of room.guests.values()) control(guest.ws, { type: 'relay-peer', present: false });
+      for (const guest of room.guests.values()) sendControl(guest.ws, { type: 'relay-peer', present: false });
     } else {
       if (room.guests.get(guestId)?.ws !== ws) return;
       room.guests.delete(guestId);
-      if (room.host) control(room.host.ws, { type: 'relay-peer', guestId, present: false });
+      if (room.host) sendControl(room.host.ws, { type: 'relay-peer', guestId, present: false });
     }
     if (!room.host && room.guests.size === 0) this.rooms.delete(sessionId);
   }
@@ -160,6 +160,7 @@ export class RelaySwitch {
   }
 }
 
-function control(ws: WebSocket, message: RelayControl): void {
+/** Sends a control message to a relay socket that is still open. */
+export function sendControl(ws: WebSocket, message: RelayControl): void {
   if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
 }

@@ -72,6 +72,8 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
   private retryDelay: number;
   /** The relay carries this guest even when a direct path works (`always`, or a big room). */
   private preferRelay: boolean;
+  /** Why the active transport failed (reported as the link's error when nothing takes over). */
+  private failure: CwmnError | null = null;
   private closed = false;
 
   constructor(readonly guestId: string, private readonly transports: LinkTransports) {
@@ -115,7 +117,7 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
   }
 
   handleSignal(data: SignalData): void {
-    if (this.peer && ('description' in data || 'candidate' in data)) void this.peer.handleSignal(data);
+    void this.peer?.handleSignal(data);
   }
 
   /** Queues an encoded DOM-channel message. */
@@ -195,7 +197,7 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
         if (t === this.active) this.queue.pump();
       }),
       t.on('error', (err) => {
-        if (t === this.active && !this.standby(t)) this.emit('error', err);
+        if (t === this.active) this.failure = err;
       }),
       t.on('close', () => this.lost(t)),
       () => inbound.stop(),
@@ -236,6 +238,7 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
 
   private activate(t: Transport): void {
     this.active = t;
+    this.failure = null;
     this.queue.clear(); // What was queued for the old transport is superseded by the snapshot that follows.
     this.emit('open', t.kind ?? 'direct');
   }
@@ -261,12 +264,11 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
       this.activate(this.peer);
       return;
     }
-    if (wasActive || (!this.peer && !this.relay)) this.destroy();
-  }
-
-  /** True when the other transport can take over from `t`. */
-  private standby(t: Transport): boolean {
-    return t === this.peer ? this.transports.mode !== 'off' && !!this.transports.relay : !!this.peer?.isOpen;
+    if (wasActive || (!this.peer && !this.relay)) {
+      // Nothing takes over: the active transport's failure is the link's.
+      if (wasActive && this.failure) this.emit('error', this.failure);
+      this.destroy();
+    }
   }
 
   /** While relayed, offer a fresh direct connection now and then: a network that changed may allow it. */

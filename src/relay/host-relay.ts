@@ -35,8 +35,6 @@ export class HostRelay {
   private group: GroupSealer | null = null;
   private epoch = 0;
   private closed = false;
-  /** Bytes the sessions' group frames took before sealing, for benchmarks. */
-  groupBytes = 0;
 
   constructor(private readonly options: HostRelayOptions) {}
 
@@ -100,7 +98,6 @@ export class HostRelay {
       const connection = this.connection;
       if (!group || !connection || this.members.size === 0) return;
       for (const frame of toFrames(payload, RELAY_CHUNK_BYTES)) {
-        this.groupBytes += frame.length;
         connection.outbox.push(async () => addressToGroup(await group.seal(frame)), frame.length);
       }
     },

@@ -14,6 +14,9 @@ import {
   type Handshake, type Opener, type RelayRole, type Sealer,
 } from './relay-crypto.js';
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** Largest page-data frame a relay channel takes (the outbound queue's chunks fit in one relay frame). */
 export const RELAY_CHUNK_BYTES = 64 * 1024;
 
@@ -82,13 +85,12 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
     }).catch((err: unknown) => this.fail(new CwmnError(ErrorCode.DATA_CHANNEL, 'Relay handshake failed', { cause: err })));
   }
 
-  /** A body from the other end. */
+  /** A body from the other end (its bytes are this channel's from now on). */
   receive(body: Uint8Array): void {
     if (this.closed) return;
-    const copy = body.slice();
     this.inbound = this.inbound.then(() => {
-      if (isHello(copy)) return this.handleHello(copy);
-      return isGroupBody(copy) ? this.handleGroup(copy) : this.handleSealed(copy);
+      if (isHello(body)) return this.handleHello(body);
+      return isGroupBody(body) ? this.handleGroup(body) : this.handleSealed(body);
     });
   }
 
@@ -102,7 +104,7 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
   }
 
   sendPointer(text: string): boolean {
-    return this.sendSealed(Lane.POINTER, new TextEncoder().encode(text));
+    return this.sendSealed(Lane.POINTER, encoder.encode(text));
   }
 
   /** The socket under this channel is gone (or the other end left it). */
@@ -158,25 +160,29 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
   }
 
   private async handleSealed(body: Uint8Array): Promise<void> {
-    const opener = this.opener;
-    if (!opener) {
+    if (!this.opener) {
       this.drops.unauthenticated++;
       return;
     }
-    const opened = await opener.open(body);
-    if (!opened) {
+    const opened = this.checked(await this.opener.open(body));
+    if (!opened) return;
+    if (opened.lane === Lane.DOM) this.emit('dom', opened.plaintext);
+    else if (opened.lane === Lane.POINTER) this.emit('pointer', decoder.decode(opened.plaintext));
+    else if (this.options.role === 'guest') await this.takeGroupKey(opened.plaintext);
+  }
+
+  /** Counts what an opener refused (a body that does not authenticate leaves a gap); the opened body otherwise. */
+  private checked<T>(opened: T | 'replayed' | null): T | null {
+    if (opened === 'replayed') {
+      this.drops.replayed++;
+      return null;
+    }
+    if (opened === null) {
       this.drops.unauthenticated++;
       this.emit('gap');
-      return;
+      return null;
     }
-    if (!opener.accept(opened.counter)) {
-      this.drops.replayed++;
-      return;
-    }
-    if (this.closed) return;
-    if (opened.lane === Lane.DOM) this.emit('dom', opened.plaintext);
-    else if (opened.lane === Lane.POINTER) this.emit('pointer', new TextDecoder().decode(opened.plaintext));
-    else if (this.options.role === 'guest') await this.takeGroupKey(opened.plaintext);
+    return this.closed ? null : opened;
   }
 
   private async takeGroupKey(handover: Uint8Array): Promise<void> {
@@ -193,15 +199,8 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
       this.drops.otherEpoch++; // Sent before this guest was handed the key, or after it left the group.
       return;
     }
-    const plaintext = await group.open(body);
-    if (plaintext === 'replayed') {
-      this.drops.replayed++;
-    } else if (!plaintext) {
-      this.drops.unauthenticated++;
-      this.emit('gap');
-    } else if (!this.closed) {
-      this.emit('dom', plaintext);
-    }
+    const plaintext = this.checked(await group.open(body));
+    if (plaintext) this.emit('dom', plaintext);
   }
 
   private fail(err: CwmnError): void {

@@ -144,35 +144,28 @@ export class Sealer {
   }
 }
 
-/** Opens bodies under one key, in the order they are handed to `check` (see `open`). */
+/** Opens bodies under one key; call `open` for one body at a time, in arrival order (the replay check needs it). */
 export class Opener {
   private last = 0;
 
   constructor(private readonly key: CryptoKey) {}
 
-  /**
-   * Decrypts a sealed body; resolves null when it is malformed or does not
-   * authenticate. Call `accept` on the result, in arrival order, to apply the
-   * replay check.
-   */
-  async open(body: Uint8Array): Promise<{ lane: Lane; counter: number; plaintext: Uint8Array } | null> {
+  /** Decrypts a sealed body; null when it is malformed or does not authenticate, `replayed` when its counter is not new. */
+  async open(body: Uint8Array): Promise<{ lane: Lane; plaintext: Uint8Array } | 'replayed' | null> {
     if (body.length < SEALED_HEADER_BYTES + TAG_BYTES || body[0] !== SEALED || body[1]! > Lane.GROUP_KEY) return null;
     const header = body.slice(0, SEALED_HEADER_BYTES);
+    let plaintext: ArrayBuffer;
     try {
-      const plaintext = await crypto.subtle.decrypt(
+      plaintext = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv: nonceOf(header), additionalData: header }, this.key, body.subarray(SEALED_HEADER_BYTES) as Uint8Array<ArrayBuffer>,
       );
-      return { lane: header[1] as Lane, counter: readCounter(header, 2), plaintext: new Uint8Array(plaintext) };
     } catch {
       return null;
     }
-  }
-
-  /** True when `counter` is above every counter accepted so far (then it becomes the last). */
-  accept(counter: number): boolean {
-    if (counter <= this.last) return false;
+    const counter = readCounter(header, 2);
+    if (counter <= this.last) return 'replayed';
     this.last = counter;
-    return true;
+    return { lane: header[1] as Lane, plaintext: new Uint8Array(plaintext) };
   }
 }
 

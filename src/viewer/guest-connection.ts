@@ -85,7 +85,6 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   /** Decodes the active transport's page data; a new one for each activation (the old may hold half a message). */
   private decoder: InboundDecoder<HostDomMessage> | null = null;
   private iceServers: RTCIceServer[] = [];
-  private guestId: string | null = null;
   private readonly credentials: GuestCredentials;
   private attempt = 0;
   private resuming = false;
@@ -156,7 +155,6 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       case 'joined':
         this.attempt = 0;
         this.iceServers = m.iceServers;
-        this.guestId = m.guestId;
         if (m.resumeToken) this.credentials.save({ guestId: m.guestId, resumeToken: m.resumeToken });
         this.emit('joined', { guestId: m.guestId, sessionId: m.sessionId, hostName: m.hostName });
         break;
@@ -274,9 +272,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     if (t === this.peer) this.peer = undefined;
     if (t === this.relay?.channel) this.relay = undefined;
     if (t !== this.active) return;
-    this.active = null;
-    this.decoder?.stop();
-    this.decoder = null;
+    this.deactivate();
     const standby = [this.peer, this.relay?.channel].find((x) => x?.isOpen);
     if (standby) {
       this.activate(standby);
@@ -290,16 +286,16 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     }, 300);
   }
 
-  /** Closes a transport that was superseded (a new offer replaces the old peer). */
+  /** Closes a transport that was superseded (a new offer replaces the old peer): no fallback, no `linkLost`. */
   private forget(t: Transport): void {
-    this.openings.delete(t);
-    if (t === this.peer) this.peer = undefined;
-    if (t === this.active) {
-      this.active = null;
-      this.decoder?.stop();
-      this.decoder = null;
-    }
-    t.close();
+    if (t === this.active) this.deactivate();
+    t.close(); // `closed` forgets the rest.
+  }
+
+  private deactivate(): void {
+    this.active = null;
+    this.decoder?.stop();
+    this.decoder = null;
   }
 
   private current(): Transport | null {
