@@ -7,6 +7,18 @@ import {
 
 const ROOT = path.resolve('/srv/cwmn');
 
+
+/** The message of the config error `env` causes (always ERR_INVALID_PARAMS). */
+function message(env: Record<string, string>): string {
+  try {
+    loadConfig(env, ROOT);
+  } catch (err) {
+    expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
+    return (err as Error).message;
+  }
+  throw new Error('no error');
+}
+
 describe('loadConfig', () => {
   it('has defaults for everything', () => {
     const c = loadConfig({}, ROOT);
@@ -111,15 +123,6 @@ describe('loadConfig', () => {
   });
 
   it('refuses malformed mail and SMS settings without echoing secrets', () => {
-    const message = (env: Record<string, string>) => {
-      try {
-        loadConfig(env, ROOT);
-      } catch (err) {
-        expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
-        return (err as Error).message;
-      }
-      throw new Error('no error');
-    };
     expect(message({ CWMN_SMTP_URL: '//user:s3cret@smtp.example.com' })).toMatch(/^CWMN_SMTP_URL is not a valid URL/);
     expect(message({ CWMN_SMTP_URL: 'smtp.example.com:587' })).toMatch(/CWMN_SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
     expect(message({ CWMN_SMTP_URL: 'smtp://' })).toMatch(/CWMN_SMTP_URL (has no host|is not a valid URL)/);
@@ -147,16 +150,6 @@ describe('loadConfig', () => {
 });
 
 describe('loadConfig: STUN, TURN and relay', () => {
-  /** The message of the config error `env` causes (always ERR_INVALID_PARAMS). */
-  const message = (env: Record<string, string>) => {
-    try {
-      loadConfig(env, ROOT);
-    } catch (err) {
-      expect((err as { code: string }).code).toBe('ERR_INVALID_PARAMS');
-      return (err as Error).message;
-    }
-    throw new Error('no error');
-  };
   const SECRET = 'sixteen-chars-ok';
 
   it('keeps CWMN_ICE_SERVERS as written when set, even to []; unset means the built-in servers (null)', () => {
@@ -216,5 +209,16 @@ describe('loadConfig: STUN, TURN and relay', () => {
     expect(loadConfig({}, ROOT).relay).toBe('auto');
     expect(['auto', 'off', 'always', ' Always '].map((v) => loadConfig({ CWMN_RELAY: v }, ROOT).relay)).toEqual(['auto', 'off', 'always', 'always']);
     expect(message({ CWMN_RELAY: 'sometimes' })).toBe('CWMN_RELAY must be auto, off or always, got "sometimes"');
+  });
+});
+
+describe('loadConfig: CWMN_RELAY_FANOUT_GUESTS', () => {
+  it('defaults to 8, takes a count or off, and refuses anything else naming the variable', () => {
+    expect(loadConfig({}, ROOT).relayFanoutGuests).toBe(8);
+    expect(loadConfig({ CWMN_RELAY_FANOUT_GUESTS: '20' }, ROOT).relayFanoutGuests).toBe(20);
+    expect(loadConfig({ CWMN_RELAY_FANOUT_GUESTS: 'off' }, ROOT).relayFanoutGuests).toBeNull();
+    for (const bad of ['0', '-1', '2.5', 'many', '10001']) {
+      expect(message({ CWMN_RELAY_FANOUT_GUESTS: bad }), bad).toMatch(/^CWMN_RELAY_FANOUT_GUESTS must be an integer/);
+    }
   });
 });
