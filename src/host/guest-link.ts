@@ -22,7 +22,7 @@ export const GUEST_RESYNC_RATE = 0.5;
 export const MAX_GUEST_DOM_MESSAGE_BYTES = 16 * 1024;
 /** In `auto` mode, a guest whose peer connection is not open this long after the offer goes through the relay. */
 export const RELAY_AFTER_MS = 4_000;
-/** While relayed, a direct connection is tried again after this long (doubling, at most `DIRECT_RETRY_MAX_MS`). */
+/** While relayed, the direct path is looked for again (an ICE restart) after this long (doubling, at most `DIRECT_RETRY_MAX_MS`). */
 export const DIRECT_RETRY_MS = 15_000;
 const DIRECT_RETRY_MAX_MS = 120_000;
 
@@ -46,8 +46,8 @@ export type GuestLinkEvents = {
 
 /** How a link makes its transports. */
 export interface LinkTransports {
-  /** A new direct peer connection (the offering side). */
-  direct: () => Peer;
+  /** A new direct peer connection (the offering side); `restartable` when the link will restart its ICE rather than drop it. */
+  direct: (options: { restartable: boolean }) => Peer;
   /** A channel to this guest through the relay; absent when the server's relay is off. */
   relay?: () => Transport;
   /** `auto`: direct first, the relay when that fails; `always`: the relay only; `off`: direct only. */
@@ -140,6 +140,7 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
     if (this.closed || !this.transports.relay || this.preferRelay) return;
     this.preferRelay = true;
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.relay?.isOpen) this.opened(this.relay);
     else this.startRelay(reason);
   }
@@ -158,10 +159,16 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
   }
 
   private startDirect(): void {
-    const peer = this.transports.direct();
+    const peer = this.transports.direct({ restartable: this.canRestart() });
     this.peer = peer;
     const offSignal = peer.on('signal', (data) => this.emit('signal', data));
-    this.watch(peer, offSignal);
+    const offStalled = peer.on('stalled', () => this.stalled(peer));
+    this.watch(peer, offSignal, offStalled);
+  }
+
+  /** While the relay can carry the guest, a peer whose path is lost is kept and restarted instead of replaced. */
+  private canRestart(): boolean {
+    return this.transports.mode === 'auto' && !!this.transports.relay && !this.preferRelay;
   }
 
   private startRelay(reason: RelayReason): void {
@@ -217,15 +224,25 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
       return;
     }
     clearTimeout(this.fallbackTimer);
+    // The relay gives way to a direct path; a peer still looking for one stays, to be restarted.
     const other = direct ? this.relay : this.peer;
-    if (other) this.forget(other);
+    if (other && (direct || !this.canRestart())) this.forget(other);
     if (direct) {
       clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
       this.retryDelay = this.transports.directRetryMs ?? DIRECT_RETRY_MS;
     } else {
       this.scheduleDirectRetry();
     }
     this.activate(t);
+  }
+
+  /** The peer lost its path (or found none): the relay carries on, and the peer is restarted later. */
+  private stalled(peer: Peer): void {
+    if (this.closed || peer !== this.peer) return;
+    const wasActive = peer === this.active;
+    if (wasActive) this.active = null;
+    this.carryOnRelayed(wasActive);
   }
 
   /** Closes a transport this link no longer wants (without the fallback that a failure brings). */
@@ -254,10 +271,7 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
     const wasActive = t === this.active;
     if (wasActive) this.active = null;
     if (direct && this.transports.relay && this.transports.mode !== 'off') {
-      // The direct path failed (or never made it): the relay carries on; try direct again later.
-      if (!this.relay) this.startRelay('blocked');
-      else if (this.relay.isOpen && wasActive) this.activate(this.relay);
-      this.scheduleDirectRetry();
+      this.carryOnRelayed(wasActive); // A new peer is offered later.
       return;
     }
     if (this.peer?.isOpen && wasActive) {
@@ -271,14 +285,26 @@ export class GuestLink extends Emitter<GuestLinkEvents> implements FrameSink {
     }
   }
 
-  /** While relayed, offer a fresh direct connection now and then: a network that changed may allow it. */
+  /** The direct path failed (or never made it): the relay carries the guest, and direct is tried again later. */
+  private carryOnRelayed(directWasActive: boolean): void {
+    if (!this.relay) this.startRelay('blocked');
+    else if (this.relay.isOpen && directWasActive) this.activate(this.relay);
+    this.scheduleDirectRetry();
+  }
+
+  /**
+   * While relayed, look for a direct path now and then (a network that changed may allow
+   * it): an ICE restart of the peer we have, or a new peer when it is gone. One try at a time.
+   */
   private scheduleDirectRetry(): void {
-    clearTimeout(this.retryTimer);
-    if (this.transports.mode !== 'auto' || this.preferRelay) return;
+    if (this.retryTimer !== undefined || this.transports.mode !== 'auto' || this.preferRelay) return;
     const delay = this.retryDelay;
     this.retryDelay = Math.min(delay * 2, DIRECT_RETRY_MAX_MS);
     this.retryTimer = setTimeout(() => {
-      if (!this.closed && !this.peer) this.startDirect();
+      this.retryTimer = undefined;
+      if (this.closed) return;
+      if (this.peer) this.peer.restartIce();
+      else this.startDirect();
     }, delay);
   }
 

@@ -290,7 +290,9 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     const link = new GuestLink(id, {
       mode: bigRoom && this.relayMode !== 'off' ? 'always' : this.relayMode,
       relayReason: bigRoom ? 'room' : 'policy',
-      direct: () => new Peer({ ...auth, initiator: true, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection }),
+      direct: ({ restartable }) => new Peer({
+        ...auth, initiator: true, restartable, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection,
+      }),
       relay: this.relayMode === 'off' ? undefined : () => this.relay.channel(id, auth),
     });
     this.links.set(id, link);

@@ -3,17 +3,24 @@
 // emits `signal` and the owner delivers the other side's signals to
 // `handleSignal()`. The host side offers; the guest side only answers, so
 // offers never collide.
+//
+// A restartable peer survives the loss of its network path: instead of
+// failing it reports `stalled` and waits, with its data channels, until an ICE
+// restart (`restartIce()` on the offering side) finds a path again, when it
+// reports `open` once more.
 
 import { Emitter } from '../common/emitter.js';
-import { signDescription, verifyDescription } from './sdp-auth.js';
+import { sdpFingerprints, signDescription, verifyDescription } from './sdp-auth.js';
 import { BUFFER_LOW_BYTES, type Transport, type TransportEvents, type TransportKind } from '../transport/transport.js';
 import {
   CwmnError, DOM_CHANNEL, DOM_CHANNEL_ID, ErrorCode, POINTER_CHANNEL, POINTER_CHANNEL_ID,
   type SignalData,
 } from '../protocol/index.js';
 
-/** Give up when the channels are not open this long after creation. */
+/** Give up (or, restartable, stall) when the channels are not open this long after creation or an ICE restart. */
 export const PEER_CONNECT_TIMEOUT_MS = 20_000;
+/** A restartable peer whose path stays `disconnected` this long counts as stalled (ICE takes far longer to say `failed`). */
+export const PEER_STALL_AFTER_MS = 4_000;
 /** When, after opening, the selected path is looked up (to tell `direct` from `turn`): it may settle late. */
 const KIND_CHECKS_MS = [0, 1_000, 3_000, 10_000];
 
@@ -27,11 +34,15 @@ export interface PeerOptions {
   secret?: string;
   /** Refuse a remote description without a valid MAC (a peer without the secret). */
   requireAuth?: boolean;
+  /** A lost path (ICE `failed`, `disconnected` for long, or no path in time) stalls the peer instead of closing it. */
+  restartable?: boolean;
 }
 
 export type PeerEvents = TransportEvents & {
   /** Negotiation data to deliver to the other side's `handleSignal()`. */
   signal: (data: SignalData) => void;
+  /** Restartable peers: the path is down (or was never found); an ICE restart may bring it back, then `open` again. */
+  stalled: () => void;
 };
 
 export class Peer extends Emitter<PeerEvents> implements Transport {
@@ -42,6 +53,8 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
   /** Our candidates wait until our description is sent (signing it is async; the other side needs it first). */
   private heldCandidates: SignalData[] | null = [];
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stalled = false;
   /** Own flag: node-datachannel's polyfill reports a remote description before one is set. */
   private hasRemoteDescription = false;
   private opened = false;
@@ -61,14 +74,12 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     this.domChannel.binaryType = 'arraybuffer';
     this.domChannel.bufferedAmountLowThreshold = BUFFER_LOW_BYTES;
     this.wire();
-    this.connectTimer = setTimeout(() => {
-      this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection timed out'));
-    }, PEER_CONNECT_TIMEOUT_MS);
+    this.armConnectTimer();
     if (options.initiator) void this.offer();
   }
 
   get isOpen(): boolean {
-    return this.opened && !this.destroyed;
+    return this.opened && !this.stalled && !this.destroyed;
   }
 
   /** `turn` when the selected candidate pair goes through a TURN server, else `direct` (`kind` tells of a change); null until open. */
@@ -91,6 +102,21 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     return this.pc.sctp?.maxMessageSize ?? 16 * 1024;
   }
 
+  /** True when `sdp` comes from the same connection as the remote description we have (an ICE restart, not a new peer). */
+  continues(sdp: string): boolean {
+    const remote = this.pc.remoteDescription?.sdp;
+    return !this.destroyed && this.hasRemoteDescription && !!remote && sdpFingerprints(remote) === sdpFingerprints(sdp)
+      && sdpFingerprints(sdp) !== '';
+  }
+
+  /** Offering side: looks for a network path again (new ICE credentials and candidates) on this same connection. */
+  restartIce(): void {
+    if (this.destroyed || !this.options.initiator) return;
+    this.pc.restartIce();
+    this.armConnectTimer();
+    void this.offer({ iceRestart: true });
+  }
+
   /** Delivers the other side's negotiation data. */
   async handleSignal(data: SignalData): Promise<void> {
     if (this.destroyed) return;
@@ -105,6 +131,7 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
         this.hasRemoteDescription = true;
         for (const candidate of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(candidate);
         if (description.type === 'offer') {
+          this.heldCandidates ??= []; // A restart's candidates must not overtake its answer.
           const answer = await this.pc.createAnswer();
           await this.pc.setLocalDescription(answer);
           const local = this.pc.localDescription ?? answer;
@@ -147,6 +174,7 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.connectTimer);
+    clearTimeout(this.stallTimer);
     for (const t of this.kindTimers) clearTimeout(t);
     for (const channel of [this.pointerChannel, this.domChannel]) {
       channel.onopen = channel.onclose = channel.onmessage = channel.onerror = null;
@@ -159,9 +187,10 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     this.removeAllListeners();
   }
 
-  private async offer(): Promise<void> {
+  private async offer(options?: RTCOfferOptions): Promise<void> {
     try {
-      const offer = await this.pc.createOffer();
+      this.heldCandidates ??= []; // A restart's candidates must not overtake its offer.
+      const offer = await this.pc.createOffer(options);
       await this.pc.setLocalDescription(offer);
       const local = this.pc.localDescription ?? offer;
       const description = await this.describe('offer', local.sdp ?? '');
@@ -208,18 +237,25 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
       else this.emit('signal', signal);
     };
     this.pc.onconnectionstatechange = () => {
-      if (this.pc.connectionState === 'failed') {
-        this.fail(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection failed'));
-      } else if (this.pc.connectionState === 'closed') {
+      const state = this.pc.connectionState;
+      if (state !== 'disconnected') clearTimeout(this.stallTimer);
+      if (state === 'failed') {
+        this.lostPath(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection failed'));
+      } else if (state === 'disconnected' && this.options.restartable && this.opened) {
+        clearTimeout(this.stallTimer);
+        this.stallTimer = setTimeout(() => this.stall(), PEER_STALL_AFTER_MS);
+      } else if (state === 'connected' && this.stalled && this.channelsOpen()) {
+        this.stalled = false;
+        this.reopened();
+      } else if (state === 'closed') {
         this.close();
       }
     };
     const onOpen = () => {
-      if (this.opened || this.domChannel.readyState !== 'open' || this.pointerChannel.readyState !== 'open') return;
+      if (this.opened || !this.channelsOpen()) return;
       this.opened = true;
-      clearTimeout(this.connectTimer);
-      this.emit('open');
-      this.watchKind();
+      this.stalled = false;
+      this.reopened();
     };
     const onClose = () => {
       if (!this.destroyed) this.fail(new CwmnError(ErrorCode.DATA_CHANNEL, 'Data channel closed'));
@@ -240,8 +276,40 @@ export class Peer extends Emitter<PeerEvents> implements Transport {
     };
   }
 
+  private channelsOpen(): boolean {
+    return this.domChannel.readyState === 'open' && this.pointerChannel.readyState === 'open';
+  }
+
+  /** The channels opened, or a stalled path came back: page data may flow. */
+  private reopened(): void {
+    clearTimeout(this.connectTimer);
+    this.emit('open');
+    this.watchKind();
+  }
+
+  private armConnectTimer(): void {
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (!this.isOpen) this.lostPath(new CwmnError(ErrorCode.PEER_CONNECTION, 'Peer connection timed out'));
+    }, PEER_CONNECT_TIMEOUT_MS);
+  }
+
+  /** No network path: a restartable peer stalls and waits for a restart, any other fails. */
+  private lostPath(err: CwmnError): void {
+    if (this.options.restartable) this.stall();
+    else this.fail(err);
+  }
+
+  private stall(): void {
+    clearTimeout(this.stallTimer);
+    if (this.destroyed) return;
+    this.stalled = true;
+    this.emit('stalled');
+  }
+
   /** Looks up the selected path now and a few times after opening (it may settle late); emits `kind` when it changes. */
   private watchKind(): void {
+    for (const t of this.kindTimers.splice(0)) clearTimeout(t);
     for (const delay of KIND_CHECKS_MS) {
       this.kindTimers.push(setTimeout(() => void this.checkKind(), delay));
     }

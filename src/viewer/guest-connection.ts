@@ -1,6 +1,7 @@
 // The guest's side of the wires: joins over the signaling socket with the
 // link token (or resumes as the same guest after a reload or a lost socket),
-// answers each offer of the host with a fresh peer, connects to the relay when
+// answers each new offer of the host with a fresh peer (and an ICE restart on
+// the peer it belongs to), connects to the relay when
 // the host moves it there, and reports validated messages as events. Page data
 // comes over whichever transport the host last started sending on.
 
@@ -172,14 +173,17 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     }
   }
 
-  /** Each offer from the host starts a new peer (the host re-offers after a reload or a failure); `relay` moves us there. */
+  /**
+   * An offer of a new connection starts a new peer (the host re-offers after a reload or a
+   * failure); one of the connection we have is an ICE restart, answered on it. `relay` moves us there.
+   */
   private handleSignal(data: SignalData): void {
     if ('relay' in data) {
       this.relayReason = data.relay.reason;
       this.useRelay();
       return;
     }
-    if ('description' in data && data.description.type === 'offer') {
+    if ('description' in data && data.description.type === 'offer' && !this.peer?.continues(data.description.sdp)) {
       if (this.peer) this.forget(this.peer);
       this.createPeer();
     }
@@ -189,7 +193,7 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
   private createPeer(): void {
     const { secret } = this.options;
     const peer = new Peer({
-      initiator: false, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection,
+      initiator: false, restartable: true, iceServers: this.iceServers, RTCPeerConnection: this.options.RTCPeerConnection,
       ...(secret ? { secret, requireAuth: true } : {}),
     });
     this.peer = peer;
@@ -197,6 +201,8 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       this.send({ type: 'signal', data });
       if ('description' in data && data.description.type === 'answer') this.emit('answered');
     });
+    // A lost path leaves the peer to the host's ICE restart; meanwhile it carries nothing.
+    peer.on('stalled', () => this.unavailable(peer));
     this.watch(peer);
   }
 
@@ -271,6 +277,11 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
     this.openings.delete(t);
     if (t === this.peer) this.peer = undefined;
     if (t === this.relay?.channel) this.relay = undefined;
+    this.unavailable(t);
+  }
+
+  /** `t` carries nothing now: another open transport takes over, or the link is lost. */
+  private unavailable(t: Transport): void {
     if (t !== this.active) return;
     this.deactivate();
     const standby = [this.peer, this.relay?.channel].find((x) => x?.isOpen);

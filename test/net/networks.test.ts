@@ -17,7 +17,7 @@ import { FIXTURE_TITLE, expectConnection, guestList, hostEvents, startSession, w
 import { startCoturn, turnRestCredential, type Coturn } from './coturn.js';
 import { isAlive, tempDirPrefix } from './names.js';
 import { createTopology, listLinks, listNamespaces, netnsSupport, removeStale, type NatHome, type NetHost, type Topology } from './netns.js';
-import { connectedPeer, peerStates } from './peer-stats.js';
+import { connectedPeer, localIceUfrags, peerStates } from './peer-stats.js';
 import { freePort } from './ports.js';
 
 const support = await netnsSupport();
@@ -33,6 +33,16 @@ const TURN_CREDENTIAL_SECONDS = 600;
 const RELAY_LIVE_BOUND_MS = 12_000;
 /** A guest with a direct (or TURN) path: well within the fallback, plus the same slack. */
 const PEER_LIVE_BOUND_MS = 12_000;
+/**
+ * A guest whose direct path is cut is relayed within this: the path counts as lost
+ * after 4 s `disconnected` (PEER_STALL_AFTER_MS), which ICE takes a few seconds to
+ * report, then the relay's handshake and a snapshot.
+ */
+const CUT_TO_RELAY_BOUND_MS = 20_000;
+/** A relayed guest whose network allows a direct path again is back on it within this (ICE finds it again, or its restart does). */
+const BACK_TO_DIRECT_BOUND_MS = 20_000;
+/** While relayed, the host restarts the peer's ICE within this: 15 s after the relay opened (DIRECT_RETRY_MS), plus slack. */
+const ICE_RESTART_BOUND_MS = 25_000;
 /** Where the host fixture's #target centre is, in its page coordinates (left 300 + 60, top 200 + 30). */
 const TARGET_CENTRE = { x: 360, y: 230 };
 /** Pointer coordinates the host reports may differ from the target's centre by rounding and scaling. */
@@ -86,6 +96,8 @@ describe.skipIf(!support.ok)('co-browsing across test networks', () => {
   let relayOnlyGuest: NetHost;
   /** Allows TCP to the TURN deployments and to coturn. */
   let turnTcpGuest: NetHost;
+  /** An open host whose filter the tests change while a session runs. */
+  let changingGuest: NetHost;
   let masqueradeHomes: NatHome[];
   let forwardingHomes: NatHome[];
   let secureOrigins: string[];
@@ -126,6 +138,7 @@ describe.skipIf(!support.ok)('co-browsing across test networks', () => {
 
     hostBox = await topology.addOpenHost();
     guestBox = await topology.addOpenHost();
+    changingGuest = await topology.addOpenHost();
     relayOnlyGuest = await topology.addFirewalledHost([{ ip, port: plain.port }]);
     turnTcpGuest = await topology.addFirewalledHost([
       { ip, port: turnServed.port }, { ip, port: turnExpired.port }, { ip, port: turn.port },
@@ -253,6 +266,58 @@ describe.skipIf(!support.ok)('co-browsing across test networks', () => {
 
   // The default configuration. With STUN as well (the built-in STUN, once it is on by default) two
   // masquerade routers still do not connect (DESIGN.md, "Test networks"; measured here 3 times of 3).
+  describe('(f) a guest whose network changes during the session (default configuration)', () => {
+    const peerConnections = async (session: Session) => [(await peerStates(session.host)).length, (await peerStates(session.guest)).length];
+    afterAll(async () => {
+      await topology.setFilter(changingGuest, 'open');
+      await closeBrowserIn(changingGuest);
+    });
+
+    it('direct, then relayed when UDP is cut, then direct again on the same connection when UDP is back', { timeout: 100_000 }, async () => {
+      const [hostBrowser, guestBrowser] = await Promise.all([browserIn(hostBox), browserIn(changingGuest)]);
+      const session = await startSession(hostBrowser, guestBrowser, { siteUrl: plain.siteUrl, hostName: 'Carl Change', liveTimeoutMs: PEER_LIVE_BOUND_MS });
+      try {
+        await expectConnection(session, 'direct', 5_000);
+        await topology.setFilter(changingGuest, 'no-udp');
+        record('(f) UDP cut → relay after', await expectConnection(session, 'relay', CUT_TO_RELAY_BOUND_MS));
+        await session.host.evaluate(() => { document.title = 'Relayed after the cut'; });
+        await waitForMirror(session.guest, 'title', 'textContent', 'Relayed after the cut');
+        await topology.setFilter(changingGuest, 'open');
+        record('(f) UDP back → direct after', await expectConnection(session, 'direct', BACK_TO_DIRECT_BOUND_MS));
+        await session.host.evaluate(() => { document.title = 'Direct after the restart'; });
+        await waitForMirror(session.guest, 'title', 'textContent', 'Direct after the restart');
+        // No new offer, no new join: each side still has the one peer connection it began with.
+        expect(await peerConnections(session)).toEqual([1, 1]);
+        const names = (await hostEvents(session.host)).map((e) => e.name);
+        expect(names).not.toContain('connection issue');
+        expect(names).not.toContain('guest disconnected');
+      } finally {
+        await session.close();
+      }
+    });
+
+    it('relayed from the start behind a network with no UDP; its ICE restarted meanwhile, direct once UDP is allowed, on the first connection', { timeout: 100_000 }, async () => {
+      await topology.setFilter(changingGuest, 'no-udp');
+      const [hostBrowser, guestBrowser] = await Promise.all([browserIn(hostBox), browserIn(changingGuest)]);
+      const session = await startSession(hostBrowser, guestBrowser, { siteUrl: plain.siteUrl, hostName: 'Nina Noudp', liveTimeoutMs: RELAY_LIVE_BOUND_MS });
+      try {
+        await expectConnection(session, 'relay', 5_000);
+        const [first] = await localIceUfrags(session.host);
+        expect(first).toBeTruthy();
+        const t0 = Date.now();
+        await expect.poll(async () => (await localIceUfrags(session.host))[0], { timeout: ICE_RESTART_BOUND_MS, interval: 250 }).not.toBe(first);
+        record('(f) relayed, ICE restarted after', Date.now() - t0);
+        await topology.setFilter(changingGuest, 'open');
+        record('(f) UDP allowed → direct after', await expectConnection(session, 'direct', BACK_TO_DIRECT_BOUND_MS));
+        expect(await peerConnections(session)).toEqual([1, 1]);
+        await session.host.evaluate(() => { document.title = 'Direct at last'; });
+        await waitForMirror(session.guest, 'title', 'textContent', 'Direct at last');
+      } finally {
+        await session.close();
+      }
+    });
+  });
+
   it('(b) host and guest behind their own masquerade NAT, no TURN: live through the relay by itself', { timeout: 45_000 }, async () => {
     const [hostHome, guestHome] = masqueradeHomes;
     const [hostBrowser, guestBrowser] = await Promise.all([browserIn(hostHome!.inside), browserIn(guestHome!.inside)]);

@@ -79,3 +79,9 @@ export async function connectedPeer(page: Page): Promise<PeerState | undefined> 
 export function throughTurn(pc: PeerState | undefined): boolean {
   return pc?.selected?.local.candidateType === 'relay' || pc?.selected?.remote.candidateType === 'relay';
 }
+
+/** The ICE username fragment of each peer connection's local description, oldest first: an ICE restart changes it. */
+export function localIceUfrags(page: Page): Promise<(string | null)[]> {
+  return page.evaluate(() => ((window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? [])
+    .map((pc) => /^a=ice-ufrag:(\S+)/m.exec(pc.localDescription?.sdp ?? '')?.[1] ?? null)).catch(() => []);
+}

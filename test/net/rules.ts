@@ -28,6 +28,29 @@ export function firewallRules(allowTcp: readonly TcpEndpoint[]): string {
   ].join('\n');
 }
 
+/**
+ * A network that carries no UDP at all, whatever was open before (a guest who
+ * moved onto a stricter network): TCP still flows, so the server and its relay
+ * stay reachable. The drops come first, so established flows are cut too.
+ */
+export function noUdpRules(): string {
+  return [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    '-A INPUT -p udp -j DROP',
+    '-A OUTPUT -p udp -j DROP',
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** No filtering at all. */
+export function openRules(): string {
+  return ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', 'COMMIT', ''].join('\n');
+}
+
 /** How a home router translates. */
 export type NatKind =
   /** Plain masquerade: inbound packets pass only as replies to the exact flow the inside opened. */

@@ -144,6 +144,17 @@ describe.skipIf(!support.ok)('test networks in namespaces', () => {
     expect(echo.messages.find((m) => m.text === 'from-open')?.address).toBe(open.ip);
   });
 
+  it('a host\'s filter can change under it: no UDP (TCP still flows), then everything again', async () => {
+    try {
+      await topology.setFilter(open, 'no-udp');
+      expect(await udpExchange(open.ns, topology.publicIp, echo.port, 'cut', { timeoutMs: SILENCE_MS })).toMatchObject({ sent: false });
+      expect(await tcpConnect(open.ns, topology.publicIp, other.port)).toBe('connected');
+    } finally {
+      await topology.setFilter(open, 'open');
+    }
+    expect(await udpExchange(open.ns, topology.publicIp, echo.port, 'restored')).toMatchObject({ sent: true, reply: 'restored' });
+  });
+
   it('UDP from inside a home reaches the echo server from its router\'s public address', async () => {
     const homes = [masquerade, forwarding];
     const outcomes = await Promise.all(homes.map((home) => udpExchange(home.inside.ns, topology.publicIp, echo.port, `from-${home.kind}`)));

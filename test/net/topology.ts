@@ -8,7 +8,7 @@
 import { exec, run, sysctl } from './exec.js';
 import { listLinks, listNamespaces, removeLink, removeNamespace } from './cleanup.js';
 import { ownedName, runPrefix } from './names.js';
-import { firewallRules, natRules, type NatKind, type TcpEndpoint } from './rules.js';
+import { firewallRules, natRules, noUdpRules, openRules, type NatKind, type TcpEndpoint } from './rules.js';
 import {
   HOME_PREFIX_LENGTH, HOMES_NET, HOMES_PREFIX_LENGTH, PUBLIC_GATEWAY_IP, PUBLIC_PREFIX_LENGTH, homeIps, publicHostIp,
 } from './addresses.js';
@@ -46,6 +46,8 @@ export interface Topology {
   addFirewalledHost(allowTcp: readonly TcpEndpoint[]): Promise<NetHost>;
   /** A router on the public segment with one host behind it. */
   addNatHome(kind: NatKind): Promise<NatHome>;
+  /** Changes the filter of a public host now: `no-udp` cuts every UDP flow (established ones too), `open` lets all through. */
+  setFilter(host: NetHost, filter: 'no-udp' | 'open'): Promise<void>;
   /** Removes every namespace and link it made, killing what still runs in them. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -109,6 +111,9 @@ export async function createTopology(): Promise<Topology> {
     publicIp: PUBLIC_GATEWAY_IP,
     addOpenHost: () => addPublicHost(),
     addFirewalledHost: (allowTcp) => addPublicHost(allowTcp),
+    async setFilter(host, filter) {
+      await exec(host.ns, 'iptables-restore', [], { input: filter === 'no-udp' ? noUdpRules() : openRules() });
+    },
     async addNatHome(kind) {
       const n = ++homes;
       const { routerIp, insideIp } = homeIps(n);

@@ -1,19 +1,20 @@
 // GuestLink's choice of transport, with stand-in transports and a fake clock:
-// direct first, the relay when direct does not open in time or fails, back to
-// direct when a later offer opens, `off` and `always`.
+// direct first, the relay when direct does not open in time, stalls or fails,
+// back to direct when an ICE restart (or a later offer) opens, `off` and `always`.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Emitter } from '../../../src/common/emitter.js';
 import { DIRECT_RETRY_MS, GuestLink, RELAY_AFTER_MS, type LinkTransports } from '../../../src/host/guest-link.js';
-import type { Peer } from '../../../src/peer/peer.js';
+import type { Peer, PeerEvents } from '../../../src/peer/peer.js';
 import type { RelayMode, SignalData } from '../../../src/protocol/index.js';
 import type { Transport, TransportEvents, TransportKind } from '../../../src/transport/transport.js';
 
-class FakeTransport extends Emitter<TransportEvents & { signal: (d: SignalData) => void }> implements Transport {
+class FakeTransport extends Emitter<PeerEvents> implements Transport {
   isOpen = false;
   closed = false;
+  restarts = 0;
   sent: Uint8Array[] = [];
-  constructor(readonly kind: TransportKind) {
+  constructor(readonly kind: TransportKind, readonly restartable = false) {
     super();
   }
   get bufferedAmount(): number { return 0; }
@@ -28,6 +29,14 @@ class FakeTransport extends Emitter<TransportEvents & { signal: (d: SignalData) 
   open(): void {
     this.isOpen = true;
     this.emit('open');
+  }
+  restartIce(): void {
+    this.restarts += 1;
+  }
+  /** The peer lost its path and waits for a restart. */
+  stall(): void {
+    this.isOpen = false;
+    this.emit('stalled');
   }
   /** The transport failed by itself. */
   fail(): void {
@@ -47,8 +56,8 @@ function setup(mode: RelayMode, withRelay = true) {
   const relays: FakeTransport[] = [];
   const transports: LinkTransports = {
     mode,
-    direct: () => {
-      const p = new FakeTransport('direct');
+    direct: ({ restartable }) => {
+      const p = new FakeTransport('direct', restartable);
       peers.push(p);
       return p as unknown as Peer;
     },
@@ -82,7 +91,7 @@ describe('GuestLink transports', () => {
     expect(t.link.kind).toBe('direct');
   });
 
-  it('moves to the relay when the peer is not open in time, tells the guest why, and closes the peer once the relay opens', () => {
+  it('moves to the relay when the peer is not open in time and tells the guest why; the peer stays, to be restarted', () => {
     const t = setup('auto');
     vi.advanceTimersByTime(RELAY_AFTER_MS - 1);
     expect(t.relays).toHaveLength(0);
@@ -91,37 +100,61 @@ describe('GuestLink transports', () => {
     expect(t.signals).toContainEqual({ relay: { reason: 'blocked' } });
     t.relays[0]!.open();
     expect(t.opens).toEqual(['relay']);
-    expect(t.peers[0]!.closed).toBe(true);
+    expect(t.peers[0]!.restartable).toBe(true);
+    expect(t.peers[0]!.closed).toBe(false);
     expect(t.link.kind).toBe('relay');
     // Page data goes to the relay now.
     t.link.sendPayload({ bytes: new Uint8Array([1, 2, 3]), compressed: false });
     expect(t.relays[0]!.sent).toHaveLength(1);
   });
 
-  it('while relayed, offers a new peer later and moves back to direct when it opens', () => {
+  it('while relayed, restarts the peer\'s ICE later and moves back to direct when its path opens, without a new peer', () => {
     const t = setup('auto');
     vi.advanceTimersByTime(RELAY_AFTER_MS);
     t.relays[0]!.open();
+    vi.advanceTimersByTime(DIRECT_RETRY_MS - 1);
+    expect(t.peers[0]!.restarts).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(t.peers[0]!.restarts).toBe(1);
+    t.peers[0]!.open();
     expect(t.peers).toHaveLength(1);
-    vi.advanceTimersByTime(DIRECT_RETRY_MS);
-    expect(t.peers).toHaveLength(2);
-    t.peers[1]!.open();
     expect(t.opens).toEqual(['relay', 'direct']);
     expect(t.relays[0]!.closed).toBe(true);
     expect(t.link.kind).toBe('direct');
   });
 
-  it('a failing background peer leaves the relay in charge and is tried again later, twice as late', () => {
+  it('a restart that finds no path is tried again twice as late; a peer that is gone is replaced by a new offer', () => {
     const t = setup('auto');
     vi.advanceTimersByTime(RELAY_AFTER_MS);
     t.relays[0]!.open();
     vi.advanceTimersByTime(DIRECT_RETRY_MS);
-    t.peers[1]!.fail();
+    t.peers[0]!.stall(); // The restart found no path either.
     expect(t.link.kind).toBe('relay');
     vi.advanceTimersByTime(DIRECT_RETRY_MS * 2 - 1);
-    expect(t.peers).toHaveLength(2);
+    expect(t.peers[0]!.restarts).toBe(1);
     vi.advanceTimersByTime(1);
-    expect(t.peers).toHaveLength(3);
+    expect(t.peers[0]!.restarts).toBe(2);
+    t.peers[0]!.fail(); // Its channels closed: nothing left to restart.
+    expect(t.link.kind).toBe('relay');
+    vi.advanceTimersByTime(DIRECT_RETRY_MS * 4);
+    expect(t.peers).toHaveLength(2);
+    t.peers[1]!.open();
+    expect(t.link.kind).toBe('direct');
+  });
+
+  it('a direct path that stalls moves the guest to the relay at once, and an ICE restart brings it back', () => {
+    const t = setup('auto');
+    t.peers[0]!.open();
+    t.peers[0]!.stall();
+    expect(t.link.isOpen).toBe(false);
+    expect(t.signals).toContainEqual({ relay: { reason: 'blocked' } });
+    t.relays[0]!.open();
+    expect(t.opens).toEqual(['direct', 'relay']);
+    vi.advanceTimersByTime(DIRECT_RETRY_MS);
+    expect(t.peers[0]!.restarts).toBe(1);
+    t.peers[0]!.open();
+    expect(t.opens).toEqual(['direct', 'relay', 'direct']);
+    expect(t.peers).toHaveLength(1);
   });
 
   it('a direct link that fails later moves to the relay without closing the link', () => {
@@ -136,6 +169,7 @@ describe('GuestLink transports', () => {
 
   it('with CWMN_RELAY=off, a failed peer closes the link (the session offers a new one)', () => {
     const t = setup('off', false);
+    expect(t.peers[0]!.restartable).toBe(false);
     t.peers[0]!.open();
     t.peers[0]!.fail();
     expect(t.isClosed()).toBe(true);
