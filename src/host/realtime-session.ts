@@ -87,6 +87,8 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
   private readonly broadcaster: Broadcaster;
   private readonly recorder: Recorder;
   private readonly sharePointers = throttle(() => this.broadcastPointers(), POINTER_INTERVAL_MS);
+  /** The other guests' pointers as each link last got them (a link whose transport opened gets them again). */
+  private readonly pointersSent = new WeakMap<GuestLink, string>();
   private privacy: boolean;
   private allowUnverified: boolean;
   private destroyed = false;
@@ -301,6 +303,7 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     link.on('open', (kind) => {
       this.recovery.stop(id);
       this.synced.add(id);
+      this.pointersSent.delete(link);
       // A relayed guest gets what everyone gets through the group (one upload for all of them).
       if (kind === 'relay') this.relay.join(id);
       else this.relay.leave(id);
@@ -395,12 +398,15 @@ export class RealtimeSession extends Emitter<RealtimeSessionEvents> {
     return ids.map((id) => this.links.get(id)).filter((l): l is GuestLink => l !== undefined);
   }
 
-  /** Sends each guest the pointers of the others. */
+  /** Sends each guest the pointers of the others, when they changed since it last got them. */
   private broadcastPointers(): void {
     const visible = this.room.list().filter((g) => g.x !== null && g.y !== null && !g.isHidden);
     for (const [id, link] of this.links) {
       if (!link.isOpen) continue;
       const pointers = visible.filter((g) => g.id !== id).map((g) => ({ id: g.id, name: g.name, x: g.x!, y: g.y! }));
+      const text = JSON.stringify(pointers);
+      if (this.pointersSent.get(link) === text) continue;
+      this.pointersSent.set(link, text);
       link.sendPointer({ t: 'pointers', pointers });
     }
   }

@@ -146,10 +146,13 @@ export class RelayChannel extends Emitter<TransportEvents> implements Transport 
       this.drops.hellos++;
       return;
     }
-    const keys = await deriveKeys(role, guestId, own, hello, secret);
+    // A guest without the link's secret (a link the server delivered) says so with a hello
+    // that has no MAC: where that is allowed, the pair does without the secret on both ends.
+    const pairSecret = hello.mac !== null ? secret : undefined;
+    const keys = await deriveKeys(role, guestId, own, hello, pairSecret);
     if (this.closed) return;
     if (role === 'host') {
-      const answer = await helloBody('host', guestId, own, secret, hello);
+      const answer = await helloBody('host', guestId, own, pairSecret, hello);
       this.wire.enqueue(async () => answer, answer.length);
     }
     this.sealer = keys.sealer;

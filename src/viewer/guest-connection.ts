@@ -232,7 +232,11 @@ export class GuestConnection extends Emitter<GuestConnectionEvents> {
       // The first opening of one that page data already made active changes nothing.
       const again = this.openings.has(t);
       this.openings.set(t, ++this.openingSeq);
-      if (!this.active || (this.active === t && again)) this.activate(t);
+      if (!this.active || (this.active === t && again)) {
+        this.activate(t);
+        // A peer whose path came back: what it carried while we had let it go was not decoded.
+        if (again && t === this.peer) void this.requestResync();
+      }
     });
     t.on('kind', (kind) => {
       if (t === this.active) this.emit('linkOpen', { kind, reason: null });

@@ -7,6 +7,18 @@ import { launchBrowser, mirrorCenter, mirrorText, openHost, startCwmn, startSite
 
 type Recorded = { name: string; args: unknown[] };
 
+/** Test-only: keeps every message a page receives on its pointer channel in `window.__pointerLane`. */
+function keepPointerLane(): void {
+  const lane: string[] = [];
+  (window as unknown as { __pointerLane: string[] }).__pointerLane = lane;
+  const create = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (this: RTCPeerConnection, label: string, init?: RTCDataChannelInit) {
+    const channel = create.call(this, label, init);
+    if (label === 'pointer') channel.addEventListener('message', (e) => lane.push(String(e.data)));
+    return channel;
+  };
+}
+
 describe('live co-browsing', () => {
   let cwmn: Cwmn;
   let site: { url: string; close(): Promise<void> };
@@ -28,6 +40,7 @@ describe('live co-browsing', () => {
     browser = await launchBrowser();
     hostContext = await browser.newContext({ viewport: { width: 1000, height: 700 } });
     guestContext = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    await guestContext.addInitScript(keepPointerLane);
     host = await openHost(hostContext, `${site.url}/host.html`);
   });
 
@@ -105,6 +118,11 @@ describe('live co-browsing', () => {
     });
     const [listed] = await host.evaluate(() => window.CwmnAPI!.guest.getGuestList());
     expect(Math.abs(listed!.x! - 360)).toBeLessThanOrEqual(3);
+    // A guest alone has no other pointers to see: its own moves send it nothing back
+    // (at most the one empty list its link got when it opened).
+    const lists = await guest.evaluate(() => (window as unknown as { __pointerLane: string[] }).__pointerLane
+      .filter((m) => JSON.parse(m).t === 'pointers'));
+    expect(lists.length).toBeLessThanOrEqual(1);
 
     await guest.mouse.click(box.x, box.y);
     await host.waitForFunction(() => (window as unknown as { __events: Recorded[] }).__events.some((e) => e.name === 'click'));

@@ -126,6 +126,22 @@ describe('relay: CWMN_RELAY=always', () => {
     expect(relayed.filter((frame) => leaksText(frame, marker))).toEqual([]);
   });
 
+  it('carries a guest whose link the server delivered (an email invite: no link secret)', async () => {
+    await host.evaluate(() => window.CwmnAPI!.guest.inviteGuest({ guestName: 'Mo', guestEmail: 'mo@example.com', message: 'Over the relay' }));
+    const outbox = await (await fetch(`${cwmn.server.url}/outbox.json`)).json() as { messages: { to: string; links: string[] }[] };
+    const mailed = outbox.messages.find((m) => m.to === 'mo@example.com')!.links[0]!;
+    expect(mailed).not.toContain('#k=');
+    const invited = await (await browser.newContext()).newPage();
+    try {
+      await invited.goto(mailed);
+      await waitForViewerState(invited, 'live');
+      expect(await invited.evaluate(() => document.body.dataset.connection)).toBe('relay');
+      expect(await mirrorText(invited)).toContain('Fixture page for co-browsing');
+    } finally {
+      await invited.close();
+    }
+  });
+
   it('ends the session for a relayed guest', async () => {
     await host.evaluate(() => window.CwmnAPI!.session.endSession());
     await waitForViewerState(guest, 'ended');

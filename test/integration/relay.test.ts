@@ -46,7 +46,10 @@ interface Pair {
   guestChannel: RelayChannel;
 }
 
-/** A session with one joined guest, both ends on the relay (`url` lets a test put a proxy in between). */
+/**
+ * A session with one joined guest, both ends on the relay (`url` lets a test put a proxy in between).
+ * The guest has the host's `secret` unless `guestSecret` is given (even as undefined: a link the server delivered).
+ */
 async function relayedPair(server: TestServer, options: { secret?: string; guestSecret?: string; requireAuth?: boolean; guestUrl?: string } = {}): Promise<Pair> {
   const host = await connectHost(server);
   const guestSocket = await joinAsGuest(server, await createLink(host.socket), 'Rui');
@@ -57,7 +60,7 @@ async function relayedPair(server: TestServer, options: { secret?: string; guest
   const hostChannel = relay.channel(joined.guestId, { secret: options.secret, requireAuth: options.requireAuth ?? false });
   const guest = openGuestRelay({
     url: options.guestUrl ?? relayUrl(server), guestId: joined.guestId, resumeToken: joined.resumeToken!,
-    secret: options.guestSecret ?? options.secret, WebSocket: NodeWebSocket,
+    secret: 'guestSecret' in options ? options.guestSecret : options.secret, WebSocket: NodeWebSocket,
   });
   closers.push(() => guest.channel.close());
   return { host, guestId: joined.guestId, resumeToken: joined.resumeToken!, hostChannel, guestChannel: guest.channel };
@@ -100,6 +103,18 @@ describe('relay', () => {
     const back = until<Uint8Array>((r) => pair.hostChannel.on('dom', r), 'a frame at the host');
     pair.guestChannel.sendDom(new Uint8Array([7, 7, 7]));
     expect([...(await back)]).toEqual([7, 7, 7]);
+  });
+
+  it('pairs a host that has the link secret with a guest that has none (a link the server delivered) where the host allows it', async () => {
+    const server = await startTestServer();
+    const pair = await relayedPair(server, { secret: 'S'.repeat(43), guestSecret: undefined, requireAuth: false });
+    await opened(pair);
+    const dom = until<Uint8Array>((r) => pair.guestChannel.on('dom', r), 'a frame at the guest');
+    expect(pair.hostChannel.sendDom(new Uint8Array([1, 2, 3]))).toBe(true);
+    expect([...(await dom)]).toEqual([1, 2, 3]);
+    const back = until<Uint8Array>((r) => pair.hostChannel.on('dom', r), 'a frame at the host');
+    pair.guestChannel.sendDom(new Uint8Array([4, 5]));
+    expect([...(await back)]).toEqual([4, 5]);
   });
 
   it('refuses a handshake from a guest without the link secret when the host requires it, and one with a wrong secret', async () => {
