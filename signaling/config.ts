@@ -44,6 +44,8 @@ export interface ServerConfig {
   relay: RelayMode;
   /** A host with more guests than this sends them all through the relay (`CWMN_RELAY_FANOUT_GUESTS`); null: never. */
   relayFanoutGuests: number | null;
+  /** `/metrics` wants `Authorization: Bearer <this>` (`CWMN_METRICS_TOKEN`); null: it answers everyone. */
+  metricsToken: string | null;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
   sessionMaxSeconds: number;
   /** A one-time invite link expires this long after it was made, in seconds (may be fractional). */
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     turn: readTurn(env.CWMN_TURN_URLS, env.CWMN_TURN_SECRET),
     relay: readRelay(env.CWMN_RELAY),
     relayFanoutGuests: readFanout(env.CWMN_RELAY_FANOUT_GUESTS),
+    metricsToken: readMetricsToken(env.CWMN_METRICS_TOKEN),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -290,6 +293,13 @@ function readFanout(value: string | undefined): number | null {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 10_000) throw invalid(`CWMN_RELAY_FANOUT_GUESTS must be an integer from 1 to 10000, or off, got "${text}"`);
   return n;
+}
+
+function readMetricsToken(value: string | undefined): string | null {
+  const text = readString(value);
+  if (text === undefined) return null;
+  if (!/^[\x21-\x7e]{16,256}$/.test(text)) throw invalid('CWMN_METRICS_TOKEN must be 16 to 256 printable characters without spaces');
+  return text;
 }
 
 function readDelivery(env: Env): Pick<ServerConfig, 'smtpUrl' | 'mailFrom' | 'smsWebhookUrl'> {

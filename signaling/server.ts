@@ -13,6 +13,7 @@ import { HostInviteService } from './host-invites.js';
 import { addApiRoutes } from './http/api-routes.js';
 import { addHandoffRoutes } from './http/handoff-routes.js';
 import { addIthRoutes } from './http/ith-routes.js';
+import { addOpsRoutes } from './http/ops-routes.js';
 import { addOutboxRoutes, OUTBOX_PATH } from './http/outbox-routes.js';
 import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
@@ -22,6 +23,7 @@ import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
+import { Metrics } from './ops/metrics.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
@@ -144,8 +146,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     log,
     audit: config.audit,
   });
+  const metrics = new Metrics({
+    sessions: () => sessions.activeCount(),
+    presence: () => rooms.census(),
+    sockets: () => ({ signaling: hub.size, relay: relayHub?.switch.size ?? 0 }),
+    relay: () => relayHub?.switch.counters ?? null,
+    renders: () => replays?.renders ?? { waiting: 0, running: 0 },
+  });
   replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),
+    observeRender: (seconds, outcome) => metrics.observeRender(seconds, outcome),
   });
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
@@ -159,6 +169,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   addHandoffRoutes(router, { handoffs, sessions, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
   if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);
+  addOpsRoutes(router, { metrics, metricsToken: config.metricsToken, checks: [], draining: () => closing !== null });
   addPageRoutes(router, config.rootDir);
 
   httpServer.on('request', (req, res) => void router.handle(req, res));

@@ -16,6 +16,8 @@ export interface ReplayWiring {
   endSession: (sessionId: string) => void;
   /** Mail transport of the video links. */
   mailer: Mailer;
+  /** Hears how long each render took. */
+  observeRender?: (seconds: number, outcome: 'done' | 'failed') => void;
 }
 
 /** A replay service for `config`; call `start()` before the session service re-arms its timers. */
@@ -36,6 +38,7 @@ export function createReplayService(config: ServerConfig, wiring: ReplayWiring):
     lateUploadMs: config.replayLateUploadMs,
     mailer: wiring.mailer,
     endSession: wiring.endSession,
+    observeRender: wiring.observeRender,
     log: config.log,
   });
 }

@@ -27,6 +27,8 @@ export interface RenderQueueOptions extends RenderQueueEvents {
   log: LogFn;
   /** Time a stopped worker gets before SIGKILL (default `WORKER_STOP_GRACE_MS`). */
   stopGraceMs?: number;
+  /** Hears how long each render that ran to an outcome took (for the metrics). */
+  observe?: (seconds: number, outcome: 'done' | 'failed') => void;
 }
 
 interface Running {
@@ -37,6 +39,7 @@ interface Running {
   stopped: boolean;
   timedOut: boolean;
   limitMs: number;
+  startedAt: number;
 }
 
 /** FIFO of render jobs with one worker at a time. */
@@ -57,6 +60,11 @@ export class RenderQueue {
   /** Ids waiting, in order (the running one is not included). */
   get queued(): string[] {
     return this.waiting.map((w) => w.id);
+  }
+
+  /** Renders waiting and running. */
+  get counts(): { waiting: number; running: number } {
+    return { waiting: this.waiting.length, running: this.running ? 1 : 0 };
   }
 
   /** Drops a waiting job or stops the running one; resolves once its worker has exited. Nothing is reported for it. */
@@ -95,7 +103,7 @@ export class RenderQueue {
       return;
     }
     const running: Running = {
-      id: entry.id, child, stopped: false, timedOut: false, limitMs: entry.limitMs,
+      id: entry.id, child, stopped: false, timedOut: false, limitMs: entry.limitMs, startedAt: performance.now(),
       timer: setTimeout(() => {
         running.timedOut = true;
         void this.terminate(running);
@@ -121,6 +129,7 @@ export class RenderQueue {
       clearTimeout(running.timer);
       this.running = null;
       const outcome = result;
+      if (!running.stopped) this.options.observe?.((performance.now() - running.startedAt) / 1000, outcome?.ok ? 'done' : 'failed');
       if (running.stopped) {
         // Cancelled or closed: whoever stopped it knows.
       } else if (outcome?.ok) {

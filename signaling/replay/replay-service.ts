@@ -58,6 +58,8 @@ export interface ReplayServiceOptions {
   endSession: (sessionId: string) => void;
   log: LogFn;
   now?: Clock;
+  /** Hears how long each render took (for the metrics). */
+  observeRender?: (seconds: number, outcome: 'done' | 'failed') => void;
 }
 
 /** What `open` needs of a new replay session. */
@@ -91,11 +93,17 @@ export class ReplayService {
     this.queue = new RenderQueue({
       workerPath: options.workerPath,
       log: options.log,
+      observe: options.observeRender,
       onStarted: (id) => this.rendering(id),
       onProgress: (id, done, total) => this.progress.set(id, total > 0 ? Math.min(0.99, done / total) : 0),
       onDone: (id, stats) => this.completed(id, stats),
       onFailed: (id, reason) => this.failed(id, reason),
     });
+  }
+
+  /** Renders waiting and running. */
+  get renders(): { waiting: number; running: number } {
+    return this.queue.counts;
   }
 
   /** Loads stored replays: recordings wait for more uploads, queued and interrupted renders are queued again (oldest first). */

@@ -104,6 +104,19 @@ export class Rooms {
     return room;
   }
 
+  /** Hosts with a socket here, and guests with one or away (a walk over every room: for scrapes, not for hot paths). */
+  census(): { hosts: number; guests: number; guestsAway: number } {
+    const census = { hosts: 0, guests: 0, guestsAway: 0 };
+    for (const room of this.rooms.values()) {
+      if (room.host) census.hosts++;
+      for (const g of room.guests.values()) {
+        if (g.client) census.guests++;
+        else census.guestsAway++;
+      }
+    }
+    return census;
+  }
+
   /** Ids of sessions with someone connected. */
   sessionIds(): string[] {
     return [...this.rooms.keys()];

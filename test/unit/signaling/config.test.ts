@@ -222,3 +222,15 @@ describe('loadConfig: CWMN_RELAY_FANOUT_GUESTS', () => {
     }
   });
 });
+
+describe('loadConfig: CWMN_METRICS_TOKEN', () => {
+  it('is unset by default, takes a long enough token, and refuses a short one without echoing it', () => {
+    expect(loadConfig({}, ROOT).metricsToken).toBeNull();
+    expect(loadConfig({ CWMN_METRICS_TOKEN: 'm'.repeat(16) }, ROOT).metricsToken).toBe('m'.repeat(16));
+    for (const bad of ['short-token', 'has spaces in the middle']) {
+      const text = message({ CWMN_METRICS_TOKEN: bad });
+      expect(text).toMatch(/^CWMN_METRICS_TOKEN must be 16 to 256 printable characters/);
+      expect(text).not.toContain(bad);
+    }
+  });
+});
