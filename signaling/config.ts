@@ -6,8 +6,10 @@ import { CwmnError, ErrorCode, isEmail, REPLAY_IDLE_MS, type RelayMode } from '.
 import { hostNameOf } from './http/host-name.js';
 import { normalizeOrigin } from './origins.js';
 
+import { jsonLog, type LogFn } from './ops/log.js';
+
 /** Writes one log line; tests pass a function that keeps or drops lines. */
-export type LogFn = (line: string) => void;
+export type { LogFields, LogFn } from './ops/log.js';
 
 /** Everything `startServer` needs. Build it with `loadConfig` (or spread over its result). */
 export interface ServerConfig {
@@ -131,8 +133,9 @@ export const HELLO_TIMEOUT_MS = 10_000;
 /** Interval of liveness pings on every socket. */
 export const PING_INTERVAL_MS = 15_000;
 
-/** Writes a line to the console with a short prefix. */
-export const defaultLog: LogFn = (line) => console.log(`[cwmn] ${line}`);
+let stdoutLog: LogFn | undefined;
+/** JSON lines on standard output (opened on first use). */
+export const defaultLog: LogFn = (message, fields) => (stdoutLog ??= jsonLog())(message, fields);
 
 type Env = Record<string, string | undefined>;
 

@@ -5,6 +5,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
+import { withoutContacts } from '../ops/log.js';
 import type { MailMessage, MailTransport } from './delivery.js';
 
 /** Time allowed to open the TCP (or TLS) connection to the SMTP server. */
@@ -47,7 +48,7 @@ export class SmtpMailer implements MailTransport {
         from: this.options.from, to: message.to, subject: message.subject, text: message.text, html: message.html,
       });
     } catch (err) {
-      this.options.log(`mail to ${message.to} failed: ${(err as Error)?.message ?? String(err)}`);
+      this.options.log(`mail failed: ${withoutContacts((err as Error)?.message ?? String(err))}`, { level: 'warn' });
       throw new CwmnError(ErrorCode.DELIVERY_FAILED, describeSmtpError(err, message.to), { cause: err });
     }
     // One recipient per message: nodemailer rejects when it is refused, but stay strict.

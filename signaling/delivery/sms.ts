@@ -3,6 +3,7 @@
 
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
+import { withoutContacts } from '../ops/log.js';
 import type { SmsMessage, SmsTransport } from './delivery.js';
 
 /** Time allowed for the whole webhook call (connect, answer, body). */
@@ -49,11 +50,11 @@ export class WebhookSms implements SmsTransport {
       await res.arrayBuffer().catch(() => undefined); // Frees the connection; the body means nothing to us.
     } catch (err) {
       const reason = (err as Error)?.name === 'TimeoutError' ? 'did not answer in time' : 'could not be reached';
-      this.options.log(`sms to ${message.to} failed: ${(err as Error)?.message ?? String(err)}`);
+      this.options.log(`sms failed: ${withoutContacts((err as Error)?.message ?? String(err))}`, { level: 'warn' });
       throw new CwmnError(ErrorCode.DELIVERY_FAILED, `The SMS gateway ${reason}`, { cause: err });
     }
     if (status < 200 || status > 299) {
-      this.options.log(`sms to ${message.to} failed: webhook answered ${status}`);
+      this.options.log(`sms failed: webhook answered ${status}`, { level: 'warn' });
       throw new CwmnError(ErrorCode.DELIVERY_FAILED, `The SMS gateway refused the message (HTTP ${status})`);
     }
   }

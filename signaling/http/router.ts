@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
+import { withoutTokens } from '../ops/log.js';
 import { requestUrl } from './request-url.js';
 import { sendError, statusForCode } from './respond.js';
 
@@ -71,7 +72,10 @@ export class Router {
     const known = err instanceof CwmnError;
     const error = known ? { code: err.code, message: err.message } : { code: ErrorCode.SERVER, message: 'Internal error' };
     const status = statusForCode(error.code);
-    if (!known || status >= 500) this.log(`http ${req.method} ${req.url} failed: ${(err as Error)?.stack ?? String(err)}`);
+    if (!known || status >= 500) {
+      const where = withoutTokens(requestUrl(req)?.pathname ?? '?');
+      this.log(`http ${req.method} ${where} failed: ${(err as Error)?.stack ?? String(err)}`, { level: 'error' });
+    }
     if (res.headersSent) {
       res.destroy();
       return;
