@@ -52,6 +52,11 @@ await Promise.all([
     entryPoints: [join(root, 'signaling/main.ts')], outfile: out('server/main.js'), bundle: true, format: 'esm',
     platform: 'node', target: ['node20'], packages: 'external', sourcemap: true, logLevel: 'warning',
   }),
+  // `npm run worker`: a render worker of a deployment on Redis.
+  build({
+    entryPoints: [join(root, 'signaling/worker.ts')], outfile: out('server/worker.js'), bundle: true, format: 'esm',
+    platform: 'node', target: ['node20'], packages: 'external', sourcemap: true, logLevel: 'warning',
+  }),
   // The replay render worker (forked by the server) and the page it drives in headless Chromium.
   build({
     entryPoints: [join(root, 'signaling/replay/render-worker.ts')], outfile: out('server/replay-worker.js'), bundle: true, format: 'esm',

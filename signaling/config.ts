@@ -46,6 +46,10 @@ export interface ServerConfig {
   relay: RelayMode;
   /** A host with more guests than this sends them all through the relay (`CWMN_RELAY_FANOUT_GUESTS`); null: never. */
   relayFanoutGuests: number | null;
+  /** Redis of a deployment of several servers and render workers (`CWMN_REDIS_URL`); null: one process, the file store. */
+  redisUrl: string | null;
+  /** Start of every Redis key and channel of this deployment (`CWMN_REDIS_PREFIX`). */
+  redisPrefix: string;
   /** `/metrics` wants `Authorization: Bearer <this>` (`CWMN_METRICS_TOKEN`); null: it answers everyone. */
   metricsToken: string | null;
   /** A realtime session ends this long after it started, in seconds (may be fractional). */
@@ -156,6 +160,8 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     relay: readRelay(env.CWMN_RELAY),
     relayFanoutGuests: readFanout(env.CWMN_RELAY_FANOUT_GUESTS),
     metricsToken: readMetricsToken(env.CWMN_METRICS_TOKEN),
+    redisUrl: readRedisUrl(env.CWMN_REDIS_URL),
+    redisPrefix: readRedisPrefix(env.CWMN_REDIS_PREFIX),
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
@@ -296,6 +302,27 @@ function readFanout(value: string | undefined): number | null {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 10_000) throw invalid(`CWMN_RELAY_FANOUT_GUESTS must be an integer from 1 to 10000, or off, got "${text}"`);
   return n;
+}
+
+function readRedisUrl(value: string | undefined): string | null {
+  const text = readString(value);
+  if (text === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid('CWMN_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw invalid('CWMN_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  }
+  return text;
+}
+
+function readRedisPrefix(value: string | undefined): string {
+  const text = readString(value) ?? 'cwmn';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text)) throw invalid(`CWMN_REDIS_PREFIX must be 1 to 64 letters, digits, '_', '.' or '-', got "${text}"`);
+  return text;
 }
 
 function readMetricsToken(value: string | undefined): string | null {

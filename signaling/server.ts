@@ -151,7 +151,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     presence: () => rooms.census(),
     sockets: () => ({ signaling: hub.size, relay: relayHub?.switch.size ?? 0 }),
     relay: () => relayHub?.switch.counters ?? null,
-    renders: () => replays?.renders ?? { waiting: 0, running: 0 },
+    renders: () => replays?.renders() ?? { waiting: 0, running: 0 },
   });
   replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),

@@ -17,8 +17,8 @@ export interface MetricSources {
   sockets(): { signaling: number; relay: number };
   /** What this server's relay carried so far; null when the relay is off. */
   relay(): Readonly<RelayCounters> | null;
-  /** Renders waiting and running. */
-  renders(): { waiting: number; running: number };
+  /** Renders waiting and running (with Redis: the deployment's). */
+  renders(): { waiting: number; running: number } | Promise<{ waiting: number; running: number }>;
 }
 
 /** A store operation's name, as the latency histogram labels it. */
@@ -77,8 +77,8 @@ export class Metrics {
     });
     new Gauge({
       name: 'cwmn_render_queue', help: 'Replay renders waiting and running', labelNames: ['state'], registers,
-      collect() {
-        const { waiting, running } = sources.renders();
+      async collect() {
+        const { waiting, running } = await sources.renders();
         this.set({ state: 'waiting' }, waiting);
         this.set({ state: 'running' }, running);
       },

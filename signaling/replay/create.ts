@@ -4,6 +4,8 @@
 import type { ServerConfig } from '../config.js';
 import { RENDER_PAGE_PATH } from './capture.js';
 import type { Mailer } from './mailer.js';
+import { RedisRenderQueue } from './redis-render-queue.js';
+import { LocalRenderQueue } from './render-queue.js';
 import { ReplayService } from './replay-service.js';
 
 /** What the replay service gets from the rest of the server. */
@@ -27,7 +29,9 @@ export function createReplayService(config: ServerConfig, wiring: ReplayWiring):
     publicUrl: wiring.publicUrl,
     renderPageUrl: `${wiring.boundUrl}${RENDER_PAGE_PATH}`,
     chromiumPath: config.chromiumPath,
-    workerPath: config.replayWorkerPath,
+    renderQueue: (events) => (config.redisUrl
+      ? new RedisRenderQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, events, log: config.log, observe: wiring.observeRender })
+      : new LocalRenderQueue({ ...events, workerPath: config.replayWorkerPath, log: config.log, observe: wiring.observeRender })),
     // With an allow-list, the renderer fetches only from listed origins and the server's own; without one, from the recorded ones.
     permittedOrigins: config.allowedOrigins.length > 0
       ? [...config.allowedOrigins, new URL(wiring.publicUrl).origin, new URL(wiring.boundUrl).origin]
@@ -38,7 +42,6 @@ export function createReplayService(config: ServerConfig, wiring: ReplayWiring):
     lateUploadMs: config.replayLateUploadMs,
     mailer: wiring.mailer,
     endSession: wiring.endSession,
-    observeRender: wiring.observeRender,
     log: config.log,
   });
 }

@@ -2,7 +2,6 @@
 // abandon (host token in `Authorization: Bearer …`), the video itself
 // (`/replays/<videoToken>.mp4`), and the render page for the worker.
 
-import path from 'node:path';
 import {
   checkReplayEventsUpload, checkReplayFinishRequest, checkReplaySendRequest, CwmnError, ErrorCode, isToken,
   MAX_HTTP_BODY_BYTES, MAX_REPLAY_AUDIO_CHUNK_BYTES, MAX_REPLAY_EVENTS_BODY_BYTES, MAX_REPLAY_EVENTS_INFLATED_BYTES,
@@ -12,27 +11,12 @@ import {
 } from '../../src/protocol/index.js';
 import { sendJson, setCorsHeaders } from '../http/respond.js';
 import type { RequestContext, Router } from '../http/router.js';
-import { sendFile, serveStatic } from '../http/static-files.js';
 import { CORS_MAX_AGE_SECONDS, type OriginPolicy } from '../origins.js';
-import { RENDER_PAGE_PATH } from './capture.js';
 import { decodeBody, parseJson, readRawBody } from './raw-body.js';
+import { addRenderPageRoute } from './render-page-route.js';
 import type { ReplayService } from './replay-service.js';
 import { sendVideo } from './video-response.js';
 
-/** Policy of the render page: its own script only; the replayed page's images, styles, fonts and media (the worker filters hosts). */
-export const RENDER_PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline' *",
-  'img-src * data: blob:',
-  'font-src * data:',
-  'media-src * data: blob:',
-  "connect-src 'none'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
 
 /** What the replay routes need. */
 export interface ReplayRouteDeps {
@@ -124,16 +108,5 @@ export function addReplayRoutes(router: Router, deps: ReplayRouteDeps): void {
     }
   });
 
-  const pageRoot = deps.renderPageDir;
-  router.on('GET', new RegExp(`^${RENDER_PAGE_PATH}(.*)$`), async (ctx) => {
-    const name = ctx.params[0] ?? '';
-    if (name === '' || name === 'index.html') {
-      const served = await sendFile(ctx, pageRoot, path.join(pageRoot, 'index.html'), {
-        'Content-Security-Policy': RENDER_PAGE_CSP, 'Referrer-Policy': 'no-referrer',
-      });
-      if (!served) throw new CwmnError(ErrorCode.NOT_FOUND, 'The replay render page is not built: run `npm run build`');
-      return;
-    }
-    await serveStatic(ctx, pageRoot, name);
-  });
+  addRenderPageRoute(router, deps.renderPageDir);
 }

@@ -16,7 +16,7 @@ import { randomToken, tokenMatches } from '../tokens.js';
 import { defaultSubject, sendVideoMail, type Mailer } from './mailer.js';
 import { RecordingFiles, REPLAYS_DIR_NAME } from './recording-files.js';
 import type { RenderJob, RenderStats } from './render-job.js';
-import { RenderQueue } from './render-queue.js';
+import type { RenderCounts, RenderQueue, RenderQueueEvents } from './render-queue.js';
 import {
   expiredReason, mailStatus, readReplayRecord, REPLAY_RECORD_VERSION, writeJsonAtomic, type ReplayRecord,
 } from './replay-record.js';
@@ -41,8 +41,8 @@ export interface ReplayServiceOptions {
   /** Absolute URL of the render page, as the worker's browser reaches it (the bound address). */
   renderPageUrl: string;
   chromiumPath: string;
-  /** The render worker script. */
-  workerPath: string;
+  /** Makes the queue renders wait and run in, reporting to `events`. */
+  renderQueue: (events: RenderQueueEvents) => RenderQueue;
   /** Origins a recorded page may be on for the renderer to fetch its images and styles; null = any. */
   permittedOrigins: string[] | null;
   /** Longest recording, in seconds. */
@@ -58,8 +58,6 @@ export interface ReplayServiceOptions {
   endSession: (sessionId: string) => void;
   log: LogFn;
   now?: Clock;
-  /** Hears how long each render took (for the metrics). */
-  observeRender?: (seconds: number, outcome: 'done' | 'failed') => void;
 }
 
 /** What `open` needs of a new replay session. */
@@ -90,10 +88,7 @@ export class ReplayService {
   constructor(private readonly options: ReplayServiceOptions) {
     this.root = path.join(options.dataDir, REPLAYS_DIR_NAME);
     this.now = options.now ?? Date.now;
-    this.queue = new RenderQueue({
-      workerPath: options.workerPath,
-      log: options.log,
-      observe: options.observeRender,
+    this.queue = options.renderQueue({
       onStarted: (id) => this.rendering(id),
       onProgress: (id, done, total) => this.progress.set(id, total > 0 ? Math.min(0.99, done / total) : 0),
       onDone: (id, stats) => this.completed(id, stats),
@@ -102,8 +97,8 @@ export class ReplayService {
   }
 
   /** Renders waiting and running. */
-  get renders(): { waiting: number; running: number } {
-    return this.queue.counts;
+  renders(): RenderCounts | Promise<RenderCounts> {
+    return this.queue.counts();
   }
 
   /** Loads stored replays: recordings wait for more uploads, queued and interrupted renders are queued again (oldest first). */

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderJob } from '../../../signaling/replay/render-job.js';
-import { RenderQueue } from '../../../signaling/replay/render-queue.js';
+import { LocalRenderQueue } from '../../../signaling/replay/render-queue.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-queue-'));
 /** A fake worker: the job's `dir` says what it does. */
@@ -34,7 +34,7 @@ process.once('message', async ({ job }) => {
 
 const job = (kind: string): RenderJob => ({ dir: kind, pageUrl: '', chromiumPath: '', maxDurationMs: 1000, endedAt: null, audioSegments: [], permittedOrigins: null });
 
-const queues: RenderQueue[] = [];
+const queues: LocalRenderQueue[] = [];
 afterEach(async () => {
   await Promise.all(queues.splice(0).map((q) => q.close()));
 });
@@ -43,7 +43,7 @@ function setup() {
   const events: string[] = [];
   let settle: () => void = () => {};
   let remaining = 0;
-  const queue = new RenderQueue({
+  const queue = new LocalRenderQueue({
     workerPath: WORKER,
     log: () => {},
     stopGraceMs: 200,
@@ -57,7 +57,7 @@ function setup() {
   return { queue, events, finished };
 }
 
-describe('RenderQueue', () => {
+describe('LocalRenderQueue', () => {
   it('runs one job at a time, first in first out, and reports progress and the outcome', async () => {
     const { queue, events, finished } = setup();
     const done = finished(3);

@@ -1,0 +1,58 @@
+// A real redis-server of the test's own: on a free loopback port, in a
+// temporary directory, persisting nothing; stopped by `stop()`.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** Stops the server and removes its directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts redis-server (Debian's package); resolves once it answers. */
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-redis-'));
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited at once (code ${child.exitCode})`);
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end('PING\r\n'));
+      socket.once('data', (d) => resolve(d.toString().startsWith('+PONG')));
+      socket.once('error', () => resolve(false));
+    });
+    if (answered) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('redis-server did not answer within 10 s');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: () => (stopped ??= (async () => {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    })()),
+  };
+}
