@@ -10,6 +10,8 @@ import path from 'node:path';
 export interface TestRedis {
   url: string;
   port: number;
+  /** Stops the server (as a crash would: SIGKILL), runs `whileDown`, and starts it again on the same port, empty. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the server and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,29 @@ async function freePort(): Promise<number> {
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-redis-'));
+  let running = await launch(port, dir);
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async restart(whileDown) {
+      running.child.kill('SIGKILL');
+      await running.exited;
+      try {
+        await whileDown?.();
+      } finally {
+        running = await launch(port, dir);
+      }
+    },
+    stop: () => (stopped ??= (async () => {
+      running.child.kill('SIGTERM');
+      await running.exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    })()),
+  };
+}
+
+async function launch(port: number, dir: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -45,14 +70,5 @@ export async function startRedis(): Promise<TestRedis> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  let stopped: Promise<void> | undefined;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: () => (stopped ??= (async () => {
-      child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(dir, { recursive: true, force: true });
-    })()),
-  };
+  return { child, exited };
 }
