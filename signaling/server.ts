@@ -29,6 +29,7 @@ import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
 import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
 import { SessionService } from './sessions.js';
+import { lockDataDir } from './state/data-dir-lock.js';
 import { openFileStore } from './state/file-store.js';
 import { createReplayService } from './replay/create.js';
 import type { Mailer } from './replay/mailer.js';
@@ -70,7 +71,14 @@ export interface ServerDeps {
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
-  const store = openFileStore(config.dataDir, log);
+  const lock = lockDataDir(config.dataDir);
+  let store: ReturnType<typeof openFileStore>;
+  try {
+    store = openFileStore(config.dataDir, log);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const httpServer = createServer();
   let port: number;
   let stun: RunningStunServer | null = null;
@@ -80,6 +88,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   } catch (err) {
     await new Promise((resolve) => httpServer.close(resolve));
     store.close();
+    lock.release();
     throw err;
   }
   const boundUrl = `http://${urlHost(config.host)}:${port}`;
@@ -222,6 +231,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await stun?.close();
     delivery.close();
     store.close();
+    lock.release();
     log('stopped');
   };
   return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, close: () => (closing ??= shutdown()) };
