@@ -1,7 +1,8 @@
 // The composition root: builds the store, services, HTTP routes and the
 // socket hub from one config, starts listening, and returns a way to stop.
 
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ServerConfig } from './config.js';
@@ -18,6 +19,7 @@ import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
+import { createWebServer, readTlsPair, reloadTls } from './http/tls.js';
 import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
@@ -46,7 +48,7 @@ export const LIMITER_SWEEP_INTERVAL_MS = 60_000;
 
 /** A started server. */
 export interface RunningServer {
-  /** Public base URL (invite links start with it); by default `http://HOST:PORT` with the bound port. */
+  /** Public base URL (invite links start with it); by default `http(s)://HOST:PORT` with the bound port. */
   url: string;
   /** The bound TCP port (the real one when the config said 0). */
   port: number;
@@ -54,6 +56,11 @@ export interface RunningServer {
   relayCounters: Readonly<RelayCounters> | null;
   /** The bound UDP port of the built-in STUN server; null when it is off. */
   stunPort: number | null;
+  /**
+   * Reads `CWMN_TLS_CERT` / `CWMN_TLS_KEY` again for new connections (open ones keep theirs); a bad
+   * new pair keeps the old one and logs why. False when it kept the old pair or TLS is off.
+   */
+  reloadTls(): boolean;
   /** Stops timers, closes every socket and the HTTP server. Idempotent. */
   close(): Promise<void>;
 }
@@ -64,12 +71,16 @@ export interface ServerDeps {
   mailer?: Mailer;
 }
 
-/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or a port is taken. */
+/**
+ * Starts the signaling server; rejects when the state or domains file, or the TLS certificate or key, is unreadable
+ * or invalid, or a port is taken.
+ */
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
+  const tlsPair = config.tls ? readTlsPair(config.tls) : null;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const store = openFileStore(config.dataDir, log);
-  const httpServer = createServer();
+  const httpServer = createWebServer(tlsPair);
   let port: number;
   let stun: RunningStunServer | null = null;
   try {
@@ -80,10 +91,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     store.close();
     throw err;
   }
-  const boundUrl = `http://${urlHost(config.host)}:${port}`;
+  const scheme = tlsPair ? 'https' : 'http';
+  const boundUrl = `${scheme}://${urlHost(config.host)}:${port}`;
   const publicUrl = config.publicUrl ?? boundUrl;
   // `localhost` reaches a loopback-bound server too: a viewer opened that way is still "ours".
-  const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`http://localhost:${port}`] : [];
+  const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`${scheme}://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
   // A guest that left or was removed loses its relay socket too (declared below; nobody leaves before the start).
   const rooms = new Rooms((sessionId, guestId) => relayHub?.switch.dropGuest(sessionId, guestId));
@@ -190,6 +202,14 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   }, LIMITER_SWEEP_INTERVAL_MS);
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
+  if (tlsPair) log(`tls: certificate ${tlsPair.fingerprint256} (valid to ${tlsPair.validTo}); SIGHUP reads CWMN_TLS_CERT and CWMN_TLS_KEY again`);
+  const reload = (): boolean => {
+    if (!config.tls) return false;
+    const result = reloadTls(httpServer, config.tls);
+    if (result.ok) log(`tls: reloaded, certificate ${result.pair.fingerprint256} (valid to ${result.pair.validTo})`);
+    else log(`tls: reload refused, keeping the certificate in use: ${result.error.message}`);
+    return result.ok;
+  };
   logDelivery(delivery, publicUrl, log);
   logIce(config, stun, log);
   log(config.relay === 'off'
@@ -213,7 +233,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     store.close();
     log('stopped');
   };
-  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, close: () => (closing ??= shutdown()) };
+  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, reloadTls: reload, close: () => (closing ??= shutdown()) };
 }
 
 /** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */
@@ -241,7 +261,7 @@ function logIce(config: ServerConfig, stun: RunningStunServer | null, log: (line
   log(`ice: clients get ${given.length > 0 ? given.join(' + ') : 'no ICE servers'}`);
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

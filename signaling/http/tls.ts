@@ -1,0 +1,92 @@
+// Serving HTTPS and WSS without a proxy: the certificate and key come from
+// PEM files (`CWMN_TLS_CERT`, `CWMN_TLS_KEY`), are checked before the server
+// listens, and can be read again while it runs (on SIGHUP) without dropping a
+// connection. A bad new pair keeps the one in use.
+
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
+
+/** Where the certificate and its key are (absolute paths). */
+export interface TlsFiles {
+  /** PEM certificate chain, leaf first (`CWMN_TLS_CERT`). */
+  certFile: string;
+  /** PEM private key of the leaf certificate (`CWMN_TLS_KEY`). */
+  keyFile: string;
+}
+
+/** A certificate chain and its key as read, checked to belong together. */
+export interface TlsPair {
+  cert: Buffer;
+  key: Buffer;
+  /** SHA-256 fingerprint of the leaf certificate (`AA:BB:…`), for logs. */
+  fingerprint256: string;
+  /** When the leaf certificate stops being valid (its `notAfter`). */
+  validTo: string;
+}
+
+function invalid(message: string): CwmnError {
+  return new CwmnError(ErrorCode.INVALID_PARAMS, message);
+}
+
+function readPem(name: string, file: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw invalid(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!bytes.includes('-----BEGIN ')) throw invalid(`${name}: ${file} is not a PEM file`);
+  return bytes;
+}
+
+/** Reads and checks the pair; throws `ERR_INVALID_PARAMS` naming the variable at fault. */
+export function readTlsPair(files: TlsFiles): TlsPair {
+  const cert = readPem('CWMN_TLS_CERT', files.certFile);
+  const key = readPem('CWMN_TLS_KEY', files.keyFile);
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch (err) {
+    throw invalid(`CWMN_TLS_CERT: ${files.certFile} holds no valid certificate (${(err as Error).message})`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    const reason = (err as Error).message;
+    // OpenSSL says "key values mismatch" when both parse but do not belong together.
+    if (/mismatch/i.test(reason)) throw invalid(`CWMN_TLS_KEY: ${files.keyFile} is not the key of the certificate in CWMN_TLS_CERT`);
+    throw invalid(`CWMN_TLS_KEY: ${files.keyFile} holds no usable private key (${reason})`);
+  }
+  return { cert, key, fingerprint256: leaf.fingerprint256, validTo: leaf.validTo };
+}
+
+/** The server's listener: HTTPS with `pair`, plain HTTP without. */
+export function createWebServer(pair: TlsPair | null): HttpServer | HttpsServer {
+  return pair ? createHttpsServer(secureOptions(pair)) : createHttpServer();
+}
+
+/**
+ * Reads the files again and, when the new pair is good, hands it to `server`
+ * for every connection from now on (open ones keep theirs). A bad pair changes
+ * nothing. Returns what was loaded, or the error that kept the old pair.
+ */
+export function reloadTls(server: HttpServer | HttpsServer, files: TlsFiles): { ok: true; pair: TlsPair } | { ok: false; error: CwmnError } {
+  let pair: TlsPair;
+  try {
+    pair = readTlsPair(files);
+  } catch (err) {
+    if (err instanceof CwmnError) return { ok: false, error: err };
+    throw err;
+  }
+  if (!('setSecureContext' in server)) throw new Error('reloadTls: the server was made without TLS');
+  server.setSecureContext(secureOptions(pair));
+  return { ok: true, pair };
+}
+
+function secureOptions(pair: TlsPair): SecureContextOptions {
+  return { cert: pair.cert, key: pair.key };
+}
