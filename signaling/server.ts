@@ -43,8 +43,10 @@ import { rejectUpgrade, SocketHub } from './ws/socket-hub.js';
 import { requestUrl } from './http/request-url.js';
 import { RELAY_PATH } from '../src/protocol/index.js';
 
-/** How often idle rate-limit state is forgotten. */
-export const LIMITER_SWEEP_INTERVAL_MS = 60_000;
+/** How often a slice of the idle rate-limit state is forgotten. */
+export const LIMITER_SWEEP_INTERVAL_MS = 1000;
+/** Entries of each rate limiter looked at per sweep: no sweep walks every client or session at once. */
+export const LIMITER_SWEEP_SLICE = 1000;
 
 /** A started server. */
 export interface RunningServer {
@@ -194,11 +196,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   presence.restore(); // After a restart everyone is away: guests and hosts have their grace to come back.
   const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
   const sweepTimer = setInterval(() => {
-    createLimiter.sweep();
-    invites.sweep();
-    ith.sweep();
-    hub.sweep();
-    relayHub?.sweep();
+    createLimiter.sweep(LIMITER_SWEEP_SLICE);
+    invites.sweep(LIMITER_SWEEP_SLICE);
+    ith.sweep(LIMITER_SWEEP_SLICE);
+    hub.sweep(LIMITER_SWEEP_SLICE);
+    relayHub?.sweep(LIMITER_SWEEP_SLICE);
   }, LIMITER_SWEEP_INTERVAL_MS);
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
