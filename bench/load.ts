@@ -2,9 +2,14 @@
 // BENCHMARKS.md). Loopback only; every phase is bounded in count and time, the
 // whole run by RUN_DEADLINE_MS; whatever was started is stopped. A missed target
 // is reported; only a figure that could not be measured makes it exit non-zero.
+// Settings: LOAD_SOCKETS, LOAD_HOLD_SECONDS, LOAD_ONLY (scenario ids); to look
+// closer: LOAD_SERVER_ROOT (another checkout's built server), LOAD_HEAP_SNAPSHOTS
+// (a directory for heap snapshots), LOAD_SERVER_LOG (a file for the server's
+// output), LOAD_SERVER_NODE_FLAGS (e.g. --trace-gc).
 
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { measureIdleHosts } from './load/idle-hosts.js';
 import { raisedFdLimit } from './load/process-stats.js';
 import { machine, printLoadTable, writeLoadReport, type LoadReport } from './load/report.js';
@@ -56,9 +61,14 @@ async function main(): Promise<void> {
     root: serverRoot,
     probeFile: join(root, 'bench/load/loop-probe.mjs'),
     clientFile: join(root, 'dist/bench/load-host-client.mjs'),
-    options: { sockets: readCount('LOAD_SOCKETS', DEFAULT_SOCKETS, MAX_SOCKETS), holdSeconds: readCount('LOAD_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS) },
+    options: {
+      sockets: readCount('LOAD_SOCKETS', DEFAULT_SOCKETS, MAX_SOCKETS),
+      holdSeconds: readCount('LOAD_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS),
+      heapSnapshotDir: process.env.LOAD_HEAP_SNAPSHOTS?.trim() ? resolve(process.env.LOAD_HEAP_SNAPSHOTS.trim()) : null,
+    },
     log: (line) => console.log(`[load] ${line}`),
   };
+  if (ctx.options.heapSnapshotDir) mkdirSync(ctx.options.heapSnapshotDir, { recursive: true });
   const started = Date.now();
   const loadAtStart = loadavg();
   const selected = SCENARIOS.filter((s) => !only || only.includes(s.id));
@@ -80,7 +90,9 @@ async function main(): Promise<void> {
     figures,
   };
   printLoadTable(report);
-  writeLoadReport(root, serverRoot === root ? report : { ...report, only: [...(only ?? []), `server of ${serverRoot}`] });
+  // A run on another checkout's server, or with heap snapshots, is not the figure of this one: partial results only.
+  const partial = serverRoot !== root || ctx.options.heapSnapshotDir !== null;
+  writeLoadReport(root, partial ? { ...report, only: [...(only ?? []), serverRoot !== root ? `server of ${serverRoot}` : 'heap snapshots'] } : report);
   process.exitCode = figures.some((f) => f.pass === null) ? 1 : 0;
 }
 

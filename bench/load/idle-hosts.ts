@@ -37,7 +37,8 @@ export async function measureIdleHosts(ctx: LoadContext): Promise<LoadFigure[]> 
   const server = await startLoadServer(ctx.root, ctx.probeFile, {
     // Sessions wait for their host for this long after their creation (default 30 s): opening thousands takes longer.
     CWMN_HOST_GRACE_SECONDS: '3600',
-  });
+  }, ctx.options.heapSnapshotDir);
+  if (ctx.options.heapSnapshotDir) ctx.log(`heap snapshots (before the sockets, with them) go to ${ctx.options.heapSnapshotDir}`);
   const clients: ChildProcess[] = [];
   try {
     await sleep(SETTLE_MS);
@@ -64,6 +65,7 @@ export async function measureIdleHosts(ctx: LoadContext): Promise<LoadFigure[]> 
 
     await sleep(SETTLE_MS);
     const before = await server.read(true);
+    await server.heapSnapshot();
     const beforeRss = server.stats().rss;
 
     const { prefix } = raisedFdLimit();
@@ -119,6 +121,7 @@ export async function measureIdleHosts(ctx: LoadContext): Promise<LoadFigure[]> 
 
     await sleep(SETTLE_MS);
     const after = await server.read(true);
+    await server.heapSnapshot();
     const afterRss = server.stats().rss;
     const perSocket = (afterRss - beforeRss) / Math.max(1, welcomed);
     const perHost = (afterRss - emptyRss) / Math.max(1, welcomed);

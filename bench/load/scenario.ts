@@ -20,6 +20,11 @@ export interface LoadOptions {
   sockets: number;
   /** How long they are held (`LOAD_HOLD_SECONDS`). */
   holdSeconds: number;
+  /**
+   * Where the server writes heap snapshots before and after a scenario's sockets (`LOAD_HEAP_SNAPSHOTS`), to see
+   * where memory goes; null: none. Snapshots take seconds and memory: such a run writes only the partial results.
+   */
+  heapSnapshotDir: string | null;
 }
 
 export interface LoadContext {

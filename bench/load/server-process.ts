@@ -3,7 +3,7 @@
 // of open files, with the load tool's probe loaded (event-loop delay, memory).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ export interface LoadServer {
   resetDelay(): Promise<void>;
   /** The probe's figures; with `gc`, after a full garbage collection (the server runs with --expose-gc). */
   read(gc?: boolean): Promise<ProbeReading>;
+  /** Writes a heap snapshot into the directory given at start (none given: does nothing); resolves once written. */
+  heapSnapshot(): Promise<void>;
   /** Log lines written so far (stdout and stderr). */
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; removes the data directory. Resolves with how long it took to exit. */
@@ -43,16 +45,21 @@ export interface LoadServer {
 }
 
 /** Starts `dist/server/main.js` of `root` on a free loopback port, with `probeFile` (loop-probe.mjs) loaded. */
-export async function startLoadServer(root: string, probeFile: string, env: Record<string, string>): Promise<LoadServer> {
+export async function startLoadServer(
+  root: string, probeFile: string, env: Record<string, string>, heapSnapshotDir: string | null = null,
+): Promise<LoadServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cwmn-load-'));
   const port = await freePort();
   const { prefix, limit } = raisedFdLimit();
-  const command = `${prefix} exec "${process.execPath}" --expose-gc ${process.env.LOAD_SERVER_NODE_FLAGS ?? ''} --import "${probeFile}" "${join(root, 'dist/server/main.js')}"`;
+  // LOAD_SERVER_NODE_FLAGS: more Node flags for the server (e.g. --trace-gc, --cpu-prof); heap snapshots, on SIGUSR2.
+  const flags = `${process.env.LOAD_SERVER_NODE_FLAGS ?? ''}${heapSnapshotDir ? ' --heapsnapshot-signal=SIGUSR2' : ''}`;
+  const command = `${prefix} exec "${process.execPath}" --expose-gc ${flags} --import "${probeFile}" "${join(root, 'dist/server/main.js')}"`;
   const child: ChildProcess = spawn('sh', ['-c', command], {
     env: {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', CWMN_DATA_DIR: dataDir, CWMN_ROOT: root, CWMN_STUN_PORT: 'off', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    cwd: heapSnapshotDir ?? undefined,
   });
   let text = '';
   // LOAD_SERVER_LOG: a file that gets the server's whole output, to see what it did during a run.
@@ -99,6 +106,13 @@ export async function startLoadServer(root: string, probeFile: string, env: Reco
     },
     read: async (gc = false) => (await ask({ type: 'read', gc })) as ProbeReading,
     output: () => text,
+    async heapSnapshot() {
+      if (!heapSnapshotDir) return;
+      const count = () => readdirSync(heapSnapshotDir).filter((f) => f.endsWith('.heapsnapshot')).length;
+      const before = count();
+      child.kill('SIGUSR2');
+      for (let i = 0; i < 600 && count() === before; i++) await new Promise((r) => setTimeout(r, 100));
+    },
     async stop(graceMs = 20_000) {
       const started = Date.now();
       if (child.exitCode === null && child.signalCode === null) {
