@@ -80,6 +80,7 @@ export interface ServerDeps {
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
   const tlsPair = config.tls ? readTlsPair(config.tls) : null;
+  let servedPair = tlsPair; // The pair new connections get: the start's, then each good reload's.
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const store = openFileStore(config.dataDir, log);
   const httpServer = createWebServer(tlsPair);
@@ -160,6 +161,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),
+    renderPageKey: () => servedPair?.spkiSha256 ?? null,
   });
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
@@ -208,6 +210,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const reload = (): boolean => {
     if (!config.tls) return false;
     const result = reloadTls(httpServer, config.tls);
+    if (result.ok) servedPair = result.pair;
     if (result.ok) log(`tls: reloaded, certificate ${result.pair.fingerprint256} (valid to ${result.pair.validTo})`);
     else log(`tls: reload refused, keeping the certificate in use: ${result.error.message}`);
     return result.ok;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 
 /** Where the certificate and its key are (absolute paths). */
@@ -26,6 +26,8 @@ export interface TlsPair {
   fingerprint256: string;
   /** When the leaf certificate stops being valid (its `notAfter`). */
   validTo: string;
+  /** Base64 SHA-256 of the leaf's public key (its DER SubjectPublicKeyInfo): how Chromium names a key to trust. */
+  spkiSha256: string;
 }
 
 function invalid(message: string): CwmnError {
@@ -61,7 +63,8 @@ export function readTlsPair(files: TlsFiles): TlsPair {
     if (/mismatch/i.test(reason)) throw invalid(`CWMN_TLS_KEY: ${files.keyFile} is not the key of the certificate in CWMN_TLS_CERT`);
     throw invalid(`CWMN_TLS_KEY: ${files.keyFile} holds no usable private key (${reason})`);
   }
-  return { cert, key, fingerprint256: leaf.fingerprint256, validTo: leaf.validTo };
+  const spki = leaf.publicKey.export({ type: 'spki', format: 'der' });
+  return { cert, key, fingerprint256: leaf.fingerprint256, validTo: leaf.validTo, spkiSha256: createHash('sha256').update(spki).digest('base64') };
 }
 
 /** The server's listener: HTTPS with `pair`, plain HTTP without. */

@@ -16,6 +16,8 @@ export interface ReplayWiring {
   endSession: (sessionId: string) => void;
   /** Mail transport of the video links. */
   mailer: Mailer;
+  /** With TLS, the key the server's certificate has now (see `ReplayServiceOptions.renderPageKey`); null: plain HTTP. */
+  renderPageKey: () => string | null;
 }
 
 /** A replay service for `config`; call `start()` before the session service re-arms its timers. */
@@ -24,6 +26,7 @@ export function createReplayService(config: ServerConfig, wiring: ReplayWiring):
     dataDir: config.dataDir,
     publicUrl: wiring.publicUrl,
     renderPageUrl: `${wiring.boundUrl}${RENDER_PAGE_PATH}`,
+    renderPageKey: wiring.renderPageKey,
     chromiumPath: config.chromiumPath,
     workerPath: config.replayWorkerPath,
     // With an allow-list, the renderer fetches only from listed origins and the server's own; without one, from the recorded ones.

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseServerToHost, PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { readTlsPair } from '../../signaling/http/tls.js';
+import { CaptureBrowser, RENDER_PAGE_PATH } from '../../signaling/replay/capture.js';
 import { REPO_ROOT, startTestServer, stopServers, tempDir } from './support/server.js';
 import { TestSocket } from './support/socket.js';
 import { httpsJson, makeCertificate, servedFingerprint, type TestCertificate } from './support/tls.js';
@@ -77,6 +79,22 @@ describe('TLS at start', () => {
     const plain = await fetch(`http://127.0.0.1:${server.port}/healthz`).then((r) => r.status, () => 'refused');
     expect(plain).not.toBe(200);
     host.close();
+  });
+});
+
+describe('TLS and the replay renderer', () => {
+  it("opens the render page over https when given the key of the server's certificate, and only then", async () => {
+    // Chromium does not trust the certificate (self-signed here; in production, one for the public name does not match
+    // the bound address the renderer reaches): only its key, given to the renderer, makes the page load.
+    const dir = tempDir('cwmn-tls-');
+    const cert = makeCertificate(dir, 'public-name');
+    const server = await startTestServer({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
+    const pageUrl = `https://127.0.0.1:${server.port}${RENDER_PAGE_PATH}`;
+    const options = { chromiumPath: server.config.chromiumPath, pageUrl, origins: [], frame: { width: 320, height: 240 } };
+    const refused = await CaptureBrowser.open(options).then((b) => b.close().then(() => 'opened'), (err: Error) => err.message);
+    expect(refused).toMatch(/ERR_CERT/);
+    const browser = await CaptureBrowser.open({ ...options, pageKey: readTlsPair({ certFile: cert.certFile, keyFile: cert.keyFile }).spkiSha256 });
+    await browser.close();
   });
 });
 
