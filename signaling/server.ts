@@ -19,7 +19,7 @@ import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
-import { createWebServer, readTlsPair, reloadTls } from './http/tls.js';
+import { createWebServer, describeTlsPair, readTlsPair, ServedCertificate } from './http/tls.js';
 import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
@@ -80,10 +80,10 @@ export interface ServerDeps {
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
   const tlsPair = config.tls ? readTlsPair(config.tls) : null;
-  let servedPair = tlsPair; // The pair new connections get: the start's, then each good reload's.
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const store = openFileStore(config.dataDir, log);
   const httpServer = createWebServer(tlsPair);
+  const certificate = config.tls && tlsPair ? new ServedCertificate(httpServer, config.tls, tlsPair, log) : null;
   let port: number;
   let stun: RunningStunServer | null = null;
   try {
@@ -161,7 +161,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),
-    renderPageKey: () => servedPair?.spkiSha256 ?? null,
+    renderPageKey: () => certificate?.pair.spkiSha256 ?? null,
   });
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
@@ -206,15 +206,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   }, LIMITER_SWEEP_INTERVAL_MS);
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
-  if (tlsPair) log(`tls: certificate ${tlsPair.fingerprint256} (valid to ${tlsPair.validTo}); SIGHUP reads CWMN_TLS_CERT and CWMN_TLS_KEY again`);
-  const reload = (): boolean => {
-    if (!config.tls) return false;
-    const result = reloadTls(httpServer, config.tls);
-    if (result.ok) servedPair = result.pair;
-    if (result.ok) log(`tls: reloaded, certificate ${result.pair.fingerprint256} (valid to ${result.pair.validTo})`);
-    else log(`tls: reload refused, keeping the certificate in use: ${result.error.message}`);
-    return result.ok;
-  };
+  if (certificate) log(`tls: ${describeTlsPair(certificate.pair)}; SIGHUP reads CWMN_TLS_CERT and CWMN_TLS_KEY again`);
   logDelivery(delivery, publicUrl, log);
   logIce(config, stun, log);
   log(config.relay === 'off'
@@ -238,7 +230,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     store.close();
     log('stopped');
   };
-  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, reloadTls: reload, close: () => (closing ??= shutdown()) };
+  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, reloadTls: () => certificate?.reload() ?? false, close: () => (closing ??= shutdown()) };
 }
 
 /** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */

@@ -72,22 +72,44 @@ export function createWebServer(pair: TlsPair | null): HttpServer | HttpsServer 
   return pair ? createHttpsServer(secureOptions(pair)) : createHttpServer();
 }
 
-/**
- * Reads the files again and, when the new pair is good, hands it to `server`
- * for every connection from now on (open ones keep theirs). A bad pair changes
- * nothing. Returns what was loaded, or the error that kept the old pair.
- */
-export function reloadTls(server: HttpServer | HttpsServer, files: TlsFiles): { ok: true; pair: TlsPair } | { ok: false; error: CwmnError } {
-  let pair: TlsPair;
-  try {
-    pair = readTlsPair(files);
-  } catch (err) {
-    if (err instanceof CwmnError) return { ok: false, error: err };
-    throw err;
+/** The pair a running HTTPS server gives new connections; `reload` reads the files again. */
+export class ServedCertificate {
+  constructor(
+    private readonly server: HttpServer | HttpsServer,
+    private readonly files: TlsFiles,
+    private served: TlsPair,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** The pair in use for new connections. */
+  get pair(): TlsPair {
+    return this.served;
   }
-  if (!('setSecureContext' in server)) throw new Error('reloadTls: the server was made without TLS');
-  server.setSecureContext(secureOptions(pair));
-  return { ok: true, pair };
+
+  /**
+   * Reads the files again and, when the new pair is good, hands it to the server for every connection from now on
+   * (open ones keep theirs). A bad pair changes nothing. Logs either way; false when it kept the pair in use.
+   */
+  reload(): boolean {
+    let pair: TlsPair;
+    try {
+      pair = readTlsPair(this.files);
+    } catch (err) {
+      if (!(err instanceof CwmnError)) throw err;
+      this.log(`tls: reload refused, keeping the certificate in use: ${err.message}`);
+      return false;
+    }
+    if (!('setSecureContext' in this.server)) throw new Error('ServedCertificate: the server was made without TLS');
+    this.server.setSecureContext(secureOptions(pair));
+    this.served = pair;
+    this.log(`tls: reloaded, ${describeTlsPair(pair)}`);
+    return true;
+  }
+}
+
+/** For logs: the certificate's fingerprint and end of validity. */
+export function describeTlsPair(pair: TlsPair): string {
+  return `certificate ${pair.fingerprint256} (valid to ${pair.validTo})`;
 }
 
 function secureOptions(pair: TlsPair): SecureContextOptions {

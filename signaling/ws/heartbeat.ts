@@ -6,23 +6,32 @@
 import type { WebSocket } from 'ws';
 import { SpreadTicker } from '../spread-ticker.js';
 
+/**
+ * A socket has at least this share of the interval to answer a ping. Rounds of the ticker can come sooner than one
+ * interval when many sockets close at once; a socket pinged that recently is left for the next round.
+ */
+export const MIN_PONG_WAIT_SHARE = 0.5;
+
 /** Pings tracked sockets and drops the silent ones. */
 export class Heartbeat {
-  /** Sockets pinged that have not answered yet. */
-  private readonly awaiting = new WeakSet<WebSocket>();
+  /** When each socket that has not answered yet was pinged (epoch ms). */
+  private readonly pingedAt = new Map<WebSocket, number>();
   private readonly ticker: SpreadTicker<WebSocket>;
+  private readonly minPongWaitMs: number;
   // Shared by every socket (`this` is the socket that emitted), rather than two closures per socket.
   private readonly onPong: (this: WebSocket) => void;
   private readonly onClose: (this: WebSocket) => void;
 
   constructor(intervalMs: number) {
+    this.minPongWaitMs = intervalMs * MIN_PONG_WAIT_SHARE;
     this.ticker = new SpreadTicker({ periodMs: intervalMs, visit: (ws) => this.beat(ws) });
-    const { awaiting, ticker } = this;
+    const { pingedAt, ticker } = this;
     this.onPong = function onPong() {
-      awaiting.delete(this);
+      pingedAt.delete(this);
     };
     this.onClose = function onClose() {
       ticker.delete(this);
+      pingedAt.delete(this);
     };
   }
 
@@ -49,11 +58,13 @@ export class Heartbeat {
   }
 
   private beat(ws: WebSocket): void {
-    if (this.awaiting.has(ws)) {
-      ws.terminate();
+    const pinged = this.pingedAt.get(ws);
+    const now = Date.now();
+    if (pinged !== undefined) {
+      if (now - pinged >= this.minPongWaitMs) ws.terminate();
       return;
     }
-    this.awaiting.add(ws);
+    this.pingedAt.set(ws, now);
     try {
       ws.ping();
     } catch {
