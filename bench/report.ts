@@ -1,11 +1,12 @@
 // The benchmark's outputs: a table on stdout, bench/results/latest.json and BENCHMARKS.md
 // (a partial run, `BENCH_ONLY`, writes bench/results/partial.json instead).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { FANOUT_LIVE_TIMEOUT_MS, type FanOutPoint, type FanOutSeries } from './fan-out.js';
 import { JOIN_STAGES, type JoinStage, type ScriptTransfer } from './join-time.js';
+import { extractLoadSection, withLoadSection } from './load/report.js';
 import { SERVER_QUIET_MS } from './relay-load.js';
 import { describeRates, TYPICAL_RATES, TYPICAL_SECONDS } from './typical-session.js';
 import type { ByteCounts, WireBytes } from './wire-bytes.js';
@@ -108,8 +109,9 @@ export function printTable(report: Report): void {
 }
 
 /**
- * Writes `bench/results/latest.json` and rewrites `BENCHMARKS.md`; a partial run
- * writes only `bench/results/partial.json`: those two describe whole runs.
+ * Writes `bench/results/latest.json` and rewrites `BENCHMARKS.md` (keeping its Load
+ * section, which `npm run load` writes); a partial run writes only
+ * `bench/results/partial.json`: those two describe whole runs.
  */
 export function writeReport(root: string, report: Report): void {
   const dir = join(root, 'bench/results');
@@ -120,7 +122,9 @@ export function writeReport(root: string, report: Report): void {
     return;
   }
   writeFileSync(join(dir, 'latest.json'), json);
-  writeFileSync(join(root, 'BENCHMARKS.md'), markdown(report));
+  const file = join(root, 'BENCHMARKS.md');
+  const load = existsSync(file) ? extractLoadSection(readFileSync(file, 'utf8')) : '';
+  writeFileSync(file, load ? withLoadSection(markdown(report), load) : markdown(report));
 }
 
 /**

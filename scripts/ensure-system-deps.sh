@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian when it is missing: Chromium (browser
 # tests, replay rendering), ffmpeg (replay video), redis-server (the tests of
-# several servers start their own) and, as root, the tools of the network tests:
+# several servers start their own), openssl (the TLS tests make certificates) and, as root, the tools of the network tests:
 # iproute2, iptables and coturn. Only leaf packages: never one that depends on
 # Debian's nodejs (it would replace the machine's Node).
 set -euo pipefail
@@ -9,6 +9,7 @@ need=()
 command -v "${CWMN_CHROMIUM_PATH:-chromium}" >/dev/null 2>&1 || need+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The network tests (test/net) run only as root and skip otherwise, so only root needs their tools.
 net=()
 if [ "$(id -u)" -eq 0 ]; then

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { CwmnError, ErrorCode, isEmail, REPLAY_IDLE_MS, type RelayMode } from '../src/protocol/index.js';
 import { hostNameOf } from './http/host-name.js';
+import type { TlsFiles } from './http/tls.js';
 import { normalizeOrigin } from './origins.js';
 
 import { jsonLog, type LogFn } from './ops/log.js';
@@ -17,8 +18,13 @@ export interface ServerConfig {
   port: number;
   /** Interface to bind. */
   host: string;
-  /** Base of invite links (no trailing slash); null = `http://HOST:PORT` with the bound port. */
+  /** Base of invite links (no trailing slash); null = `http://HOST:PORT` (`https://` with `tls`) with the bound port. */
   publicUrl: string | null;
+  /**
+   * Certificate and key files (`CWMN_TLS_CERT`, `CWMN_TLS_KEY`): the server speaks HTTPS and WSS itself and
+   * reads them again on `RunningServer.reloadTls()` (SIGHUP). null: plain HTTP (behind a TLS proxy, or local).
+   */
+  tls: TlsFiles | null;
   /** Origins allowed to host (normalized); empty = any origin. The server's own origin is always allowed. */
   allowedOrigins: string[];
   /**
@@ -150,6 +156,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     port,
     host: readString(env.HOST) ?? DEFAULT_HOST,
     publicUrl: readPublicUrl(env.CWMN_PUBLIC_URL),
+    tls: readTls(env.CWMN_TLS_CERT, env.CWMN_TLS_KEY, rootDir),
     allowedOrigins: readOrigins(env.CWMN_ALLOWED_ORIGINS),
     domainsFile: readPath(env.CWMN_DOMAINS_FILE, rootDir),
     dataDir: path.resolve(rootDir, readString(env.CWMN_DATA_DIR) ?? 'data'),
@@ -215,6 +222,16 @@ function readPublicUrl(value: string | undefined): string | null {
     throw invalid(`CWMN_PUBLIC_URL must be an http(s) URL, got "${text}"`);
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** Both paths or neither; whether the files hold a good pair is checked when the server starts. */
+function readTls(certValue: string | undefined, keyValue: string | undefined, rootDir: string): TlsFiles | null {
+  const certFile = readPath(certValue, rootDir);
+  const keyFile = readPath(keyValue, rootDir);
+  if (certFile === null && keyFile === null) return null;
+  if (keyFile === null) throw invalid('CWMN_TLS_CERT is set but CWMN_TLS_KEY is not; set both (PEM files), or neither');
+  if (certFile === null) throw invalid('CWMN_TLS_KEY is set but CWMN_TLS_CERT is not; set both (PEM files), or neither');
+  return { certFile, keyFile };
 }
 
 function readOrigins(value: string | undefined): string[] {

@@ -73,8 +73,8 @@ export class InviteService {
     return { channel, to, expiresAt: link.expiresAt };
   }
 
-  /** Forgets idle rate-limit state. */
-  sweep(): void {
-    this.limiter.sweep();
+  /** Forgets idle rate-limit state, looking at `max` entries at most (see `KeyedRateLimiter.sweep`). */
+  sweep(max?: number): void {
+    this.limiter.sweep(max);
   }
 }

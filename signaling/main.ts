@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Without TLS, SIGHUP keeps its default meaning (the process ends, e.g. with its terminal).
+  if (config.tls) process.on('SIGHUP', () => server.reloadTls());
 }
 
 main().catch((err: unknown) => {

@@ -61,6 +61,8 @@ export class TokenBucket {
 /** A bucket per key (e.g. client address); full buckets are forgotten by `sweep()`. */
 export class KeyedRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Where the last partial sweep stopped; a Map iterator sees deletions and keys added behind it. */
+  private sweepCursor: Iterator<[string, TokenBucket]> | null = null;
 
   constructor(private readonly limit: RateLimit, private readonly now: Clock = Date.now) {}
 
@@ -79,9 +81,28 @@ export class KeyedRateLimiter {
     return this.buckets.get(key)?.msUntilToken() ?? 0;
   }
 
-  /** Forgets buckets that are full again, so memory follows the active clients only. */
-  sweep(): void {
-    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
+  /**
+   * Forgets buckets that are full again, so memory follows the active clients only. Looks at `max` buckets at most
+   * (all by default), going on from where the previous call stopped: a round over many keys is spread over calls.
+   */
+  sweep(max = Number.POSITIVE_INFINITY): void {
+    const most = Math.min(max, this.buckets.size);
+    let seen = 0;
+    let restarted = false;
+    while (seen < most) {
+      this.sweepCursor ??= this.buckets.entries();
+      const next = this.sweepCursor.next();
+      if (next.done) {
+        this.sweepCursor = null;
+        // A round that ended in this call goes on with the next one (no bucket is looked at twice in a call).
+        if (seen > 0 || restarted) return;
+        restarted = true;
+        continue;
+      }
+      seen += 1;
+      const [key, bucket] = next.value;
+      if (bucket.isFull()) this.buckets.delete(key);
+    }
   }
 
   /** Number of keys currently tracked. */

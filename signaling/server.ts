@@ -1,7 +1,8 @@
 // The composition root: builds the store, services, HTTP routes and the
 // socket hub from one config, starts listening, and returns a way to stop.
 
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ServerConfig } from './config.js';
@@ -19,6 +20,7 @@ import { hostForUrl } from './http/host-name.js';
 import { addPageRoutes } from './http/page-routes.js';
 import { parserErrorResponse } from './http/respond.js';
 import { Router } from './http/router.js';
+import { createWebServer, describeTlsPair, readTlsPair, ServedCertificate } from './http/tls.js';
 import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
@@ -44,12 +46,14 @@ import { rejectUpgrade, SocketHub } from './ws/socket-hub.js';
 import { requestUrl } from './http/request-url.js';
 import { RELAY_PATH } from '../src/protocol/index.js';
 
-/** How often idle rate-limit state is forgotten. */
-export const LIMITER_SWEEP_INTERVAL_MS = 60_000;
+/** How often a slice of the idle rate-limit state is forgotten. */
+export const LIMITER_SWEEP_INTERVAL_MS = 1000;
+/** Entries of each rate limiter looked at per sweep: no sweep walks every client or session at once. */
+export const LIMITER_SWEEP_SLICE = 1000;
 
 /** A started server. */
 export interface RunningServer {
-  /** Public base URL (invite links start with it); by default `http://HOST:PORT` with the bound port. */
+  /** Public base URL (invite links start with it); by default `http(s)://HOST:PORT` with the bound port. */
   url: string;
   /** The bound TCP port (the real one when the config said 0). */
   port: number;
@@ -57,6 +61,11 @@ export interface RunningServer {
   relayCounters: Readonly<RelayCounters> | null;
   /** The bound UDP port of the built-in STUN server; null when it is off. */
   stunPort: number | null;
+  /**
+   * Reads `CWMN_TLS_CERT` / `CWMN_TLS_KEY` again for new connections (open ones keep theirs); a bad
+   * new pair keeps the old one and logs why. False when it kept the old pair or TLS is off.
+   */
+  reloadTls(): boolean;
   /** Stops timers, closes every socket and the HTTP server. Idempotent. */
   close(): Promise<void>;
 }
@@ -67,9 +76,13 @@ export interface ServerDeps {
   mailer?: Mailer;
 }
 
-/** Starts the signaling server; rejects when the state or domains file is unreadable or invalid, or a port is taken. */
+/**
+ * Starts the signaling server; rejects when the state or domains file, or the TLS certificate or key, is unreadable
+ * or invalid, or a port is taken.
+ */
 export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<RunningServer> {
   const { log } = config;
+  const tlsPair = config.tls ? readTlsPair(config.tls) : null;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const lock = lockDataDir(config.dataDir);
   let store: ReturnType<typeof openFileStore>;
@@ -79,7 +92,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     lock.release();
     throw err;
   }
-  const httpServer = createServer();
+  const httpServer = createWebServer(tlsPair);
+  const certificate = config.tls && tlsPair ? new ServedCertificate(httpServer, config.tls, tlsPair, log) : null;
   let port: number;
   let stun: RunningStunServer | null = null;
   try {
@@ -91,10 +105,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     lock.release();
     throw err;
   }
-  const boundUrl = `http://${urlHost(config.host)}:${port}`;
+  const scheme = tlsPair ? 'https' : 'http';
+  const boundUrl = `${scheme}://${urlHost(config.host)}:${port}`;
   const publicUrl = config.publicUrl ?? boundUrl;
   // `localhost` reaches a loopback-bound server too: a viewer opened that way is still "ours".
-  const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`http://localhost:${port}`] : [];
+  const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`${scheme}://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
   // A guest that left or was removed loses its relay socket too (declared below; nobody leaves before the start).
   const rooms = new Rooms((sessionId, guestId) => relayHub?.switch.dropGuest(sessionId, guestId));
@@ -165,6 +180,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),
     observeRender: (seconds, outcome) => metrics.observeRender(seconds, outcome),
+    renderPageKey: () => certificate?.pair.spkiSha256 ?? null,
   });
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
@@ -202,14 +218,15 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   presence.restore(); // After a restart everyone is away: guests and hosts have their grace to come back.
   const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
   const sweepTimer = setInterval(() => {
-    createLimiter.sweep();
-    invites.sweep();
-    ith.sweep();
-    hub.sweep();
-    relayHub?.sweep();
+    createLimiter.sweep(LIMITER_SWEEP_SLICE);
+    invites.sweep(LIMITER_SWEEP_SLICE);
+    ith.sweep(LIMITER_SWEEP_SLICE);
+    hub.sweep(LIMITER_SWEEP_SLICE);
+    relayHub?.sweep(LIMITER_SWEEP_SLICE);
   }, LIMITER_SWEEP_INTERVAL_MS);
 
   log(`listening on ${boundUrl}${publicUrl === boundUrl ? '' : ` (links use ${publicUrl})`}`);
+  if (certificate) log(`tls: ${describeTlsPair(certificate.pair)}; SIGHUP reads CWMN_TLS_CERT and CWMN_TLS_KEY again`);
   logDelivery(delivery, publicUrl, log);
   logIce(config, stun, log);
   log(config.relay === 'off'
@@ -234,7 +251,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     lock.release();
     log('stopped');
   };
-  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, close: () => (closing ??= shutdown()) };
+  return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, reloadTls: () => certificate?.reload() ?? false, close: () => (closing ??= shutdown()) };
 }
 
 /** Name of the development outbox's directory inside `CWMN_DATA_DIR`. */
@@ -262,7 +279,7 @@ function logIce(config: ServerConfig, stun: RunningStunServer | null, log: (line
   log(`ice: clients get ${given.length > 0 ? given.join(' + ') : 'no ICE servers'}`);
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -27,9 +27,9 @@ export interface IthRouteDeps {
   origins: OriginPolicy;
 }
 
-/** Rate-limit state of the routes; `sweep` forgets idle clients. */
+/** Rate-limit state of the routes; `sweep` forgets idle clients (at most `max` entries of each limiter looked at). */
 export interface IthRoutes {
-  sweep(): void;
+  sweep(max?: number): void;
 }
 
 /** Adds `/api/ith`, `/api/ith/claim`, `/h/<token>`, `/join`, `/api/join` and the pages' assets to `router`. */
@@ -101,8 +101,8 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
   router.on('GET', `/${JOIN_SCRIPT_FILE}`, ({ res }) => sendAsset(res, 'text/javascript; charset=utf-8', JOIN_SCRIPT));
 
   return {
-    sweep() {
-      for (const limiter of Object.values(limits)) limiter.sweep();
+    sweep(max) {
+      for (const limiter of Object.values(limits)) limiter.sweep(max);
     },
   };
 }

@@ -61,8 +61,9 @@ export class RelayHub {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, req.headers.origin));
   }
 
-  sweep(): void {
-    this.openLimiter.sweep();
+  /** Forgets idle rate-limit state, looking at `max` entries at most (see `KeyedRateLimiter.sweep`). */
+  sweep(max?: number): void {
+    this.openLimiter.sweep(max);
   }
 
   /** Closes every relay socket. Idempotent. */

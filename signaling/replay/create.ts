@@ -20,6 +20,8 @@ export interface ReplayWiring {
   mailer: Mailer;
   /** Hears how long each render took. */
   observeRender?: (seconds: number, outcome: 'done' | 'failed') => void;
+  /** With TLS, the key the server's certificate has now (see `ReplayServiceOptions.renderPageKey`); null: plain HTTP. */
+  renderPageKey: () => string | null;
 }
 
 /** A replay service for `config`; call `start()` before the session service re-arms its timers. */
@@ -28,6 +30,7 @@ export function createReplayService(config: ServerConfig, wiring: ReplayWiring):
     dataDir: config.dataDir,
     publicUrl: wiring.publicUrl,
     renderPageUrl: `${wiring.boundUrl}${RENDER_PAGE_PATH}`,
+    renderPageKey: wiring.renderPageKey,
     chromiumPath: config.chromiumPath,
     renderQueue: (events) => (config.redisUrl
       ? new RedisRenderQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, events, log: config.log, observe: wiring.observeRender })

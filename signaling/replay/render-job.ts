@@ -17,6 +17,8 @@ export interface RenderJob {
   dir: string;
   /** Absolute URL of the server's render page. */
   pageUrl: string;
+  /** The server certificate's key to trust for it (see `CaptureOptions.pageKey`); null: plain HTTP. */
+  pageKey?: string | null;
   chromiumPath: string;
   /** Longest video, in ms. */
   maxDurationMs: number;
@@ -69,7 +71,7 @@ export async function renderRecording(job: RenderJob, onProgress: ProgressFn, si
     const permitted = job.permittedOrigins;
     const origins = permitted ? timeline.origins.filter((o) => permitted.includes(o)) : timeline.origins;
     let browser: CaptureBrowser | null = await CaptureBrowser.open({
-      chromiumPath: job.chromiumPath, pageUrl: job.pageUrl, origins, frame: timeline.frame,
+      chromiumPath: job.chromiumPath, pageUrl: job.pageUrl, pageKey: job.pageKey, origins, frame: timeline.frame,
     });
     let encoder: Encoder | null = null;
     const stop = () => encoder?.kill();

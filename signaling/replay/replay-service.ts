@@ -40,6 +40,11 @@ export interface ReplayServiceOptions {
   publicUrl: string;
   /** Absolute URL of the render page, as the worker's browser reaches it (the bound address). */
   renderPageUrl: string;
+  /**
+   * With TLS, the base64 SHA-256 of the server certificate's public key: the renderer trusts that one key for the
+   * render page, whatever the name on the certificate (it reaches the bound address, not the public name). Null: none.
+   */
+  renderPageKey?: () => string | null;
   chromiumPath: string;
   /** Makes the queue renders wait and run in, reporting to `events`. */
   renderQueue: (events: RenderQueueEvents) => RenderQueue;
@@ -309,7 +314,8 @@ export class ReplayService {
     if (!record || this.closed) return;
     const maxDurationMs = this.options.maxSeconds * 1000;
     const job: RenderJob = {
-      dir: this.files(sessionId).dir, pageUrl: this.options.renderPageUrl, chromiumPath: this.options.chromiumPath,
+      dir: this.files(sessionId).dir, pageUrl: this.options.renderPageUrl, pageKey: this.options.renderPageKey?.() ?? null,
+      chromiumPath: this.options.chromiumPath,
       maxDurationMs, endedAt: record.endedAt, audioSegments: record.audioSegments, permittedOrigins: this.options.permittedOrigins,
     };
     // The recording's length is known only to the worker; the limit takes the longest it can be.

@@ -1,45 +1,74 @@
-// Liveness: every socket is pinged on an interval; one that has not answered
-// the previous ping by the next one is terminated (its close event cleans up).
+// Liveness: every socket is pinged once per interval; one that has not
+// answered its previous ping by the next one is terminated (its close event
+// cleans up). The pings are spread over the interval, a slice per tick, so no
+// task pings every socket at once.
 
 import type { WebSocket } from 'ws';
+import { SpreadTicker } from '../spread-ticker.js';
+
+/**
+ * A socket has at least this share of the interval to answer a ping. Rounds of the ticker can come sooner than one
+ * interval when many sockets close at once; a socket pinged that recently is left for the next round.
+ */
+export const MIN_PONG_WAIT_SHARE = 0.5;
 
 /** Pings tracked sockets and drops the silent ones. */
 export class Heartbeat {
-  private readonly alive = new Map<WebSocket, boolean>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** When each socket that has not answered yet was pinged (epoch ms). */
+  private readonly pingedAt = new Map<WebSocket, number>();
+  private readonly ticker: SpreadTicker<WebSocket>;
+  private readonly minPongWaitMs: number;
+  // Shared by every socket (`this` is the socket that emitted), rather than two closures per socket.
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(intervalMs: number) {
+    this.minPongWaitMs = intervalMs * MIN_PONG_WAIT_SHARE;
+    this.ticker = new SpreadTicker({ periodMs: intervalMs, visit: (ws) => this.beat(ws) });
+    const { pingedAt, ticker } = this;
+    this.onPong = function onPong() {
+      pingedAt.delete(this);
+    };
+    this.onClose = function onClose() {
+      ticker.delete(this);
+      pingedAt.delete(this);
+    };
+  }
 
-  /** Starts the interval. Idempotent. */
+  /** Starts pinging. Idempotent. */
   start(): void {
-    this.timer ??= setInterval(() => this.beat(), this.intervalMs);
+    this.ticker.start();
   }
 
   /** Watches `ws` until it closes. */
   track(ws: WebSocket): void {
-    this.alive.set(ws, true);
-    ws.on('pong', () => this.alive.set(ws, true));
-    ws.on('close', () => this.alive.delete(ws));
+    this.ticker.add(ws);
+    ws.on('pong', this.onPong);
+    ws.on('close', this.onClose);
   }
 
-  /** Stops the interval. Idempotent. */
+  /** Number of sockets watched. */
+  get size(): number {
+    return this.ticker.size;
+  }
+
+  /** Stops pinging. Idempotent. */
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 
-  private beat(): void {
-    for (const [ws, alive] of this.alive) {
-      if (!alive) {
-        ws.terminate();
-        continue;
-      }
-      this.alive.set(ws, false);
-      try {
-        ws.ping();
-      } catch {
-        ws.terminate(); // Not open any more: treat like a missed pong.
-      }
+  private beat(ws: WebSocket): void {
+    const pinged = this.pingedAt.get(ws);
+    const now = Date.now();
+    if (pinged !== undefined) {
+      if (now - pinged >= this.minPongWaitMs) ws.terminate();
+      return;
+    }
+    this.pingedAt.set(ws, now);
+    try {
+      ws.ping();
+    } catch {
+      ws.terminate(); // Not open any more: treat like a missed pong.
     }
   }
 }

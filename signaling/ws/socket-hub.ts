@@ -61,9 +61,9 @@ export class SocketHub {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, from));
   }
 
-  /** Forgets idle rate-limit state. */
-  sweep(): void {
-    this.openLimiter.sweep();
+  /** Forgets idle rate-limit state, looking at `max` entries at most (see `KeyedRateLimiter.sweep`). */
+  sweep(max?: number): void {
+    this.openLimiter.sweep(max);
   }
 
   /** Number of open sockets. */

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       publicUrl: null,
+      tls: null,
       allowedOrigins: [],
       dataDir: path.join(ROOT, 'data'),
       rootDir: ROOT,
@@ -181,6 +182,14 @@ describe('loadConfig: STUN, TURN and relay', () => {
       urls: ['turn:turn.example.com:3478?transport=tcp', 'turns:turn.example.com:5349', 'turn:192.0.2.9', 'turn:[2001:db8::9]:3478?transport=udp'],
       secret: SECRET,
     });
+  });
+
+  it('reads the TLS certificate and key paths (relative to the root), and wants both or neither', () => {
+    expect(loadConfig({ CWMN_TLS_CERT: 'tls/cert.pem', CWMN_TLS_KEY: '/etc/cwmn/key.pem' }, ROOT).tls).toEqual({
+      certFile: path.join(ROOT, 'tls/cert.pem'), keyFile: '/etc/cwmn/key.pem',
+    });
+    expect(message({ CWMN_TLS_CERT: 'cert.pem' })).toMatch(/^CWMN_TLS_CERT is set but CWMN_TLS_KEY is not; set both/);
+    expect(message({ CWMN_TLS_KEY: 'key.pem', CWMN_TLS_CERT: ' ' })).toMatch(/^CWMN_TLS_KEY is set but CWMN_TLS_CERT is not; set both/);
   });
 
   it('wants both TURN variables or neither', () => {

@@ -42,4 +42,21 @@ describe('KeyedRateLimiter', () => {
     expect(limiter.size).toBe(0);
     expect(limiter.take('a')).toBe(true);
   });
+
+  it('sweeps at most the given number of buckets per call, going on where the last call stopped', () => {
+    const c = clock();
+    const limiter = new KeyedRateLimiter({ burst: 1, perSecond: 1 }, c.now);
+    for (let i = 0; i < 10; i++) limiter.take(`k${i}`);
+    c.advance(1000); // Every bucket is full again.
+    limiter.sweep(4);
+    expect(limiter.size).toBe(6);
+    limiter.take('new'); // Added behind the sweep: looked at in this round too.
+    limiter.sweep(4);
+    expect(limiter.size).toBe(3);
+    limiter.sweep(4);
+    expect(limiter.size).toBe(1); // k8, k9 and 'new' looked at; 'new' is not full yet.
+    c.advance(1000);
+    limiter.sweep(4); // The round had reached its end: a new one begins.
+    expect(limiter.size).toBe(0);
+  });
 });

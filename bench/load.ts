@@ -1,0 +1,107 @@
+// `npm run load`: the server's capacity on one machine (see the Load section of
+// BENCHMARKS.md). Loopback only; every phase is bounded in count and time, the
+// whole run by RUN_DEADLINE_MS; whatever was started is stopped. A missed target
+// is reported; only a figure that could not be measured makes it exit non-zero.
+// Settings: LOAD_SOCKETS, LOAD_HOLD_SECONDS, LOAD_ONLY (scenario ids); to look
+// closer: LOAD_SERVER_ROOT (another checkout's built server), LOAD_HEAP_SNAPSHOTS
+// (a directory for heap snapshots), LOAD_SERVER_LOG (a file for the server's
+// output), LOAD_SERVER_NODE_FLAGS (e.g. --trace-gc).
+
+import { loadavg } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { measureIdleHosts } from './load/idle-hosts.js';
+import { raisedFdLimit } from './load/process-stats.js';
+import { machine, printLoadTable, writeLoadReport, type LoadReport } from './load/report.js';
+import type { LoadContext, LoadFigure, LoadScenario } from './load/scenario.js';
+
+/** The whole run is stopped past this. */
+const RUN_DEADLINE_MS = 15 * 60_000;
+const DEFAULT_SOCKETS = 20_000;
+const DEFAULT_HOLD_SECONDS = 60;
+/** Bounds of the counts one may ask for. */
+const MAX_SOCKETS = 100_000;
+const MAX_HOLD_SECONDS = 600;
+
+const SCENARIOS: LoadScenario[] = [
+  {
+    id: 'idle-hosts',
+    description: `**Idle host sockets** — sessions are created through \`POST /api/sessions\` (16 in flight; the creation rate
+  is a figure of its own: the file store writes each one through before answering), then one signaling socket per
+  session says \`host-hello\` and, once welcomed, stays idle but for the server's pings. Sockets held: those still open
+  after the hold, none may drop. RSS per socket: the server process's \`VmRSS\` (\`/proc/<pid>/status\`) after the
+  sockets were welcomed, less before they were opened (after the sessions were created), each read 5 s after the last
+  change and after a full garbage collection, divided by the sockets ("with its session": less before the sessions were
+  created). Longest task: a probe loaded into the server process by the tool (\`--import\`; the server's own code is
+  unchanged) runs a 5 ms timer during the hold and reads, at each tick, how long the server's main thread ran since the
+  last (\`/proc/<pid>/task/<pid>/schedstat\`): the most is the longest stretch of the server's own work (heartbeat pings,
+  their pongs, timers, sweeps) that kept the event loop from other work. Beside it, the longest stall by the clock
+  (\`monitorEventLoopDelay\`, 5 ms resolution) and how much of it the main thread waited for a core: on two cores
+  shared with the clients (and other work), wall-clock stalls include time the server was ready but not running.`,
+    run: measureIdleHosts,
+  },
+];
+
+function readCount(name: string, fallback: number, max: number): number {
+  const text = process.env[name]?.trim();
+  if (!text) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} must be an integer from 1 to ${max}, got "${text}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const root = join(new URL('.', import.meta.url).pathname, '../..');
+  const only = process.env.LOAD_ONLY?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+  const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`LOAD_ONLY: unknown ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  // LOAD_SERVER_ROOT: load the built server of another checkout (e.g. to compare before and after a change).
+  const serverRoot = process.env.LOAD_SERVER_ROOT?.trim() || root;
+  const ctx: LoadContext = {
+    root: serverRoot,
+    probeFile: join(root, 'bench/load/loop-probe.mjs'),
+    clientFile: join(root, 'dist/bench/load-host-client.mjs'),
+    options: {
+      sockets: readCount('LOAD_SOCKETS', DEFAULT_SOCKETS, MAX_SOCKETS),
+      holdSeconds: readCount('LOAD_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS),
+      heapSnapshotDir: process.env.LOAD_HEAP_SNAPSHOTS?.trim() ? resolve(process.env.LOAD_HEAP_SNAPSHOTS.trim()) : null,
+    },
+    log: (line) => console.log(`[load] ${line}`),
+  };
+  if (ctx.options.heapSnapshotDir) mkdirSync(ctx.options.heapSnapshotDir, { recursive: true });
+  const started = Date.now();
+  const loadAtStart = loadavg();
+  const selected = SCENARIOS.filter((s) => !only || only.includes(s.id));
+  const figures: LoadFigure[] = [];
+  for (const scenario of selected) {
+    try {
+      figures.push(...await scenario.run(ctx));
+    } catch (err) {
+      figures.push({ id: scenario.id, title: scenario.id, value: '—', target: '—', pass: null, error: (err as Error).stack ?? String(err) });
+    }
+  }
+  const report: LoadReport = {
+    date: new Date().toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    only,
+    machine: machine(raisedFdLimit().limit),
+    loadAverage: { start: loadAtStart, end: loadavg() },
+    descriptions: selected.map((s) => ({ id: s.id, description: s.description })),
+    figures,
+  };
+  printLoadTable(report);
+  // A run on another checkout's server, or with heap snapshots, is not the figure of this one: partial results only.
+  const partial = serverRoot !== root || ctx.options.heapSnapshotDir !== null;
+  writeLoadReport(root, partial ? { ...report, only: [...(only ?? []), serverRoot !== root ? `server of ${serverRoot}` : 'heap snapshots'] } : report);
+  process.exitCode = figures.some((f) => f.pass === null) ? 1 : 0;
+}
+
+const deadline = setTimeout(() => {
+  console.error(`[load] the run took longer than ${RUN_DEADLINE_MS / 60_000} minutes: stopped`);
+  process.exit(1);
+}, RUN_DEADLINE_MS);
+deadline.unref();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,46 @@
+// What every load scenario gets and gives back. A scenario is one function
+// from the context to its figures; `LOAD_ONLY` picks scenarios by id. Figures
+// to add later (guest joins per second across two servers, signal forwarding
+// latency p50/p99) are scenarios of their own in this list.
+
+/** One row of the load table (the same shape as the benchmark's figures). */
+export interface LoadFigure {
+  id: string;
+  title: string;
+  value: string;
+  target: string;
+  /** null when the figure could not be measured. */
+  pass: boolean | null;
+  error?: string;
+  data?: unknown;
+}
+
+export interface LoadOptions {
+  /** Idle host sockets to open (`LOAD_SOCKETS`); fewer when the machine allows fewer open files. */
+  sockets: number;
+  /** How long they are held (`LOAD_HOLD_SECONDS`). */
+  holdSeconds: number;
+  /**
+   * Where the server writes heap snapshots before and after a scenario's sockets (`LOAD_HEAP_SNAPSHOTS`), to see
+   * where memory goes; null: none. Snapshots take seconds and memory: such a run writes only the partial results.
+   */
+  heapSnapshotDir: string | null;
+}
+
+export interface LoadContext {
+  /** Root of the checkout whose built server is loaded (holds `dist/server/main.js`). */
+  root: string;
+  /** The probe loaded into the server process (bench/load/loop-probe.mjs). */
+  probeFile: string;
+  /** The bundled host-socket client (a process of its own). */
+  clientFile: string;
+  options: LoadOptions;
+  log: (line: string) => void;
+}
+
+export interface LoadScenario {
+  id: string;
+  /** What it measures, for the report. */
+  description: string;
+  run(ctx: LoadContext): Promise<LoadFigure[]>;
+}
