@@ -49,16 +49,26 @@ export class SessionService {
   }
 
   /** Arms expiry timers for every running session in the store (after a restart); ends overdue ones at once. */
-  start(): void {
-    for (const session of this.options.store.allSessions()) {
+  async start(): Promise<void> {
+    const overdue: string[] = [];
+    for (const session of await this.options.store.allSessions()) {
       if (session.endedAt !== null) continue;
-      if (session.expiresAt <= this.now()) this.end(session.id, 'expired');
+      if (session.expiresAt <= this.now()) overdue.push(session.id);
       else this.arm(session.id, session.expiresAt);
     }
+    await Promise.all(overdue.map((id) => this.end(id, 'expired')));
   }
 
   /** Registers a new session; returns it with its secret host token (not stored). */
-  create(params: NewSession): { session: SessionRecord; hostToken: string } {
+  async create(params: NewSession): Promise<{ session: SessionRecord; hostToken: string }> {
+    const made = this.prepare(params);
+    await this.options.store.createSession(made.session);
+    this.started(made.session);
+    return made;
+  }
+
+  /** A new session and its secret host token, not stored yet: store it, then call `started` (see `create`). */
+  prepare(params: NewSession): { session: SessionRecord; hostToken: string } {
     const hostToken = randomToken();
     const startedAt = this.now();
     const session: SessionRecord = {
@@ -76,20 +86,23 @@ export class SessionService {
       publicLinkToken: null,
       removedGuestIds: [],
     };
-    this.options.store.putSession(session);
-    this.arm(session.id, session.expiresAt);
-    this.options.log(`session ${session.id} created`);
     return { session, hostToken };
   }
 
+  /** A session made by `prepare` is stored: its expiry timer starts. */
+  started(session: SessionRecord): void {
+    this.arm(session.id, session.expiresAt);
+    this.options.log(`session ${session.id} created`);
+  }
+
   /** The stored session, or undefined. */
-  get(sessionId: string): SessionRecord | undefined {
+  get(sessionId: string): Promise<SessionRecord | undefined> {
     return this.options.store.getSession(sessionId);
   }
 
-  /** The session if it is still running; throws `ERR_SESSION_ENDED` (or `ERR_NOT_FOUND`) otherwise. */
-  running(sessionId: string): SessionRecord {
-    const session = this.get(sessionId);
+  /** The session if it is still running; rejects with `ERR_SESSION_ENDED` (or `ERR_NOT_FOUND`) otherwise. */
+  async running(sessionId: string): Promise<SessionRecord> {
+    const session = await this.get(sessionId);
     if (!session) throw new CwmnError(ErrorCode.NOT_FOUND, 'No such session');
     if (session.endedAt !== null) {
       const { code, message } = endedError(session);
@@ -112,8 +125,8 @@ export class SessionService {
   }
 
   /** Checks a host's claim to a session: it exists, the token matches, it has not ended. */
-  checkHost(sessionId: string, hostToken: string): HostCheck {
-    const session = this.get(sessionId);
+  async checkHost(sessionId: string, hostToken: string): Promise<HostCheck> {
+    const session = await this.get(sessionId);
     if (!session) return { ok: false, error: { code: ErrorCode.NOT_FOUND, message: 'No such session' } };
     if (!tokenMatches(hostToken, session.hostTokenHash)) {
       return { ok: false, error: { code: ErrorCode.FORBIDDEN, message: 'The host token does not match this session' } };
@@ -122,39 +135,30 @@ export class SessionService {
     return { ok: true, session };
   }
 
-  /** Counts one more admitted guest; returns its number (for "Guest N"). */
-  admitGuest(session: SessionRecord): number {
-    const guestSeq = session.guestSeq + 1;
-    this.options.store.putSession({ ...session, guestSeq });
-    return guestSeq;
-  }
-
-  /** Remembers that the host removed `guestId`, so that guest can be refused if it comes back. */
-  recordRemovedGuest(sessionId: string, guestId: string): void {
-    const session = this.get(sessionId);
-    if (!session || session.removedGuestIds.includes(guestId)) return;
-    this.options.store.putSession({ ...session, removedGuestIds: [...session.removedGuestIds, guestId] });
-  }
-
-  /** True when the host removed `guestId` from the session. */
-  wasRemoved(sessionId: string, guestId: string): boolean {
-    return this.get(sessionId)?.removedGuestIds.includes(guestId) ?? false;
-  }
-
-  /** Ends a running session: stores the end, stops its timer, calls `onEnded`. False when it was not running. */
-  end(sessionId: string, reason: EndReason): boolean {
-    const session = this.get(sessionId);
-    if (!session || session.endedAt !== null) return false;
+  /**
+   * Ends a running session: stores the end, stops its timer, calls `onEnded`.
+   * False when it was not running; whoever else tries to end it at the same
+   * time, only one call ends it.
+   */
+  async end(sessionId: string, reason: EndReason): Promise<boolean> {
+    const ended = await this.options.store.endSession(sessionId, reason, this.now());
+    if (!ended) return false;
     this.disarm(sessionId);
-    this.options.store.putSession({ ...session, endedAt: this.now(), endReason: reason });
     this.options.log(`session ${sessionId} ended (${reason})`);
     this.options.onEnded(sessionId, reason);
     return true;
   }
 
+  /** Ends a session from a timer or an event nobody answers: a failure is logged, not thrown. */
+  endInBackground(sessionId: string, reason: EndReason): void {
+    this.end(sessionId, reason).catch((err: unknown) => {
+      this.options.log(`session ${sessionId} could not be ended (${reason}): ${(err as Error)?.stack ?? String(err)}`);
+    });
+  }
+
   /** Number of sessions not ended. */
-  activeCount(): number {
-    return this.options.store.allSessions().filter((s) => s.endedAt === null).length;
+  async activeCount(): Promise<number> {
+    return (await this.options.store.allSessions()).filter((s) => s.endedAt === null).length;
   }
 
   /** Stops every timer. Idempotent; the stored sessions stay as they are. */
@@ -171,7 +175,7 @@ export class SessionService {
     const timer = setTimeout(() => {
       this.timers.delete(sessionId);
       if (this.now() < expiresAt) this.arm(sessionId, expiresAt);
-      else this.end(sessionId, 'expired');
+      else this.endInBackground(sessionId, 'expired');
     }, Math.min(delay, MAX_TIMER_MS));
     this.timers.set(sessionId, timer);
   }

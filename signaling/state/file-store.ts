@@ -9,7 +9,7 @@ import type { LogFn } from '../config.js';
 import { COMPACT_MIN_BYTES, Journal, JOURNAL_FILE_NAME, readJournal, replayChangeSets } from './journal.js';
 import type { StoreSnapshot } from './records.js';
 import { readStateFile, STATE_FILE_NAME } from './state-file.js';
-import { MemoryStore } from './store.js';
+import { MemoryStore } from './memory-store.js';
 
 /** What a data dir holds: the snapshot with the journal replayed over it. */
 export interface PersistedState {
@@ -58,7 +58,7 @@ export function openFileStore(dataDir: string, log: LogFn, options: FileStoreOpt
     try {
       journal.compact(state.snapshot);
     } catch (err) {
-      journal.close();
+      journal.closeNow();
       throw err;
     }
   }

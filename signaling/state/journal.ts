@@ -96,7 +96,11 @@ export class Journal implements Persistence {
     return this.size;
   }
 
-  write(changes: ChangeSet, snapshot: () => StoreSnapshot): void {
+  async write(changes: ChangeSet, snapshot: () => StoreSnapshot): Promise<void> {
+    this.writeNow(changes, snapshot);
+  }
+
+  private writeNow(changes: ChangeSet, snapshot: () => StoreSnapshot): void {
     const fd = this.openFd();
     const line = Buffer.from(`${JSON.stringify({ version: STATE_VERSION, ...changes })}\n`);
     try {
@@ -127,7 +131,12 @@ export class Journal implements Persistence {
   }
 
   /** Closes the file. Idempotent. */
-  close(): void {
+  async close(): Promise<void> {
+    this.closeNow();
+  }
+
+  /** Closes the file at once. Idempotent. */
+  closeNow(): void {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
