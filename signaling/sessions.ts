@@ -12,6 +12,12 @@ import { hashToken, randomId, randomToken, tokenMatches } from './tokens.js';
 
 /** Longest delay a Node timer accepts; longer expiries are re-armed in steps. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Sessions that `endInBackground` starts ending in one turn of the event loop;
+ * more wait for the next turn, so that thousands ending together (a restart no
+ * host comes back from) never hold up the server for long.
+ */
+export const ENDS_PER_TURN = 200;
 
 /** Collaborators and settings of the session service. */
 export interface SessionServiceOptions {
@@ -41,6 +47,9 @@ export type HostCheck = { ok: true; session: SessionRecord } | { ok: false; erro
 /** Creates, authenticates, expires and ends sessions. */
 export class SessionService {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Ends asked for by `endInBackground`, not started yet. */
+  private endQueue: { sessionId: string; reason: EndReason }[] = [];
+  private draining = false;
   private readonly now: Clock;
   private closed = false;
 
@@ -136,24 +145,31 @@ export class SessionService {
   }
 
   /**
-   * Ends a running session: stores the end, stops its timer, calls `onEnded`.
-   * False when it was not running; whoever else tries to end it at the same
-   * time, only one call ends it.
+   * Ends a running session: stores the end, calls `stored` (if given), stops
+   * its timer, calls `onEnded`. False when it was not running; whoever else
+   * tries to end it at the same time, only one call ends it.
    */
-  async end(sessionId: string, reason: EndReason): Promise<boolean> {
+  async end(sessionId: string, reason: EndReason, stored?: () => void): Promise<boolean> {
     const ended = await this.options.store.endSession(sessionId, reason, this.now());
     if (!ended) return false;
+    stored?.();
     this.disarm(sessionId);
     this.options.log(`session ${sessionId} ended (${reason})`);
     this.options.onEnded(sessionId, reason);
     return true;
   }
 
-  /** Ends a session from a timer or an event nobody answers: a failure is logged, not thrown. */
+  /**
+   * Ends a session soon, for a timer or a request that does not wait for it
+   * (at most `ENDS_PER_TURN` start per turn of the event loop). A failure is
+   * logged, not thrown. Once closed, nothing more is ended.
+   */
   endInBackground(sessionId: string, reason: EndReason): void {
-    this.end(sessionId, reason).catch((err: unknown) => {
-      this.options.log(`session ${sessionId} could not be ended (${reason}): ${(err as Error)?.stack ?? String(err)}`);
-    });
+    if (this.closed) return;
+    this.endQueue.push({ sessionId, reason });
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => this.drainEnds());
   }
 
   /** Number of sessions not ended. */
@@ -161,9 +177,10 @@ export class SessionService {
     return (await this.options.store.allSessions()).filter((s) => s.endedAt === null).length;
   }
 
-  /** Stops every timer. Idempotent; the stored sessions stay as they are. */
+  /** Stops every timer, and ends nothing more. Idempotent; the stored sessions stay as they are. */
   close(): void {
     this.closed = true;
+    this.endQueue = [];
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
@@ -178,6 +195,17 @@ export class SessionService {
       else this.endInBackground(sessionId, 'expired');
     }, Math.min(delay, MAX_TIMER_MS));
     this.timers.set(sessionId, timer);
+  }
+
+  private drainEnds(): void {
+    const turn = this.endQueue.splice(0, ENDS_PER_TURN);
+    for (const { sessionId, reason } of turn) {
+      this.end(sessionId, reason).catch((err: unknown) => {
+        this.options.log(`session ${sessionId} could not be ended (${reason}): ${(err as Error)?.stack ?? String(err)}`);
+      });
+    }
+    if (this.endQueue.length > 0) setImmediate(() => this.drainEnds());
+    else this.draining = false;
   }
 
   private disarm(sessionId: string): void {

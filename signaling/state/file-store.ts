@@ -1,6 +1,6 @@
 // The server's store: in memory, each change appended to `<dataDir>/state.journal`
-// before the call returns, the journal folded into `<dataDir>/state.json` from
-// time to time; both read again at start.
+// (and synced, in groups) before the call resolves, the journal folded into
+// `<dataDir>/state.json` from time to time; both read again at start.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,7 +51,7 @@ export function openFileStore(dataDir: string, log: LogFn, options: FileStoreOpt
   const state = readPersistedState(dataDir);
   if (state.skipped.snapshot > 0) log(`state: dropped ${state.skipped.snapshot} malformed record(s) from ${files.snapshot}`);
   if (state.skipped.journal > 0) log(`state: dropped ${state.skipped.journal} malformed record(s) from ${files.journal}`);
-  const journal = new Journal(files.journal, files.snapshot, state.bytes.snapshot, options.compactMinBytes ?? COMPACT_MIN_BYTES);
+  const journal = new Journal(files.journal, files.snapshot, state.bytes.snapshot, options.compactMinBytes ?? COMPACT_MIN_BYTES, log);
   // Starting from an empty journal also drops a line a crash cut short, which
   // the next line would otherwise be appended to.
   if (state.bytes.journal > 0) {

@@ -211,6 +211,11 @@ export class MemoryStore implements Store {
     if (Object.keys(deleted).length > 0) await this.persist({ put: {}, delete: deleted });
   }
 
+  /** Resolves once every change so far is persisted and whatever persisting it started is done. */
+  async settled(): Promise<void> {
+    await this.persistence.settled?.();
+  }
+
   close(): Promise<void> {
     this.closing ??= this.persistence.close?.() ?? Promise.resolve();
     return this.closing;

@@ -136,6 +136,8 @@ export interface Persistence {
    * persisted in the order given. `snapshot` gives the whole state (to compact).
    */
   write(changes: ChangeSet, snapshot: () => StoreSnapshot): Promise<void>;
+  /** Resolves once every change set given so far is persisted and whatever it started (a compaction) is done. */
+  settled?(): Promise<void>;
   /** Finishes pending writes and releases what persisting holds; called by the store's first `close()`. */
   close?(): Promise<void>;
 }

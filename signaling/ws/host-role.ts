@@ -136,9 +136,15 @@ class HostRole implements Role {
   }
 
   private endSession(rid: number): void {
-    // Reply first: ending the session closes this socket (see endRoom).
-    this.client.send({ type: 'reply', rid, ok: true, result: null });
-    this.deps.sessions.endInBackground(this.sessionId, 'host-ended');
+    let replied = false;
+    const reply = (err?: unknown) => {
+      if (replied) return;
+      replied = true;
+      if (err === undefined) this.reply(rid, null);
+      else this.replyError(rid, err);
+    };
+    // The reply goes once the end is stored, and before anyone is told: telling them closes this socket (see endRoom).
+    this.deps.sessions.end(this.sessionId, 'host-ended', () => reply()).then(() => reply(), (err: unknown) => reply(err));
   }
 }
 

@@ -8,7 +8,7 @@ import {
   STATE_VERSION, type GuestStoreRecord, type HostInviteRecord, type LinkRecord, type SessionRecord,
 } from '../../../signaling/state/records.js';
 import { readStateFile, writeStateFile } from '../../../signaling/state/state-file.js';
-import type { MemoryStore } from '../../../signaling/state/memory-store.js';
+import { MemoryStore } from '../../../signaling/state/memory-store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 
 const dirs: string[] = [];
@@ -155,6 +155,7 @@ describe('state journal', () => {
     while (n < 100) {
       before = fs.existsSync(files.journal) ? sizeOf(files.journal) : 0;
       await store.createLink(link(n));
+      await store.settled(); // Compaction follows the sync, in the background.
       n += 1;
       if (sizeOf(files.journal) === 0) break;
       expect(fs.existsSync(files.snapshot)).toBe(false);
@@ -166,6 +167,7 @@ describe('state journal', () => {
 
     // One line larger than the threshold compacts at once.
     await store.createHostInvite({ session, links: Array.from({ length: 40 }, (_, i) => link(100 + i)), invite }, 1500);
+    await store.settled();
     expect(sizeOf(files.journal)).toBe(0);
     // The next compaction waits for the journal to outgrow the snapshot, now larger than the minimum.
     const snapshotBytes = sizeOf(files.snapshot);
@@ -174,6 +176,7 @@ describe('state journal', () => {
     for (let i = 0; i < 100 && sizeOf(files.snapshot) === snapshotBytes; i += 1) {
       largest = Math.max(largest, sizeOf(files.journal));
       await store.createLink({ ...link(i), usedAt: 2000 + i });
+      await store.settled();
     }
     expect(sizeOf(files.journal)).toBe(0);
     expect(largest).toBeGreaterThan(2048);
@@ -227,6 +230,57 @@ describe('state journal', () => {
     expect([after.ino, after.size, after.mtimeMs]).toEqual([snapshot.ino, snapshot.size, snapshot.mtimeMs]);
     await store.close();
     expect(await openStore(dir).allLinks()).toHaveLength(5011);
+  });
+
+  it('has a change on disk when its call resolves', async () => {
+    const dir = tmp();
+    const store = openStore(dir);
+    await store.createSession(session);
+    expect(readPersistedState(dir).snapshot.sessions).toEqual([session]);
+    await store.endSession(session.id, 'expired', 1900);
+    expect(readPersistedState(dir).snapshot.sessions).toEqual([{ ...session, endedAt: 1900, endReason: 'expired' }]);
+  });
+
+  it('commits changes that arrive together in one or a few syncs, each durable when its call resolves', async () => {
+    const dir = tmp();
+    const files = stateFiles(dir);
+    const journal = new Journal(files.journal, files.snapshot, 0, 64 * 1024 * 1024);
+    const store = new MemoryStore(undefined, journal);
+    stores.push(store);
+    await store.createSession(session);
+    const before = journal.syncs;
+    const resolved: number[] = [];
+    await Promise.all(Array.from({ length: 1000 }, (_, n) => store.createLink(link(n)).then(() => {
+      // Durable: the line is in the file already.
+      resolved.push(n);
+    })));
+    expect(resolved).toHaveLength(1000);
+    expect(journal.syncs - before).toBeLessThanOrEqual(2);
+    expect(journalLines(dir)).toHaveLength(1001);
+    // A change made while a group is syncing waits for the next group.
+    const first = store.createLink(link(2000));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = store.createLink(link(2001));
+    await Promise.all([first, second]);
+    expect(journal.syncs - before).toBeLessThanOrEqual(4);
+    expect(readPersistedState(dir).snapshot.links).toHaveLength(1002);
+  });
+
+  it('compacts without holding up the event loop, and a crash mid-way leaves a readable state', async () => {
+    const dir = tmp();
+    const files = stateFiles(dir);
+    const store = openStore(dir, { compactMinBytes: 4096 });
+    const links = Array.from({ length: 6000 }, (_, n) => link(n));
+    await store.createHostInvite({ session, links, invite }, 1500);
+    // The journal line is whole on disk; a reader now (as after a crash) sees every link.
+    expect(readPersistedState(dir).snapshot.links).toHaveLength(6000);
+    let turns = 0;
+    const ticker = setInterval(() => { turns += 1; }, 1);
+    await store.settled();
+    clearInterval(ticker);
+    expect(turns).toBeGreaterThan(0); // Timers ran while the snapshot was written.
+    expect(sizeOf(files.journal)).toBe(0);
+    expect(readStateFile(files.snapshot).snapshot).toEqual(store.snapshot());
   });
 
   it('closes its file once, and refuses to write after', async () => {

@@ -10,8 +10,12 @@ import { Presence } from '../../../signaling/ws/presence.js';
 import { Rooms } from '../../../signaling/ws/rooms.js';
 
 beforeEach(() => {
-  vi.useFakeTimers();
+  // Immediates stay real: sessions are ended on the turn after their grace runs out.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
 });
+
+/** Lets the ends started by timers run. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -81,6 +85,7 @@ describe('Presence', () => {
     await vi.advanceTimersByTimeAsync(1000);
     presence.hostBack(other.id);
     await vi.advanceTimersByTimeAsync(2000);
+    await nextTurn();
     expect(await sessions.get(session.id)).toMatchObject({ endReason: 'host-ended' });
     expect((await sessions.get(other.id))?.endedAt).toBeNull();
   });
@@ -106,6 +111,7 @@ describe('Presence', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(rooms.guests(first.session.id)).toEqual([]);
     await vi.advanceTimersByTimeAsync(2000);
+    await nextTurn();
     expect((await sessions.get(first.session.id))?.endReason).toBe('host-ended');
     expect((await sessions.get(unclaimed.id))?.endedAt).toBeNull();
     expect((await sessions.get(replay.id))?.endedAt).toBeNull();
