@@ -103,7 +103,7 @@ export class HostInviteService {
     // The session is hosted on the landing page: its origin's settings apply.
     const rules = domains?.requireFeature(landing.origin, 'realtime');
     const claimToken = randomToken();
-    const { invite, joinCode, guestLink } = await this.store(request, landing, rules?.sessionMaxSeconds, claimToken);
+    const { invite, joinCode, guestLink } = await this.storeInvitation(request, landing, rules?.sessionMaxSeconds, claimToken);
     const result: InviteToHostResult = {
       hostLink: this.hostLinkOf(claimToken),
       guestLink: inviteLink(guestLink.url, request.hostName),
@@ -202,7 +202,7 @@ export class HostInviteService {
    * Stores the invitation's session, guest link and invite at once, with a
    * join code no live invite has (the caller's, or one drawn here).
    */
-  private async store(
+  private async storeInvitation(
     request: InviteToHostRequest, landing: URL, maxSeconds: number | undefined, claimToken: string,
   ): Promise<{ invite: HostInviteRecord; joinCode: string | null; guestLink: NewLink }> {
     const { store, sessions, links } = this.options;
