@@ -2,7 +2,8 @@
 // (only its hash is stored), so that the same guest can come back after a
 // lost socket, a viewer reload or a server restart, until it leaves for good.
 
-import { cleanName, ErrorCode, type GuestRecord, type WireError } from '../src/protocol/index.js';
+import { cleanName, ErrorCode, isToken, type GuestRecord, type WireError } from '../src/protocol/index.js';
+import { admissionError, LINK_REFUSALS } from './links.js';
 import type { Clock } from './rate-limit.js';
 import { endedError, type SessionService } from './sessions.js';
 import type { GuestStoreRecord, SessionRecord } from './state/records.js';
@@ -24,11 +25,10 @@ export interface GuestServiceOptions {
   now?: Clock;
 }
 
-/** A guest just admitted, with its resume token (given to the guest once, never stored). */
-export interface AdmittedGuest {
-  record: GuestRecord;
-  resumeToken: string;
-}
+/** A guest just admitted, with its session and its resume token (given to the guest once, never stored). */
+export type Admission =
+  | { ok: true; session: SessionRecord; record: GuestRecord; resumeToken: string }
+  | { ok: false; error: WireError };
 
 /** Result of a resume attempt. */
 export type ResumeCheck = { ok: true; session: SessionRecord; guest: GuestRecord } | { ok: false; error: WireError };
@@ -41,20 +41,29 @@ export class GuestService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Admits a guest to a running session: numbers it ("Guest N" when it has no name) and stores it. */
-  admit(session: SessionRecord, name: string): AdmittedGuest {
-    const n = this.options.sessions.admitGuest(session);
+  /**
+   * Admits a guest presenting link `token` under the name it gave ("Guest N"
+   * when none), at most `maxGuestsOf(session)` guests in the session at once
+   * (null: no limit). A one-time link admits one guest ever, however many
+   * present it at the same time. Refusals: see `admissionRefusal` (a full
+   * session does not spend the link).
+   */
+  async admit(token: string, name: string, maxGuestsOf: (session: SessionRecord) => number | null = () => null): Promise<Admission> {
+    const { store } = this.options;
+    if (!isToken(token)) return { ok: false, error: LINK_REFUSALS.invalid };
+    const linkTokenHash = hashToken(token);
+    // The limit follows the session's origin, which never changes: reading it first is safe.
+    const link = await store.getLink(linkTokenHash);
+    const session = link && await store.getSession(link.sessionId);
     const resumeToken = randomToken();
-    const record: GuestStoreRecord = {
-      id: randomId(),
-      sessionId: session.id,
-      name: cleanName(name) || `Guest ${n}`,
-      joinedAt: this.now(),
-      resumeTokenHash: hashToken(resumeToken),
-      leftAt: null,
-    };
-    this.options.store.putGuest(record);
-    return { record: publicRecord(record), resumeToken };
+    const result = await store.admitGuest({
+      linkTokenHash,
+      guest: { id: randomId(), name: cleanName(name), joinedAt: this.now(), resumeTokenHash: hashToken(resumeToken) },
+      maxGuests: session ? maxGuestsOf(session) : null,
+      now: this.now(),
+    });
+    if (!result.ok) return { ok: false, error: admissionError(result.reason, result.link, result.session) };
+    return { ok: true, session: result.session, record: publicRecord(result.guest), resumeToken };
   }
 
   /**
@@ -63,9 +72,9 @@ export class GuestService {
    * the host → ERR_LINK_REVOKED; session over → ERR_SESSION_ENDED; left for
    * good (its grace ran out) → ERR_NOT_FOUND.
    */
-  checkResume(guestId: string, resumeToken: string): ResumeCheck {
-    const stored = this.options.store.getGuest(guestId);
-    const session = stored && this.options.sessions.get(stored.sessionId);
+  async checkResume(guestId: string, resumeToken: string): Promise<ResumeCheck> {
+    const stored = await this.options.store.getGuest(guestId);
+    const session = stored && await this.options.sessions.get(stored.sessionId);
     if (!stored || !session) return { ok: false, error: RESUME_REFUSALS.unknown };
     if (!tokenMatches(resumeToken, stored.resumeTokenHash)) return { ok: false, error: RESUME_REFUSALS.forbidden };
     if (session.removedGuestIds.includes(guestId)) return { ok: false, error: RESUME_REFUSALS.removed };
@@ -74,16 +83,20 @@ export class GuestService {
     return { ok: true, session, guest: publicRecord(stored) };
   }
 
-  /** Notes that a guest left for good (its grace ran out, or the host removed it). No-op when unknown or gone already. */
-  markLeft(guestId: string): void {
-    const stored = this.options.store.getGuest(guestId);
-    if (stored && stored.leftAt === null) this.options.store.putGuest({ ...stored, leftAt: this.now() });
+  /** Notes that a guest left for good (its grace ran out). No-op when unknown or gone already. */
+  async markLeft(guestId: string): Promise<void> {
+    await this.options.store.markGuestLeft(guestId, this.now());
+  }
+
+  /** The host removed a guest: it leaves, and is refused if it comes back. */
+  async remove(sessionId: string, guestId: string): Promise<void> {
+    await this.options.store.removeGuest(sessionId, guestId, this.now());
   }
 
   /** The guests still in a session (not left), in join order. */
-  present(sessionId: string): GuestRecord[] {
-    return this.options.store.allGuests()
-      .filter((g) => g.sessionId === sessionId && g.leftAt === null)
+  async present(sessionId: string): Promise<GuestRecord[]> {
+    return (await this.options.store.sessionGuests(sessionId))
+      .filter((g) => g.leftAt === null)
       .sort((a, b) => a.joinedAt - b.joinedAt)
       .map(publicRecord);
   }

@@ -40,11 +40,11 @@ export class HandoffService {
   constructor(private readonly options: HandoffServiceOptions) {}
 
   /**
-   * A new handoff token for the session, replacing its last one. Throws the host
+   * A new handoff token for the session, replacing its last one. Rejects with the host
    * check's error, or `ERR_NOT_SUPPORTED` when the session's origin lists no other origins.
    */
-  issue(sessionId: string, hostToken: string): string {
-    const check = this.options.sessions.checkHost(sessionId, hostToken);
+  async issue(sessionId: string, hostToken: string): Promise<string> {
+    const check = await this.options.sessions.checkHost(sessionId, hostToken);
     if (!check.ok) throw new CwmnError(check.error.code, check.error.message);
     if (this.siteOrigins(check.session).length === 0) {
       throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'This site lists no other origins for its sessions to continue on');
@@ -61,23 +61,26 @@ export class HandoffService {
   }
 
   /** A handoff token for a session just created, when its origin lists other origins (else undefined). */
-  offer(session: SessionRecord, hostToken: string): string | undefined {
+  async offer(session: SessionRecord, hostToken: string): Promise<string | undefined> {
     return this.siteOrigins(session).length > 0 ? this.issue(session.id, hostToken) : undefined;
   }
 
   /**
-   * Trades a handoff token for its session, once, for a page of `origin`. Throws
+   * Trades a handoff token for its session, once, for a page of `origin`. Rejects with
    * `ERR_NOT_FOUND` (unknown, used or replaced), `ERR_SESSION_ENDED`, `ERR_UNAUTHORIZED`
    * (an origin the server does not allow) or `ERR_FORBIDDEN` (not one of the session's site's origins).
    */
-  redeem(token: string, origin: string | undefined): { session: SessionRecord; hostToken: string } {
+  async redeem(token: string, origin: string | undefined): Promise<{ session: SessionRecord; hostToken: string }> {
     if (!this.options.origins.isAllowed(origin)) {
       throw new CwmnError(ErrorCode.UNAUTHORIZED, 'This origin may not host sessions on this server');
     }
     const hash = hashToken(token);
+    const invalid = () => new CwmnError(ErrorCode.NOT_FOUND, 'This handoff is not valid: it was used, replaced, or the server restarted');
     const handoff = this.handoffs.get(hash);
-    if (!handoff) throw new CwmnError(ErrorCode.NOT_FOUND, 'This handoff is not valid: it was used, replaced, or the server restarted');
-    const session = this.options.sessions.get(handoff.sessionId);
+    if (!handoff) throw invalid();
+    const session = await this.options.sessions.get(handoff.sessionId);
+    // Another page may have traded the same token while the session was read: only one gets it.
+    if (this.handoffs.get(hash) !== handoff) throw invalid();
     if (!session || session.endedAt !== null) {
       this.forget(handoff.sessionId);
       throw new CwmnError(ErrorCode.SESSION_ENDED, 'The session has ended');

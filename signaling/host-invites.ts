@@ -14,12 +14,13 @@ import { hostInviteMail } from './delivery/host-invite-message.js';
 import { inviteLink } from './delivery/invite-message.js';
 import type { DomainSettings } from './domain-settings.js';
 import { randomJoinCode } from './join-codes.js';
-import type { LinkService } from './links.js';
+import type { LinkService, NewLink } from './links.js';
 import type { OriginPolicy } from './origins.js';
 import type { Clock } from './rate-limit.js';
 import { endedError, type SessionService } from './sessions.js';
 import type { HostInviteRecord, SessionRecord } from './state/records.js';
-import type { Store } from './state/store.js';
+import { inviteRefusal, type InviteRefusal } from './state/rules.js';
+import type { InviteResult, Store } from './state/store.js';
 import { hashToken, randomId, randomToken } from './tokens.js';
 
 /** Path prefix of host links: `${publicUrl}/h/<claimToken>`. */
@@ -93,7 +94,7 @@ export class HostInviteService {
    * everything made is withdrawn (session ended, links revoked).
    */
   async create(request: InviteToHostRequest, caller: string | undefined): Promise<InviteToHostResult> {
-    const { store, sessions, links, origins, domains, log } = this.options;
+    const { origins, domains, log } = this.options;
     const landing = new URL(request.url);
     if (!origins.mayLeadTo(landing.origin, caller)) {
       const which = origins.isOpen ? 'the asking site (or this server)' : 'a site allowed to host on this server';
@@ -102,30 +103,7 @@ export class HostInviteService {
     // The session is hosted on the landing page: its origin's settings apply.
     const rules = domains?.requireFeature(landing.origin, 'realtime');
     const claimToken = randomToken();
-    const { invite, joinCode, guestLink } = store.batch(() => {
-      const joinCode = this.pickJoinCode(request.ithJoinCode);
-      const { session } = sessions.create({
-        hostName: request.inviteName || DEFAULT_INVITEE_HOST_NAME,
-        hostEmail: request.inviteEmail,
-        isReplay: false,
-        origin: landing.origin,
-        ...(rules ? { maxSeconds: rules.sessionMaxSeconds } : {}),
-      });
-      const guestLink = links.create(session.id);
-      const invite: HostInviteRecord = {
-        id: randomId(),
-        sessionId: session.id,
-        url: landing.href,
-        tokenHashes: [hashToken(claimToken)],
-        joinCodeHash: joinCode === null ? null : hashToken(joinCode),
-        createdAt: this.now(),
-        expiresAt: Math.min(this.now() + Math.round(this.options.linkTtlSeconds * 1000), session.expiresAt),
-        claimedAt: null,
-        revokedAt: null,
-      };
-      store.putHostInvite(invite);
-      return { invite, joinCode, guestLink };
-    });
+    const { invite, joinCode, guestLink } = await this.storeInvitation(request, landing, rules?.sessionMaxSeconds, claimToken);
     const result: InviteToHostResult = {
       hostLink: this.hostLinkOf(claimToken),
       guestLink: inviteLink(guestLink.url, request.hostName),
@@ -144,7 +122,7 @@ export class HostInviteService {
           expiresAt: invite.expiresAt,
         }));
       } catch (err) {
-        this.withdraw(invite, guestLink.tokenHash);
+        await this.withdraw(invite, guestLink.tokenHash);
         log(`invitation to host ${invite.sessionId} not delivered; withdrawn`);
         if (err instanceof CwmnError && err.code === ErrorCode.DELIVERY_FAILED) throw err;
         throw new CwmnError(ErrorCode.DELIVERY_FAILED, 'The invitation could not be sent', { cause: err });
@@ -159,8 +137,8 @@ export class HostInviteService {
    * fragment. Spends nothing (mail scanners open links); refuses a token that
    * could not be claimed now, saying why.
    */
-  landing(token: string): { ok: true; redirect: string } | { ok: false; error: WireError } {
-    const found = this.findByToken(token);
+  async landing(token: string): Promise<{ ok: true; redirect: string } | { ok: false; error: WireError }> {
+    const found = await this.findByToken(token);
     if (!found) return { ok: false, error: HOST_LINK_REFUSALS.invalid };
     const refusal = this.refusal(found.invite, found.session, HOST_LINK_REFUSALS);
     if (refusal) return { ok: false, error: refusal };
@@ -171,61 +149,48 @@ export class HostInviteService {
 
   /**
    * Claims an invitation: the token's holder becomes the session's host and
-   * gets a fresh host token, answered like `POST /api/sessions`. Single use:
-   * every token and the join code of the invite die with it. Throws
-   * `ERR_LINK_INVALID`, `ERR_LINK_REVOKED`, `ERR_LINK_USED`, `ERR_LINK_EXPIRED`
-   * or `ERR_SESSION_ENDED`.
+   * gets a fresh host token, answered like `POST /api/sessions`. Single use,
+   * whoever presents a token of it at the same time: every token and the join
+   * code of the invite die with it. Rejects with `ERR_LINK_INVALID`,
+   * `ERR_LINK_REVOKED`, `ERR_LINK_USED`, `ERR_LINK_EXPIRED` or `ERR_SESSION_ENDED`.
    */
-  claim(token: string): CreateSessionResponse {
-    const { store, sessions } = this.options;
-    const claimed = store.batch(() => {
-      const found = this.findByToken(token);
-      if (!found) throw wireToError(HOST_LINK_REFUSALS.invalid);
-      const refusal = this.refusal(found.invite, found.session, HOST_LINK_REFUSALS);
-      if (refusal) throw wireToError(refusal);
-      const hostToken = randomToken();
-      const session: SessionRecord = { ...found.session, hostTokenHash: hashToken(hostToken) };
-      store.putSession(session);
-      store.putHostInvite({ ...found.invite, claimedAt: this.now() });
-      return { session, hostToken };
-    });
+  async claim(token: string): Promise<CreateSessionResponse> {
+    if (!isToken(token)) throw wireToError(HOST_LINK_REFUSALS.invalid);
+    const hostToken = randomToken();
+    const claimed = await this.options.store.claimHostInvite(hashToken(token), hashToken(hostToken), this.now());
+    if (!claimed.ok) throw wireToError(refusalOf(claimed, HOST_LINK_REFUSALS));
     this.options.log(`invitation to host ${claimed.session.id} claimed`);
     this.options.onClaimed(claimed.session.id);
-    return { session: sessions.info(claimed.session), hostToken: claimed.hostToken };
+    return { session: this.options.sessions.info(claimed.session), hostToken };
   }
 
   /**
    * Exchanges a join code (normalized) for where to go: the landing page with a
    * fresh claim token of its invite. The code stays good until its invite is
-   * claimed or expires, so a closed tab does not lose it. Throws with
+   * claimed or expires, so a closed tab does not lose it. Rejects with
    * `JOIN_CODE_REFUSALS` (`ERR_LINK_INVALID` for a code no invite has) or
    * `ERR_SESSION_ENDED`.
    */
-  redeemJoinCode(code: string): string {
-    const { store } = this.options;
-    return store.batch(() => {
-      const candidates = store.findHostInvitesByJoinCode(hashToken(code))
-        .map((invite) => ({ invite, session: this.options.sessions.get(invite.sessionId) }))
-        .sort((a, b) => b.invite.createdAt - a.invite.createdAt);
-      const live = candidates.find((c) => c.session && !this.refusal(c.invite, c.session, JOIN_CODE_REFUSALS));
-      const chosen = live ?? candidates[0];
-      if (!chosen?.session) throw wireToError(JOIN_CODE_REFUSALS.invalid);
-      const refusal = this.refusal(chosen.invite, chosen.session, JOIN_CODE_REFUSALS);
-      if (refusal) throw wireToError(refusal);
-      if (!this.options.origins.isAllowed(new URL(chosen.invite.url).origin)) throw wireToError(JOIN_CODE_REFUSALS.invalid);
-      const token = randomToken();
-      const [first, ...fromCode] = chosen.invite.tokenHashes;
-      const tokenHashes = [first as string, ...fromCode.slice(-(MAX_JOIN_CODE_TOKENS - 1)), hashToken(token)];
-      store.putHostInvite({ ...chosen.invite, tokenHashes });
-      return withClaimToken(chosen.invite.url, token);
-    });
+  async redeemJoinCode(code: string): Promise<string> {
+    const candidates = (await this.withSessions(await this.options.store.findHostInvitesByJoinCode(hashToken(code))))
+      .sort((a, b) => b.invite.createdAt - a.invite.createdAt);
+    const live = candidates.find((c) => !this.refusal(c.invite, c.session, JOIN_CODE_REFUSALS));
+    const chosen = live ?? candidates[0];
+    if (!chosen) throw wireToError(JOIN_CODE_REFUSALS.invalid);
+    const refusal = this.refusal(chosen.invite, chosen.session, JOIN_CODE_REFUSALS);
+    if (refusal) throw wireToError(refusal);
+    if (!this.options.origins.isAllowed(new URL(chosen.invite.url).origin)) throw wireToError(JOIN_CODE_REFUSALS.invalid);
+    const token = randomToken();
+    const added = await this.options.store.addHostInviteToken(chosen.invite.id, hashToken(token), MAX_JOIN_CODE_TOKENS - 1, this.now());
+    if (!added.ok) throw wireToError(refusalOf(added, JOIN_CODE_REFUSALS));
+    return withClaimToken(chosen.invite.url, token);
   }
 
   /** True while the session's invitation waits to be claimed (nobody is expected to host it yet). */
-  awaitsClaim(sessionId: string): boolean {
+  async awaitsClaim(sessionId: string): Promise<boolean> {
     const now = this.now();
-    return this.options.store.allHostInvites().some((i) => i.sessionId === sessionId
-      && i.claimedAt === null && i.revokedAt === null && now < i.expiresAt);
+    return (await this.options.store.sessionHostInvites(sessionId))
+      .some((i) => i.claimedAt === null && i.revokedAt === null && now < i.expiresAt);
   }
 
   /** The absolute host link of a claim token. */
@@ -233,56 +198,103 @@ export class HostInviteService {
     return `${this.options.publicUrl}${HOST_LINK_PATH_PREFIX}${token}`;
   }
 
-  private findByToken(token: string): { invite: HostInviteRecord; session: SessionRecord } | null {
-    if (!isToken(token)) return null;
-    const invite = this.options.store.findHostInviteByToken(hashToken(token));
-    const session = invite && this.options.sessions.get(invite.sessionId);
-    return invite && session ? { invite, session } : null;
-  }
-
-  /** Why the invitation cannot be claimed now, worded from `words`; null when it can. */
-  private refusal(
-    invite: HostInviteRecord, session: SessionRecord, words: Record<'revoked' | 'used' | 'expired', WireError>,
-  ): WireError | null {
-    if (invite.revokedAt !== null) return words.revoked;
-    if (invite.claimedAt !== null) return words.used;
-    // An invitation ends no later than its session: an unclaimed one whose session ran out has expired.
-    if (this.now() >= invite.expiresAt) return words.expired;
-    if (session.endedAt !== null) return endedError(session);
-    return null;
-  }
-
-  /** The invite's join code: the caller's (unless a live invite has it), a new one, or none. */
-  private pickJoinCode(wanted: string | true | undefined): string | null {
-    if (wanted === undefined) return null;
-    if (wanted !== true) {
-      if (this.codeInUse(wanted)) throw new JoinCodeInUseError();
-      return wanted;
-    }
-    for (let i = 0; i < JOIN_CODE_DRAWS; i++) {
-      const code = randomJoinCode();
-      if (!this.codeInUse(code)) return code;
+  /**
+   * Stores the invitation's session, guest link and invite at once, with a
+   * join code no live invite has (the caller's, or one drawn here).
+   */
+  private async storeInvitation(
+    request: InviteToHostRequest, landing: URL, maxSeconds: number | undefined, claimToken: string,
+  ): Promise<{ invite: HostInviteRecord; joinCode: string | null; guestLink: NewLink }> {
+    const { store, sessions, links } = this.options;
+    for (let draw = 0; draw < JOIN_CODE_DRAWS; draw++) {
+      const joinCode = await this.pickJoinCode(request.ithJoinCode);
+      const { session } = sessions.prepare({
+        hostName: request.inviteName || DEFAULT_INVITEE_HOST_NAME,
+        hostEmail: request.inviteEmail,
+        isReplay: false,
+        origin: landing.origin,
+        ...(maxSeconds === undefined ? {} : { maxSeconds }),
+      });
+      const guestLink = links.prepare(session.id);
+      const invite: HostInviteRecord = {
+        id: randomId(),
+        sessionId: session.id,
+        url: landing.href,
+        tokenHashes: [hashToken(claimToken)],
+        joinCodeHash: joinCode === null ? null : hashToken(joinCode),
+        createdAt: this.now(),
+        expiresAt: Math.min(this.now() + Math.round(this.options.linkTtlSeconds * 1000), session.expiresAt),
+        claimedAt: null,
+        revokedAt: null,
+      };
+      const made = await store.createHostInvite({ session, links: [guestLink.record], invite }, this.now());
+      if (made.ok) {
+        sessions.started(session);
+        return { invite, joinCode, guestLink: guestLink.link };
+      }
+      // Another invitation took the code since it was checked: a code of the caller's is refused, one drawn here is drawn again.
+      if (request.ithJoinCode !== true) throw new JoinCodeInUseError();
     }
     throw new CwmnError(ErrorCode.SERVER, 'Could not find a free join code');
   }
 
-  private codeInUse(code: string): boolean {
-    return this.options.store.findHostInvitesByJoinCode(hashToken(code)).some((invite) => {
-      const session = this.options.sessions.get(invite.sessionId);
-      return session !== undefined && this.refusal(invite, session, JOIN_CODE_REFUSALS) === null;
-    });
+  private async findByToken(token: string): Promise<{ invite: HostInviteRecord; session: SessionRecord } | null> {
+    if (!isToken(token)) return null;
+    const invite = await this.options.store.findHostInviteByToken(hashToken(token));
+    const session = invite && await this.options.sessions.get(invite.sessionId);
+    return invite && session ? { invite, session } : null;
+  }
+
+  /** The invites with their sessions (invites whose session is gone are left out). */
+  private async withSessions(invites: HostInviteRecord[]): Promise<{ invite: HostInviteRecord; session: SessionRecord }[]> {
+    const found = await Promise.all(invites.map(async (invite) => ({ invite, session: await this.options.sessions.get(invite.sessionId) })));
+    return found.filter((f): f is { invite: HostInviteRecord; session: SessionRecord } => f.session !== undefined);
+  }
+
+  /** Why the invitation cannot be claimed now, worded from `words`; null when it can. */
+  private refusal(invite: HostInviteRecord, session: SessionRecord, words: InviteWords): WireError | null {
+    const reason = inviteRefusal(invite, session, this.now());
+    return reason === null ? null : wordsFor(reason, session, words);
+  }
+
+  /** The invite's join code: the caller's (unless a live invite has it), a new one, or none. */
+  private async pickJoinCode(wanted: string | true | undefined): Promise<string | null> {
+    if (wanted === undefined) return null;
+    if (wanted !== true) {
+      if (await this.codeInUse(wanted)) throw new JoinCodeInUseError();
+      return wanted;
+    }
+    for (let i = 0; i < JOIN_CODE_DRAWS; i++) {
+      const code = randomJoinCode();
+      if (!await this.codeInUse(code)) return code;
+    }
+    throw new CwmnError(ErrorCode.SERVER, 'Could not find a free join code');
+  }
+
+  private async codeInUse(code: string): Promise<boolean> {
+    const invites = await this.withSessions(await this.options.store.findHostInvitesByJoinCode(hashToken(code)));
+    return invites.some(({ invite, session }) => this.refusal(invite, session, JOIN_CODE_REFUSALS) === null);
   }
 
   /** Takes back everything an undelivered invitation made. */
-  private withdraw(invite: HostInviteRecord, guestLinkHash: string): void {
+  private async withdraw(invite: HostInviteRecord, guestLinkHash: string): Promise<void> {
     const { store, links, sessions } = this.options;
-    store.batch(() => {
-      const current = store.getHostInvite(invite.id) ?? invite;
-      store.putHostInvite({ ...current, revokedAt: this.now() });
-      links.revoke(guestLinkHash);
-    });
-    sessions.end(invite.sessionId, 'host-ended');
+    await store.revokeHostInvite(invite.id, this.now());
+    await links.revoke(guestLinkHash);
+    await sessions.end(invite.sessionId, 'host-ended');
   }
+}
+
+/** The words of each reason an invitation cannot be claimed (a session that ended says why itself). */
+type InviteWords = Record<'revoked' | 'used' | 'expired', WireError>;
+
+function wordsFor(reason: InviteRefusal, session: SessionRecord, words: InviteWords): WireError {
+  return reason === 'ended' ? endedError(session) : words[reason];
+}
+
+/** The refusal of a failed claim or token addition, worded from `words`. */
+function refusalOf(result: Extract<InviteResult, { ok: false }>, words: InviteWords & { invalid: WireError }): WireError {
+  return result.reason === 'invalid' ? words.invalid : wordsFor(result.reason, result.session, words);
 }
 
 /** `url` with the claim token added to its fragment (after any fragment it has, with `&`). */

@@ -47,12 +47,12 @@ export class InviteService {
     const channel = invite.guestEmail !== undefined ? 'email' : 'sms';
     const to = invite.guestEmail ?? invite.guestPhone ?? '';
     if (!to) throw new CwmnError(ErrorCode.INVALID_PARAMS, 'guestEmail or guestPhone is required');
-    const session = sessions.running(sessionId);
+    const session = await sessions.running(sessionId);
     if (!this.limiter.take(sessionId)) {
       throw new CwmnError(ErrorCode.RATE_LIMITED,
         `Too many invites: at most ${INVITES_PER_WINDOW} every ${INVITE_WINDOW_MS / 60_000} minutes per session`);
     }
-    const link = links.create(sessionId);
+    const link = await links.create(sessionId);
     const content: InviteContent = {
       hostName: session.hostName,
       guestName: invite.guestName,
@@ -64,7 +64,7 @@ export class InviteService {
       if (channel === 'email') await mail.send(inviteMail(to, content));
       else await sms.send(inviteSms(to, content));
     } catch (err) {
-      links.revoke(link.tokenHash);
+      await links.revoke(link.tokenHash);
       log(`invite by ${channel} for ${sessionId} not delivered; its link is revoked`);
       if (err instanceof CwmnError && err.code === ErrorCode.DELIVERY_FAILED) throw err;
       throw new CwmnError(ErrorCode.DELIVERY_FAILED, 'The invite could not be sent', { cause: err });

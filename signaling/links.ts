@@ -1,11 +1,13 @@
 // Invite links: one-time links made by a host (by hand or sent by email/SMS),
 // spent by the first guest who presents the token over the socket (never by an
-// HTTP GET: mail scanners prefetch links), and the session's reusable public link.
+// HTTP GET: mail scanners prefetch links; see GuestService.admit), and the
+// session's reusable public link (see public-links.ts).
 
-import { ErrorCode, isToken, type WireError } from '../src/protocol/index.js';
+import { ErrorCode, type WireError } from '../src/protocol/index.js';
 import type { Clock } from './rate-limit.js';
 import { endedError } from './sessions.js';
 import type { LinkRecord, SessionRecord } from './state/records.js';
+import type { AdmissionRefusal } from './state/rules.js';
 import type { Store } from './state/store.js';
 import { hashToken, randomToken } from './tokens.js';
 
@@ -20,6 +22,9 @@ export const LINK_REFUSALS = {
   used: { code: ErrorCode.LINK_USED, message: 'This link was already used' },
   expired: { code: ErrorCode.LINK_EXPIRED, message: 'This link has expired' },
 } as const satisfies Record<string, WireError>;
+
+/** The refusal of a guest joining a session that has as many guests as its domain allows. */
+export const SESSION_FULL_REFUSAL = { code: ErrorCode.SESSION_FULL, message: 'This session is full' } as const satisfies WireError;
 
 /** Collaborators and settings of the link service. */
 export interface LinkServiceOptions {
@@ -38,10 +43,7 @@ export interface NewLink {
   expiresAt: number;
 }
 
-/** Result of presenting a link token. */
-export type Redemption = { ok: true; session: SessionRecord; link: LinkRecord } | { ok: false; error: WireError };
-
-/** Makes, revokes and spends invite links. */
+/** Makes and revokes invite links, and says why one does not admit a guest. */
 export class LinkService {
   private readonly now: Clock;
 
@@ -50,63 +52,41 @@ export class LinkService {
   }
 
   /** Makes a one-time link to `sessionId`, expiring after the configured TTL. */
-  create(sessionId: string): NewLink {
+  async create(sessionId: string): Promise<NewLink> {
+    const { link, record } = this.prepare(sessionId);
+    await this.options.store.createLink(record);
+    return link;
+  }
+
+  /** A one-time link to `sessionId` and its record, not stored yet (see `create`). */
+  prepare(sessionId: string): { link: NewLink; record: LinkRecord } {
     const token = randomToken();
     const createdAt = this.now();
     const expiresAt = createdAt + Math.round(this.options.linkTtlSeconds * 1000);
     const tokenHash = hashToken(token);
-    this.options.store.putLink({ tokenHash, sessionId, kind: 'private', createdAt, expiresAt, usedAt: null, revokedAt: null });
-    return { url: this.urlOf(token), tokenHash, expiresAt };
-  }
-
-  /** Makes a reusable public link to `session`; it lives as long as the session. Returns its token. */
-  createPublic(session: SessionRecord): string {
-    const token = randomToken();
-    this.options.store.putLink({
-      tokenHash: hashToken(token), sessionId: session.id, kind: 'public',
-      createdAt: this.now(), expiresAt: session.expiresAt, usedAt: null, revokedAt: null,
-    });
-    return token;
+    const record: LinkRecord = { tokenHash, sessionId, kind: 'private', createdAt, expiresAt, usedAt: null, revokedAt: null };
+    return { link: { url: this.urlOf(token), tokenHash, expiresAt }, record };
   }
 
   /** Turns a link off for good. No-op for an unknown or already revoked link. */
-  revoke(tokenHash: string): void {
-    const link = this.options.store.getLink(tokenHash);
-    if (link && link.revokedAt === null) this.options.store.putLink({ ...link, revokedAt: this.now() });
+  async revoke(tokenHash: string): Promise<void> {
+    await this.options.store.revokeLink(tokenHash, this.now());
   }
 
   /** The absolute URL of a link token. */
   urlOf(token: string): string {
     return `${this.options.publicUrl}${LINK_PATH_PREFIX}${token}`;
   }
+}
 
-  /**
-   * Checks `token` and, when it is good, spends it (one-time links only).
-   * Failures, in this order: unknown or malformed → ERR_LINK_INVALID; turned
-   * off → ERR_LINK_REVOKED; session over → ERR_SESSION_ENDED; spent →
-   * ERR_LINK_USED; too old → ERR_LINK_EXPIRED; then whatever `refuse` says of
-   * the session (e.g. it is full), without spending the link. A public link is
-   * never spent and expires only with its session.
-   */
-  redeem(token: string, refuse: (session: SessionRecord) => WireError | null = () => null): Redemption {
-    const link = isToken(token) ? this.options.store.getLink(hashToken(token)) : undefined;
-    const session = link && this.options.store.getSession(link.sessionId);
-    if (!link || !session) return { ok: false, error: LINK_REFUSALS.invalid };
-    if (link.revokedAt !== null) {
-      return { ok: false, error: link.kind === 'public' ? LINK_REFUSALS.revokedPublic : LINK_REFUSALS.revokedPrivate };
-    }
-    if (session.endedAt !== null) return { ok: false, error: endedError(session) };
-    if (link.kind === 'public') {
-      const refusal = refuse(session);
-      return refusal ? { ok: false, error: refusal } : { ok: true, session, link };
-    }
-    if (link.usedAt !== null) return { ok: false, error: LINK_REFUSALS.used };
-    const now = this.now();
-    if (now >= link.expiresAt) return { ok: false, error: LINK_REFUSALS.expired };
-    const refusal = refuse(session);
-    if (refusal) return { ok: false, error: refusal };
-    const spent = { ...link, usedAt: now };
-    this.options.store.putLink(spent);
-    return { ok: true, session, link: spent };
+/** What a guest is told when a link does not admit it (see `admissionRefusal` for the order of the checks). */
+export function admissionError(reason: AdmissionRefusal, link: LinkRecord | undefined, session: SessionRecord | undefined): WireError {
+  switch (reason) {
+    case 'invalid': return LINK_REFUSALS.invalid;
+    case 'revoked': return link?.kind === 'public' ? LINK_REFUSALS.revokedPublic : LINK_REFUSALS.revokedPrivate;
+    case 'ended': return session ? endedError(session) : LINK_REFUSALS.invalid;
+    case 'used': return LINK_REFUSALS.used;
+    case 'expired': return LINK_REFUSALS.expired;
+    case 'full': return SESSION_FULL_REFUSAL;
   }
 }

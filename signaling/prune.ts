@@ -1,6 +1,6 @@
 // Forgetting records that no longer matter, so `state.json` does not grow forever.
 
-import type { Store } from './state/store.js';
+import type { RecordKeys, Store } from './state/store.js';
 
 /** Ended sessions and dead links are kept this long, so old links still say why they fail: 7 days. */
 export const RECORD_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -10,35 +10,26 @@ export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 /**
  * Deletes sessions ended more than `retentionMs` ago, links and hosting invites
  * expired more than `retentionMs` ago, and links, guests and hosting invites
- * whose session is gone. Returns how many records went.
+ * whose session is gone (or goes now), in one change. Resolves to how many records went.
  */
-export function pruneStore(store: Store, now: number, retentionMs: number = RECORD_RETENTION_MS): number {
-  let removed = 0;
-  store.batch(() => {
-    for (const s of store.allSessions()) {
-      if (s.endedAt !== null && s.endedAt + retentionMs < now) {
-        store.deleteSession(s.id);
-        removed += 1;
-      }
-    }
-    for (const l of store.allLinks()) {
-      if (l.expiresAt + retentionMs < now || !store.getSession(l.sessionId)) {
-        store.deleteLink(l.tokenHash);
-        removed += 1;
-      }
-    }
-    for (const g of store.allGuests()) {
-      if (!store.getSession(g.sessionId)) {
-        store.deleteGuest(g.id);
-        removed += 1;
-      }
-    }
-    for (const i of store.allHostInvites()) {
-      if (i.expiresAt + retentionMs < now || !store.getSession(i.sessionId)) {
-        store.deleteHostInvite(i.id);
-        removed += 1;
-      }
-    }
-  });
+export async function pruneStore(store: Store, now: number, retentionMs: number = RECORD_RETENTION_MS): Promise<number> {
+  const sessions = await store.allSessions();
+  const kept = new Set<string>();
+  const keys: Required<RecordKeys> = { sessions: [], links: [], guests: [], hostInvites: [] };
+  for (const s of sessions) {
+    if (s.endedAt !== null && s.endedAt + retentionMs < now) keys.sessions.push(s.id);
+    else kept.add(s.id);
+  }
+  for (const l of await store.allLinks()) {
+    if (l.expiresAt + retentionMs < now || !kept.has(l.sessionId)) keys.links.push(l.tokenHash);
+  }
+  for (const g of await store.allGuests()) {
+    if (!kept.has(g.sessionId)) keys.guests.push(g.id);
+  }
+  for (const i of await store.allHostInvites()) {
+    if (i.expiresAt + retentionMs < now || !kept.has(i.sessionId)) keys.hostInvites.push(i.id);
+  }
+  const removed = keys.sessions.length + keys.links.length + keys.guests.length + keys.hostInvites.length;
+  if (removed > 0) await store.deleteRecords(keys);
   return removed;
 }

@@ -101,7 +101,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     if (config.stunPort !== null) stun = await startStunServer({ port: config.stunPort, host: config.host, log });
   } catch (err) {
     await new Promise((resolve) => httpServer.close(resolve));
-    store.close();
+    await store.close();
     lock.release();
     throw err;
   }
@@ -129,7 +129,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const handoffs = new HandoffService({ sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
-  const publicLinks = new PublicLinkService({ store, sessions, links });
+  const publicLinks = new PublicLinkService({ store, links });
   const delivery = createDelivery({
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
@@ -158,12 +158,11 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     stunPort: stun?.port ?? null,
     fallbackHost: fallbackStunHost(config.publicUrl, config.host),
     turn: config.turn,
-    runningSession: (id) => sessions.running(id),
   });
   const hub = new SocketHub({
     roles: {
       sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, ice, relay: config.relay, relayFanoutGuests: config.relay === 'off' ? null : config.relayFanoutGuests,
-      batch: (fn) => store.batch(fn), log,
+      log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
@@ -178,7 +177,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     renders: () => replays?.renders() ?? { waiting: 0, running: 0 },
   });
   replays = createReplayService(config, {
-    publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.end(id, 'host-ended'),
+    publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.endInBackground(id, 'host-ended'),
     observeRender: (seconds, outcome) => metrics.observeRender(seconds, outcome),
     renderPageKey: () => certificate?.pair.spkiSha256 ?? null,
   });
@@ -208,15 +207,17 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     else socket.destroy();
   });
 
-  const prune = () => {
-    const removed = pruneStore(store, Date.now());
+  const prune = async () => {
+    const removed = await pruneStore(store, Date.now());
     if (removed > 0) log(`state: pruned ${removed} old record(s)`);
   };
-  prune();
+  await prune();
   replays.start(); // Before sessions.start(): sessions that expired while down end the replay's recording.
-  sessions.start(); // Re-arms expiry timers of sessions loaded from the store.
-  presence.restore(); // After a restart everyone is away: guests and hosts have their grace to come back.
-  const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
+  await sessions.start(); // Re-arms expiry timers of sessions loaded from the store.
+  await presence.restore(); // After a restart everyone is away: guests and hosts have their grace to come back.
+  const pruneTimer = setInterval(() => {
+    prune().catch((err: unknown) => log(`state: pruning failed: ${(err as Error)?.stack ?? String(err)}`));
+  }, PRUNE_INTERVAL_MS);
   const sweepTimer = setInterval(() => {
     createLimiter.sweep(LIMITER_SWEEP_SLICE);
     invites.sweep(LIMITER_SWEEP_SLICE);
@@ -247,7 +248,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await stopped;
     await stun?.close();
     delivery.close();
-    store.close();
+    await store.close();
     lock.release();
     log('stopped');
   };

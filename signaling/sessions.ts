@@ -12,6 +12,12 @@ import { hashToken, randomId, randomToken, tokenMatches } from './tokens.js';
 
 /** Longest delay a Node timer accepts; longer expiries are re-armed in steps. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Sessions that `endInBackground` starts ending in one turn of the event loop;
+ * more wait for the next turn, so that thousands ending together (a restart no
+ * host comes back from) never hold up the server for long.
+ */
+export const ENDS_PER_TURN = 200;
 
 /** Collaborators and settings of the session service. */
 export interface SessionServiceOptions {
@@ -41,6 +47,9 @@ export type HostCheck = { ok: true; session: SessionRecord } | { ok: false; erro
 /** Creates, authenticates, expires and ends sessions. */
 export class SessionService {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Ends asked for by `endInBackground`, not started yet. */
+  private endQueue: { sessionId: string; reason: EndReason }[] = [];
+  private draining = false;
   private readonly now: Clock;
   private closed = false;
 
@@ -49,16 +58,26 @@ export class SessionService {
   }
 
   /** Arms expiry timers for every running session in the store (after a restart); ends overdue ones at once. */
-  start(): void {
-    for (const session of this.options.store.allSessions()) {
+  async start(): Promise<void> {
+    const overdue: string[] = [];
+    for (const session of await this.options.store.allSessions()) {
       if (session.endedAt !== null) continue;
-      if (session.expiresAt <= this.now()) this.end(session.id, 'expired');
+      if (session.expiresAt <= this.now()) overdue.push(session.id);
       else this.arm(session.id, session.expiresAt);
     }
+    await Promise.all(overdue.map((id) => this.end(id, 'expired')));
   }
 
   /** Registers a new session; returns it with its secret host token (not stored). */
-  create(params: NewSession): { session: SessionRecord; hostToken: string } {
+  async create(params: NewSession): Promise<{ session: SessionRecord; hostToken: string }> {
+    const made = this.prepare(params);
+    await this.options.store.createSession(made.session);
+    this.started(made.session);
+    return made;
+  }
+
+  /** A new session and its secret host token, not stored yet: store it, then call `started` (see `create`). */
+  prepare(params: NewSession): { session: SessionRecord; hostToken: string } {
     const hostToken = randomToken();
     const startedAt = this.now();
     const session: SessionRecord = {
@@ -76,20 +95,23 @@ export class SessionService {
       publicLinkToken: null,
       removedGuestIds: [],
     };
-    this.options.store.putSession(session);
-    this.arm(session.id, session.expiresAt);
-    this.options.log(`session ${session.id} created`);
     return { session, hostToken };
   }
 
+  /** A session made by `prepare` is stored: its expiry timer starts. */
+  started(session: SessionRecord): void {
+    this.arm(session.id, session.expiresAt);
+    this.options.log(`session ${session.id} created`);
+  }
+
   /** The stored session, or undefined. */
-  get(sessionId: string): SessionRecord | undefined {
+  get(sessionId: string): Promise<SessionRecord | undefined> {
     return this.options.store.getSession(sessionId);
   }
 
-  /** The session if it is still running; throws `ERR_SESSION_ENDED` (or `ERR_NOT_FOUND`) otherwise. */
-  running(sessionId: string): SessionRecord {
-    const session = this.get(sessionId);
+  /** The session if it is still running; rejects with `ERR_SESSION_ENDED` (or `ERR_NOT_FOUND`) otherwise. */
+  async running(sessionId: string): Promise<SessionRecord> {
+    const session = await this.get(sessionId);
     if (!session) throw new CwmnError(ErrorCode.NOT_FOUND, 'No such session');
     if (session.endedAt !== null) {
       const { code, message } = endedError(session);
@@ -112,8 +134,8 @@ export class SessionService {
   }
 
   /** Checks a host's claim to a session: it exists, the token matches, it has not ended. */
-  checkHost(sessionId: string, hostToken: string): HostCheck {
-    const session = this.get(sessionId);
+  async checkHost(sessionId: string, hostToken: string): Promise<HostCheck> {
+    const session = await this.get(sessionId);
     if (!session) return { ok: false, error: { code: ErrorCode.NOT_FOUND, message: 'No such session' } };
     if (!tokenMatches(hostToken, session.hostTokenHash)) {
       return { ok: false, error: { code: ErrorCode.FORBIDDEN, message: 'The host token does not match this session' } };
@@ -122,44 +144,43 @@ export class SessionService {
     return { ok: true, session };
   }
 
-  /** Counts one more admitted guest; returns its number (for "Guest N"). */
-  admitGuest(session: SessionRecord): number {
-    const guestSeq = session.guestSeq + 1;
-    this.options.store.putSession({ ...session, guestSeq });
-    return guestSeq;
-  }
-
-  /** Remembers that the host removed `guestId`, so that guest can be refused if it comes back. */
-  recordRemovedGuest(sessionId: string, guestId: string): void {
-    const session = this.get(sessionId);
-    if (!session || session.removedGuestIds.includes(guestId)) return;
-    this.options.store.putSession({ ...session, removedGuestIds: [...session.removedGuestIds, guestId] });
-  }
-
-  /** True when the host removed `guestId` from the session. */
-  wasRemoved(sessionId: string, guestId: string): boolean {
-    return this.get(sessionId)?.removedGuestIds.includes(guestId) ?? false;
-  }
-
-  /** Ends a running session: stores the end, stops its timer, calls `onEnded`. False when it was not running. */
-  end(sessionId: string, reason: EndReason): boolean {
-    const session = this.get(sessionId);
-    if (!session || session.endedAt !== null) return false;
+  /**
+   * Ends a running session: stores the end, calls `stored` (if given), stops
+   * its timer, calls `onEnded`. False when it was not running; whoever else
+   * tries to end it at the same time, only one call ends it.
+   */
+  async end(sessionId: string, reason: EndReason, stored?: () => void): Promise<boolean> {
+    const ended = await this.options.store.endSession(sessionId, reason, this.now());
+    if (!ended) return false;
+    stored?.();
     this.disarm(sessionId);
-    this.options.store.putSession({ ...session, endedAt: this.now(), endReason: reason });
     this.options.log(`session ${sessionId} ended (${reason})`);
     this.options.onEnded(sessionId, reason);
     return true;
   }
 
-  /** Number of sessions not ended. */
-  activeCount(): number {
-    return this.options.store.allSessions().filter((s) => s.endedAt === null).length;
+  /**
+   * Ends a session soon, for a timer or a request that does not wait for it
+   * (at most `ENDS_PER_TURN` start per turn of the event loop). A failure is
+   * logged, not thrown. Once closed, nothing more is ended.
+   */
+  endInBackground(sessionId: string, reason: EndReason): void {
+    if (this.closed) return;
+    this.endQueue.push({ sessionId, reason });
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => this.drainEnds());
   }
 
-  /** Stops every timer. Idempotent; the stored sessions stay as they are. */
+  /** Number of sessions not ended. */
+  async activeCount(): Promise<number> {
+    return (await this.options.store.allSessions()).filter((s) => s.endedAt === null).length;
+  }
+
+  /** Stops every timer, and ends nothing more. Idempotent; the stored sessions stay as they are. */
   close(): void {
     this.closed = true;
+    this.endQueue = [];
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
@@ -171,9 +192,20 @@ export class SessionService {
     const timer = setTimeout(() => {
       this.timers.delete(sessionId);
       if (this.now() < expiresAt) this.arm(sessionId, expiresAt);
-      else this.end(sessionId, 'expired');
+      else this.endInBackground(sessionId, 'expired');
     }, Math.min(delay, MAX_TIMER_MS));
     this.timers.set(sessionId, timer);
+  }
+
+  private drainEnds(): void {
+    const turn = this.endQueue.splice(0, ENDS_PER_TURN);
+    for (const { sessionId, reason } of turn) {
+      this.end(sessionId, reason).catch((err: unknown) => {
+        this.options.log(`session ${sessionId} could not be ended (${reason}): ${(err as Error)?.stack ?? String(err)}`);
+      });
+    }
+    if (this.endQueue.length > 0) setImmediate(() => this.drainEnds());
+    else this.draining = false;
   }
 
   private disarm(sessionId: string): void {

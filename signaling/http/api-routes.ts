@@ -37,8 +37,8 @@ export interface ApiDeps {
 
 /** Adds `/healthz`, `/api/domain` and `/api/sessions` to `router`. */
 export function addApiRoutes(router: Router, deps: ApiDeps): void {
-  router.on('GET', '/healthz', ({ res }) => {
-    sendJson(res, 200, { ok: true, sessions: deps.sessions.activeCount() });
+  router.on('GET', '/healthz', async ({ res }) => {
+    sendJson(res, 200, { ok: true, sessions: await deps.sessions.activeCount() });
   });
   router.on('GET', '/api/domain', (ctx) => domainInfo(ctx, deps));
   router.on('OPTIONS', '/api/sessions', (ctx) => answerPreflight(ctx, deps.origins));
@@ -99,7 +99,7 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
     sendError(res, { code: refusal.code, message: refusal.message }, FEATURE_DISABLED_STATUS);
     return;
   }
-  const { session, hostToken } = deps.sessions.create({
+  const { session, hostToken } = await deps.sessions.create({
     hostName: cleanName(params.hostName) || DEFAULT_HOST_NAME,
     hostEmail: params.hostEmail ?? '',
     isReplay: replays !== undefined,
@@ -115,7 +115,7 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
   } else {
     deps.awaitHost(session.id);
   }
-  const handoffToken = deps.handoffs.offer(session, hostToken);
+  const handoffToken = await deps.handoffs.offer(session, hostToken);
   const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken, ...(handoffToken ? { handoffToken } : {}) };
   sendJson(res, 201, answer);
 }

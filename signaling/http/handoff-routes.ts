@@ -31,16 +31,16 @@ export function addHandoffRoutes(router: Router, deps: HandoffRouteDeps): void {
 
   router.on('POST', ISSUE, async (ctx) => {
     const hostToken = await tokenField(ctx, deps.origins, 'hostToken');
-    const answer: HandoffIssueResponse = { token: deps.handoffs.issue(ctx.params[0]!, hostToken) };
+    const answer: HandoffIssueResponse = { token: await deps.handoffs.issue(ctx.params[0]!, hostToken) };
     sendJson(ctx.res, 200, answer);
   });
 
   router.on('POST', REDEEM, async (ctx) => {
     const token = await tokenField(ctx, deps.origins, 'token');
-    const { session, hostToken } = deps.handoffs.redeem(token, ctx.req.headers.origin);
+    const { session, hostToken } = await deps.handoffs.redeem(token, ctx.req.headers.origin);
     // The page that traded the token gets the one it leaves for the next page.
     const answer: HandoffRedeemResponse = {
-      session: deps.sessions.info(session), hostToken, handoffToken: deps.handoffs.issue(session.id, hostToken),
+      session: deps.sessions.info(session), hostToken, handoffToken: await deps.handoffs.issue(session.id, hostToken),
     };
     sendJson(ctx.res, 200, answer);
   });

@@ -68,12 +68,12 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
     allowOrigin(req, res, deps.origins);
     const body = await readJsonBody(req, MAX_HTTP_BODY_BYTES);
     if (!isRecord(body) || typeof body.token !== 'string') throw new CwmnError(ErrorCode.INVALID_PARAMS, 'token must be a string');
-    sendJson(res, 201, deps.hostInvites.claim(body.token));
+    sendJson(res, 201, await deps.hostInvites.claim(body.token));
   });
 
   // A plain GET never spends the invitation (mail scanners prefetch links): the landing page's embed claims it.
-  router.on('GET', new RegExp(`^${HOST_LINK_PATH_PREFIX}([^/]+)$`), ({ res, params }) => {
-    const landing = deps.hostInvites.landing(params[0] ?? '');
+  router.on('GET', new RegExp(`^${HOST_LINK_PATH_PREFIX}([^/]+)$`), async ({ res, params }) => {
+    const landing = await deps.hostInvites.landing(params[0] ?? '');
     if (landing.ok) sendRedirect(res, 302, landing.redirect, { 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
     else sendHtml(res, statusForCode(landing.error.code), renderHostLinkNotice(landing.error, '../'), PAGE_CSP);
   });
@@ -85,7 +85,7 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
   router.on('POST', JOIN_PAGE_PATH, async ({ req, res }) => {
     const typed = (await readFormBody(req, MAX_HTTP_BODY_BYTES)).get('code') ?? '';
     try {
-      sendRedirect(res, 303, redeem(req, typed), { 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
+      sendRedirect(res, 303, await redeem(req, typed), { 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
     } catch (err) {
       if (!(err instanceof CwmnError)) throw err;
       sendHtml(res, statusForCode(err.code), renderJoinPage({ code: typed.slice(0, 24), error: err.message, root: '' }), PAGE_CSP);
@@ -93,7 +93,7 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
   });
   router.on('POST', '/api/join', async ({ req, res }) => {
     const body = await readJsonBody(req, MAX_HTTP_BODY_BYTES);
-    const answer: JoinCodeResponse = { redirect: redeem(req, isRecord(body) ? body.code : undefined) };
+    const answer: JoinCodeResponse = { redirect: await redeem(req, isRecord(body) ? body.code : undefined) };
     sendJson(res, 200, answer);
   });
 
@@ -113,7 +113,7 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
  * refused with `ERR_RATE_LIMITED` until the address may try again. Malformed
  * codes cannot match anything and are not counted.
  */
-function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: KeyedRateLimiter, key: string, typed: unknown): string {
+async function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: KeyedRateLimiter, key: string, typed: unknown): Promise<string> {
   const waitMs = wrongCodes.msUntilToken(key);
   if (waitMs > 0) {
     const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
@@ -126,7 +126,7 @@ function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: KeyedRateLim
       'A code has 6 to 12 letters and digits, and never 0, O, 1, I or L. Check it and try again.');
   }
   try {
-    return hostInvites.redeemJoinCode(code);
+    return await hostInvites.redeemJoinCode(code);
   } catch (err) {
     if (err instanceof CwmnError && err.code === ErrorCode.LINK_INVALID) wrongCodes.take(key);
     throw err;

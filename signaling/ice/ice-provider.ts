@@ -6,6 +6,7 @@
 import { CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import type { TurnConfig } from '../config.js';
 import { hostForUrl, isWildcardHost } from '../http/host-name.js';
+import { endedError } from '../sessions.js';
 import type { SessionRecord } from '../state/records.js';
 import { turnServer } from './turn-credentials.js';
 
@@ -21,8 +22,6 @@ export interface IceProviderOptions {
    */
   fallbackHost: string | null;
   turn: TurnConfig | null;
-  /** The session if it is running; throws `ERR_NOT_FOUND` / `ERR_SESSION_ENDED` otherwise (`SessionService.running`). */
-  runningSession: (sessionId: string) => SessionRecord;
   now?: () => number;
 }
 
@@ -41,22 +40,24 @@ export class IceProvider {
   }
 
   /**
-   * The ICE servers of the host of `sessionId`; `requestHost` is the host name
-   * its socket reached the server by (null: unknown). Throws `ERR_NOT_FOUND` or
-   * `ERR_SESSION_ENDED` when the session is not running.
+   * The ICE servers of the host of `session`, which the caller found running;
+   * `requestHost` is the host name its socket reached the server by (null:
+   * unknown). Throws `ERR_SESSION_ENDED` when the session has ended or is past its expiry.
    */
-  forHost(sessionId: string, requestHost: string | null): RTCIceServer[] {
-    const session = this.running(sessionId);
-    return this.build(session, session.id, requestHost);
+  forHost(session: SessionRecord, requestHost: string | null): RTCIceServer[] {
+    return this.build(this.running(session), session.id, requestHost);
   }
 
-  /** The ICE servers of guest `guestId` of `sessionId`; like `forHost`. */
-  forGuest(sessionId: string, guestId: string, requestHost: string | null): RTCIceServer[] {
-    return this.build(this.running(sessionId), guestId, requestHost);
+  /** The ICE servers of guest `guestId` of `session`; like `forHost`. */
+  forGuest(session: SessionRecord, guestId: string, requestHost: string | null): RTCIceServer[] {
+    return this.build(this.running(session), guestId, requestHost);
   }
 
-  private running(sessionId: string): SessionRecord {
-    const session = this.options.runningSession(sessionId);
+  private running(session: SessionRecord): SessionRecord {
+    if (session.endedAt !== null) {
+      const { code, message } = endedError(session);
+      throw new CwmnError(code, message);
+    }
     // Its expiry timer may not have fired yet: a credential for it would already be dead.
     if (session.expiresAt <= this.now()) throw new CwmnError(ErrorCode.SESSION_ENDED, 'The session has ended: it reached its maximum length');
     return session;

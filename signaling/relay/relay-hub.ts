@@ -84,11 +84,20 @@ export class RelayHub {
     const { log, audit } = this.options;
     const bucket = new TokenBucket({ perSecond: RELAY_BYTES_PER_SECOND, burst: 2 * RELAY_BYTES_PER_SECOND });
     let admitted: Admitted | null = null;
+    /** Frames that came while the hello was being checked; null when none is. */
+    let queued: { bytes: Uint8Array; isBinary: boolean }[] | null = null;
     let bad = 0;
     const refuse = (error: WireError, code: number = CloseCode.POLICY_VIOLATION) => {
       log(`relay socket ${ip} refused: ${error.code} ${error.message}`);
       sendControl(ws, { type: 'error', error });
       ws.close(code, error.code);
+    };
+    const relayFrame = (from: Admitted, bytes: Uint8Array, isBinary: boolean) => {
+      if (!isBinary) return refuse({ code: ErrorCode.PROTOCOL, message: 'Only binary frames follow relay-hello' }, CloseCode.UNSUPPORTED_DATA);
+      const ok = from.guestId === null
+        ? this.switch.fromHost(from.sessionId, bytes)
+        : (this.switch.fromGuest(from.sessionId, from.guestId, bytes), true);
+      if (!ok && ++bad > MAX_BAD_RELAY_FRAMES) refuse({ code: ErrorCode.PROTOCOL, message: 'Too many malformed relay frames' });
     };
     const helloTimer = setTimeout(() => refuse({ code: ErrorCode.PROTOCOL, message: 'No relay-hello in time' }), this.options.helloTimeoutMs);
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -99,25 +108,36 @@ export class RelayHub {
         refuse({ code: ErrorCode.RATE_LIMITED, message: 'Too much data on the relay; slow down' });
         return;
       }
-      if (!admitted) {
-        clearTimeout(helloTimer);
-        if (isBinary) return refuse({ code: ErrorCode.PROTOCOL, message: 'Expected relay-hello' });
-        const parsed = parseRelayHello(Buffer.from(bytes).toString('utf8'));
-        if (!parsed.ok) return refuse(parsed.error);
-        const result = this.admit(parsed.value, origin);
+      if (queued) {
+        queued.push({ bytes, isBinary });
+        return;
+      }
+      if (admitted) {
+        relayFrame(admitted, bytes, isBinary);
+        return;
+      }
+      clearTimeout(helloTimer);
+      if (isBinary) return refuse({ code: ErrorCode.PROTOCOL, message: 'Expected relay-hello' });
+      const parsed = parseRelayHello(Buffer.from(bytes).toString('utf8'));
+      if (!parsed.ok) return refuse(parsed.error);
+      // Frames that come while the hello is checked wait for its answer, in order.
+      queued = [];
+      this.admit(parsed.value, origin).then((result) => {
+        const waiting = queued ?? [];
+        queued = null;
+        if (ws.readyState !== WebSocket.OPEN) return;
         if (!result.ok) return refuse(result.error, CloseCode.NORMAL);
         admitted = result.admitted;
         sendControl(ws, { type: 'relay-ready' });
         if (admitted.guestId === null) this.switch.attachHost(admitted.sessionId, ws);
         else this.switch.attachGuest(admitted.sessionId, admitted.guestId, ws);
         log(`relay: ${admitted.guestId === null ? 'host' : `guest ${admitted.guestId}`} of ${admitted.sessionId} attached`);
-        return;
-      }
-      if (!isBinary) return refuse({ code: ErrorCode.PROTOCOL, message: 'Only binary frames follow relay-hello' }, CloseCode.UNSUPPORTED_DATA);
-      const ok = admitted.guestId === null
-        ? this.switch.fromHost(admitted.sessionId, bytes)
-        : (this.switch.fromGuest(admitted.sessionId, admitted.guestId, bytes), true);
-      if (!ok && ++bad > MAX_BAD_RELAY_FRAMES) refuse({ code: ErrorCode.PROTOCOL, message: 'Too many malformed relay frames' });
+        for (const frame of waiting) if (ws.readyState === WebSocket.OPEN) relayFrame(admitted, frame.bytes, frame.isBinary);
+      }, (err: unknown) => {
+        queued = null;
+        log(`relay socket ${ip}: admission failed: ${(err as Error)?.stack ?? String(err)}`);
+        refuse({ code: ErrorCode.SERVER, message: 'Internal error' }, CloseCode.INTERNAL_ERROR);
+      });
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
@@ -127,17 +147,17 @@ export class RelayHub {
   }
 
   /** The host by its token, a guest by its resume token; both of a running realtime session. */
-  private admit(hello: RelayHello, origin: string | undefined): { ok: true; admitted: Admitted } | { ok: false; error: WireError } {
+  private async admit(hello: RelayHello, origin: string | undefined): Promise<{ ok: true; admitted: Admitted } | { ok: false; error: WireError }> {
     if (!this.options.origins.isAllowed(origin)) {
       return { ok: false, error: { code: ErrorCode.UNAUTHORIZED, message: 'This origin may not use the relay' } };
     }
     if (hello.role === 'host') {
-      const check = this.options.sessions.checkHost(hello.sessionId, hello.hostToken);
+      const check = await this.options.sessions.checkHost(hello.sessionId, hello.hostToken);
       if (!check.ok) return check;
       if (check.session.isReplay) return { ok: false, error: { code: ErrorCode.INVALID_STATE, message: 'A replay session has no guests to relay to' } };
       return { ok: true, admitted: { sessionId: check.session.id, guestId: null } };
     }
-    const check = this.options.guests.checkResume(hello.guestId, hello.resumeToken);
+    const check = await this.options.guests.checkResume(hello.guestId, hello.resumeToken);
     if (!check.ok) return check;
     return { ok: true, admitted: { sessionId: check.session.id, guestId: check.guest.id } };
   }

@@ -1,6 +1,6 @@
 // The server's store: in memory, each change appended to `<dataDir>/state.journal`
-// before the call returns, the journal folded into `<dataDir>/state.json` from
-// time to time; both read again at start.
+// (and synced, in groups) before the call resolves, the journal folded into
+// `<dataDir>/state.json` from time to time; both read again at start.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import type { LogFn } from '../config.js';
 import { COMPACT_MIN_BYTES, Journal, JOURNAL_FILE_NAME, readJournal, replayChangeSets } from './journal.js';
 import type { StoreSnapshot } from './records.js';
 import { readStateFile, STATE_FILE_NAME } from './state-file.js';
-import { MemoryStore } from './store.js';
+import { MemoryStore } from './memory-store.js';
 
 /** What a data dir holds: the snapshot with the journal replayed over it. */
 export interface PersistedState {
@@ -51,14 +51,14 @@ export function openFileStore(dataDir: string, log: LogFn, options: FileStoreOpt
   const state = readPersistedState(dataDir);
   if (state.skipped.snapshot > 0) log(`state: dropped ${state.skipped.snapshot} malformed record(s) from ${files.snapshot}`);
   if (state.skipped.journal > 0) log(`state: dropped ${state.skipped.journal} malformed record(s) from ${files.journal}`);
-  const journal = new Journal(files.journal, files.snapshot, state.bytes.snapshot, options.compactMinBytes ?? COMPACT_MIN_BYTES);
+  const journal = new Journal(files.journal, files.snapshot, state.bytes.snapshot, options.compactMinBytes ?? COMPACT_MIN_BYTES, log);
   // Starting from an empty journal also drops a line a crash cut short, which
   // the next line would otherwise be appended to.
   if (state.bytes.journal > 0) {
     try {
       journal.compact(state.snapshot);
     } catch (err) {
-      journal.close();
+      journal.closeNow();
       throw err;
     }
   }

@@ -1,6 +1,7 @@
 // The journal beside `state.json`: one JSON line per change set, written and
-// flushed before the call that made the change returns, so persisting a change
-// costs the size of the change rather than of the whole state. Compaction
+// flushed to disk before the call that made the change resolves, so persisting
+// a change costs the size of the change rather than of the whole state. Lines
+// that arrive while a sync runs share the next one (group commit). Compaction
 // folds the journal into a new `state.json` and empties it.
 //
 // A line is `{"version":1,"put":{"links":[…]},"delete":{"sessions":["…"]}}`:
@@ -9,12 +10,13 @@
 // crash between writing the snapshot and emptying the journal harmless.
 
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { isRecord } from '../../src/protocol/index.js';
 import {
   readRows, rowKey, STATE_VERSION, STORE_TABLES, type StoreRow, type StoreSnapshot, type StoreTable,
 } from './records.js';
-import { writeStateFile } from './state-file.js';
+import { writeStateFile, writeStateFileAsync } from './state-file.js';
 import type { ChangeSet, Persistence } from './store.js';
 
 /** Name of the journal file inside `CWMN_DATA_DIR`. */
@@ -66,23 +68,45 @@ export function replayChangeSets(snapshot: StoreSnapshot, changeSets: readonly C
   return next;
 }
 
-/** Persists change sets to a journal file and compacts it into the snapshot file. */
+/** Lines serialized, and callers told their line is durable, in one turn of the event loop: a large group takes several. */
+const LINES_PER_TURN = 500;
+
+/** A change set waiting for its sync, and who waits for it. */
+interface PendingLine {
+  changes: ChangeSet;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Persists change sets to a journal file and compacts it into the snapshot
+ * file, committing in groups: the lines written while a sync runs share the
+ * next one, so a burst of changes costs one or a few syncs, not one each. All
+ * file work is asynchronous, off the event loop.
+ */
 export class Journal implements Persistence {
   private fd: number | null;
   /** Bytes of complete lines: where the next line goes. */
   private size: number;
   private snapshotBytes: number;
+  private pending: PendingLine[] = [];
+  /** The group commits running now, until nothing is pending; null when idle. */
+  private flushing: Promise<void> | null = null;
+  private snapshotOf: (() => StoreSnapshot) | null = null;
+  private syncCount = 0;
 
   /**
    * Opens (creating it if needed) the journal `file`, which `snapshotFile`
    * (now `snapshotBytes` long) is the snapshot of; it is compacted once it
-   * outgrows both `compactMinBytes` and the last snapshot.
+   * outgrows both `compactMinBytes` and the last snapshot. `log` hears of a
+   * compaction that failed (the journal then keeps every change, and the next one tries again).
    */
   constructor(
     private readonly file: string,
     private readonly snapshotFile: string,
     snapshotBytes: number,
     private readonly compactMinBytes: number,
+    private readonly log: (line: string) => void = () => {},
   ) {
     // Not O_APPEND: lines are written at `size`, so that a line whose write
     // failed half-way is overwritten by the next one instead of running into it.
@@ -96,25 +120,26 @@ export class Journal implements Persistence {
     return this.size;
   }
 
-  write(changes: ChangeSet, snapshot: () => StoreSnapshot): void {
-    const fd = this.openFd();
-    const line = Buffer.from(`${JSON.stringify({ version: STATE_VERSION, ...changes })}\n`);
-    try {
-      writeAll(fd, line, this.size);
-      fs.fdatasyncSync(fd);
-    } catch (err) {
-      try {
-        fs.ftruncateSync(fd, this.size);
-      } catch {
-        // Left as it is, the cut line is the last one and is ignored when read.
-      }
-      throw err;
-    }
-    this.size += line.length;
-    if (this.size > Math.max(this.compactMinBytes, this.snapshotBytes)) this.compact(snapshot());
+  /** Syncs of the journal so far (each makes a group of change sets durable). */
+  get syncs(): number {
+    return this.syncCount;
   }
 
-  /** Writes `snapshot` (the state with every journaled change applied) as the snapshot file, then empties the journal. */
+  write(changes: ChangeSet, snapshot: () => StoreSnapshot): Promise<void> {
+    if (this.fd === null) return Promise.reject(new Error(`journal ${this.file} is closed`));
+    // Serialized when its group is written: a change set is a value, never changed after it is given.
+    this.snapshotOf = snapshot;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ changes, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /**
+   * Writes `snapshot` (the state with every journaled change applied) as the
+   * snapshot file, then empties the journal, synchronously: for opening, before
+   * anything else is written.
+   */
   compact(snapshot: StoreSnapshot): void {
     const fd = this.openFd();
     this.snapshotBytes = writeStateFile(this.snapshotFile, snapshot);
@@ -126,12 +151,75 @@ export class Journal implements Persistence {
     this.size = 0;
   }
 
-  /** Closes the file. Idempotent. */
-  close(): void {
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Finishes the writes given so far, then closes the file. Idempotent. */
+  async close(): Promise<void> {
+    await this.settled();
+    this.closeNow();
+  }
+
+  /** Closes the file at once (nothing may be pending). Idempotent. */
+  closeNow(): void {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
     fs.closeSync(fd);
+  }
+
+  /** Commits groups until nothing is pending, compacting between groups when the journal has grown enough. */
+  private async flush(): Promise<void> {
+    // Whatever else this turn of the event loop writes joins the first group.
+    await nextTurn();
+    while (this.pending.length > 0) {
+      const group = this.pending;
+      this.pending = [];
+      await this.commit(group);
+      if (this.size > Math.max(this.compactMinBytes, this.snapshotBytes) && this.snapshotOf) {
+        await this.compactInBackground(this.snapshotOf());
+      }
+    }
+    // Checked and cleared in one step: a write after this starts a new flush.
+    this.flushing = null;
+  }
+
+  /** Writes and syncs one group of lines; each waiting call learns the outcome. */
+  private async commit(group: PendingLine[]): Promise<void> {
+    const data = await serialize(group);
+    try {
+      const fd = this.openFd();
+      await writeAll(fd, data, this.size);
+      await callback<void>((done) => fs.fdatasync(fd, done));
+      this.syncCount += 1;
+    } catch (err) {
+      // Cut back to the last whole line; left as it is, a cut line is the last one and is ignored when read.
+      if (this.fd !== null) await callback<void>((done) => fs.ftruncate(this.fd as number, this.size, done)).catch(() => {});
+      for (const p of group) p.reject(err);
+      return;
+    }
+    this.size += data.length;
+    // What each caller does next runs between these turns, not all in one.
+    for (let i = 0; i < group.length; i += LINES_PER_TURN) {
+      if (i > 0) await nextTurn();
+      for (const p of group.slice(i, i + LINES_PER_TURN)) p.resolve();
+    }
+  }
+
+  /** Like `compact`, without blocking the event loop; a failure is logged and leaves the journal whole. */
+  private async compactInBackground(snapshot: StoreSnapshot): Promise<void> {
+    try {
+      const fd = this.openFd();
+      const bytes = await writeStateFileAsync(this.snapshotFile, snapshot);
+      await syncDirectoryAsync(path.dirname(this.snapshotFile));
+      this.snapshotBytes = bytes;
+      await callback<void>((done) => fs.ftruncate(fd, 0, done));
+      await callback<void>((done) => fs.fdatasync(fd, done));
+      this.size = 0;
+    } catch (err) {
+      this.log(`state: compacting ${this.file} failed, the journal keeps growing: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   private openFd(): number {
@@ -187,9 +275,30 @@ function replayTable<T extends StoreTable>(snapshot: StoreSnapshot, table: T, ch
   snapshot[table] = [...rows.values()] as StoreSnapshot[T];
 }
 
-function writeAll(fd: number, data: Buffer, position: number): void {
+/** The journal lines of a group, serialized a slice per turn of the event loop. */
+async function serialize(group: readonly PendingLine[]): Promise<Buffer> {
+  const parts: string[] = [];
+  for (let i = 0; i < group.length; i += LINES_PER_TURN) {
+    if (i > 0) await nextTurn();
+    for (const p of group.slice(i, i + LINES_PER_TURN)) parts.push(`${JSON.stringify({ version: STATE_VERSION, ...p.changes })}\n`);
+  }
+  return Buffer.from(parts.join(''));
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A Node callback call as a promise. */
+function callback<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))));
+}
+
+async function writeAll(fd: number, data: Buffer, position: number): Promise<void> {
   let done = 0;
-  while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+  while (done < data.length) {
+    done += await callback<number>((cb) => fs.write(fd, data, done, data.length - done, position + done, cb));
+  }
 }
 
 function syncDirectory(dir: string): void {
@@ -205,5 +314,20 @@ function syncDirectory(dir: string): void {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+async function syncDirectoryAsync(dir: string): Promise<void> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(dir, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR' || (err as NodeJS.ErrnoException).code === 'EPERM') return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

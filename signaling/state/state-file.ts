@@ -2,9 +2,9 @@
 // (journal.ts) is folded into.
 
 import fs from 'node:fs';
-import { writeFileAtomicSync } from '../atomic-file.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../atomic-file.js';
 import { isRecord } from '../../src/protocol/index.js';
-import { readRows, STATE_VERSION, type StoreSnapshot } from './records.js';
+import { readRows, STATE_VERSION, STORE_TABLES, type StoreSnapshot } from './records.js';
 
 /** Name of the state file inside `CWMN_DATA_DIR`. */
 export const STATE_FILE_NAME = 'state.json';
@@ -58,6 +58,32 @@ export function writeStateFile(file: string, snapshot: StoreSnapshot): number {
   const data = JSON.stringify(snapshot);
   writeFileAtomicSync(file, data);
   return Buffer.byteLength(data);
+}
+
+/** Records serialized between two turns of the event loop when writing a state file in the background. */
+const RECORDS_PER_TURN = 2000;
+
+/**
+ * Like `writeStateFile`, without blocking the event loop for long: the records
+ * are serialized a slice at a time, the file written asynchronously. The
+ * snapshot's records must not change meanwhile (the store never changes a
+ * record in place). Resolves to the bytes written.
+ */
+export async function writeStateFileAsync(file: string, snapshot: StoreSnapshot): Promise<number> {
+  const parts: string[] = [`{"version":${JSON.stringify(snapshot.version)}`];
+  for (const table of STORE_TABLES) {
+    const rows: readonly unknown[] = snapshot[table];
+    const slices: string[] = [];
+    for (let i = 0; i < rows.length; i += RECORDS_PER_TURN) {
+      slices.push(rows.slice(i, i + RECORDS_PER_TURN).map((row) => JSON.stringify(row)).join(','));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    parts.push(`,${JSON.stringify(table)}:[${slices.join(',')}]`);
+  }
+  parts.push('}');
+  const data = Buffer.from(parts.join(''));
+  await writeFileAtomic(file, data);
+  return data.length;
 }
 
 /** A state with no records. */

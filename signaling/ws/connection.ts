@@ -12,8 +12,8 @@ import type { Role } from './role.js';
 export interface ConnectionDeps {
   /** Time allowed for the first message. */
   helloTimeoutMs: number;
-  /** Turns the first message into a role (or refuses the socket). */
-  introduce: (client: Client<ServerMessage>, text: string) => Role | null;
+  /** Turns the first message into a role (or refuses the socket: null). */
+  introduce: (client: Client<ServerMessage>, text: string) => Promise<Role | null>;
   log: LogFn;
   /** Sees every text message received (see `ServerConfig.audit`). */
   audit?: (text: string) => void;
@@ -24,6 +24,9 @@ export class Connection {
   private readonly client: Client<ServerMessage>;
   private readonly bucket = new TokenBucket(SOCKET_MESSAGE_LIMIT);
   private role: Role | null = null;
+  /** Texts that came while the introduction was being decided, handled in order once it is; null when none is. */
+  private waiting: string[] | null = null;
+  private isClosed = false;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ws: WebSocket, private readonly from: ClientOrigin, private readonly deps: ConnectionDeps) {
@@ -49,27 +52,61 @@ export class Connection {
     }
     const text = rawText(data);
     this.deps.audit?.(text);
+    if (this.waiting) this.waiting.push(text);
+    else if (this.role) this.handle(this.role, text);
+    else void this.introduce(text);
+  }
+
+  private async introduce(text: string): Promise<void> {
+    clearTimeout(this.helloTimer);
+    this.waiting = [];
+    let role: Role | null;
     try {
-      if (this.role) {
-        this.role.handle(text);
-      } else {
-        clearTimeout(this.helloTimer);
-        this.role = this.deps.introduce(this.client, text);
-      }
+      role = await this.deps.introduce(this.client, text);
     } catch (err) {
-      this.deps.log(`socket ${this.from.ip}: handler failed: ${(err as Error)?.stack ?? String(err)}`);
-      this.client.fail({ code: ErrorCode.SERVER, message: 'Internal error' });
+      this.waiting = null;
+      this.failed('handler', err);
+      return;
     }
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (!role) return; // Refused: the socket is closing, whatever followed is ignored.
+    if (this.isClosed) {
+      // The socket closed while it was being admitted: the role ends at once.
+      this.end(role);
+      return;
+    }
+    this.role = role;
+    for (const next of waiting) if (this.client.isOpen && this.role === role) this.handle(role, next);
+  }
+
+  private handle(role: Role, text: string): void {
+    try {
+      const done = role.handle(text);
+      if (done) done.catch((err: unknown) => this.failed('handler', err));
+    } catch (err) {
+      this.failed('handler', err);
+    }
+  }
+
+  private failed(what: 'handler' | 'cleanup', err: unknown): void {
+    this.deps.log(`socket ${this.from.ip}: ${what} failed: ${(err as Error)?.stack ?? String(err)}`);
+    if (what === 'handler') this.client.fail({ code: ErrorCode.SERVER, message: 'Internal error' });
   }
 
   private onClose(): void {
     clearTimeout(this.helloTimer);
+    this.isClosed = true;
     const role = this.role;
     this.role = null;
+    if (role) this.end(role);
+  }
+
+  private end(role: Role): void {
     try {
-      role?.closed();
+      role.closed();
     } catch (err) {
-      this.deps.log(`socket ${this.from.ip}: cleanup failed: ${(err as Error)?.stack ?? String(err)}`);
+      this.failed('cleanup', err);
     }
   }
 }

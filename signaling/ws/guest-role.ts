@@ -4,10 +4,8 @@
 // guest grace before the host hears that it left (see presence.ts).
 
 import {
-  CloseCode, ErrorCode, parseGuestMessage,
-  type GuestToServer, type ServerToGuest, type WireError,
+  CloseCode, ErrorCode, parseGuestMessage, type GuestToServer, type ServerToGuest,
 } from '../../src/protocol/index.js';
-import type { SessionRecord } from '../state/records.js';
 import type { Client } from './client.js';
 import { forwardToHost } from './signal-forwarding.js';
 import type { Role, RoleDeps } from './role.js';
@@ -17,29 +15,22 @@ export type GuestJoin = Extract<GuestToServer, { type: 'guest-join' }>;
 /** The first message of a resuming guest's socket. */
 export type GuestResume = Extract<GuestToServer, { type: 'guest-resume' }>;
 
-/** The refusal of a guest joining a session that has as many guests as its domain allows. */
-export const SESSION_FULL_REFUSAL = { code: ErrorCode.SESSION_FULL, message: 'This session is full' } as const satisfies WireError;
-
 /**
  * Admits a guest: allowed origin (the server's own, where the viewer lives, or
- * a listed one), room left under the session's `maxGuests`, then a good link,
- * spent at once. On success the guest gets `joined` with its resume token and
- * the host (if connected) `guest-joined`; otherwise the guest gets an error and
- * is closed, and null is returned. A full session does not spend the link.
+ * a listed one), then a good link, spent at once, with room left under the
+ * session's `maxGuests`. On success the guest gets `joined` with its resume
+ * token and the host (if connected) `guest-joined`; otherwise the guest gets
+ * an error and is closed, and null is returned. A full session does not spend the link.
  */
-export function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps: RoleDeps): Role | null {
+export async function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps: RoleDeps): Promise<Role | null> {
   if (!originAllowed(client, deps)) return null;
-  const admission = deps.batch(() => {
-    const redemption = deps.links.redeem(join.token, (session) => fullRefusal(session, deps));
-    if (!redemption.ok) return redemption;
-    return { ok: true as const, session: redemption.session, ...deps.guests.admit(redemption.session, join.name) };
-  });
+  const admission = await deps.guests.admit(join.token, join.name, (session) => deps.domains.rulesFor(session.origin).maxGuests);
   if (!admission.ok) {
     client.fail(admission.error);
     return null;
   }
   const { session, record: guest, resumeToken } = admission;
-  const iceServers = client.refuseOn(() => deps.ice.forGuest(session.id, guest.id, client.from.host));
+  const iceServers = client.refuseOn(() => deps.ice.forGuest(session, guest.id, client.from.host));
   if (iceServers === null) return null;
   deps.rooms.addGuest(session.id, { record: guest, client });
   client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers, relay: deps.relay, resumeToken });
@@ -55,15 +46,15 @@ export function admitGuest(client: Client<ServerToGuest>, join: GuestJoin, deps:
  * `joined` (same id; its resume token stays valid, so none is sent) and the
  * host `guest-joined` again, which makes it offer a new peer connection.
  */
-export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, deps: RoleDeps): Role | null {
+export async function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, deps: RoleDeps): Promise<Role | null> {
   if (!originAllowed(client, deps)) return null;
-  const check = deps.guests.checkResume(resume.guestId, resume.resumeToken);
+  const check = await deps.guests.checkResume(resume.guestId, resume.resumeToken);
   if (!check.ok) {
     client.fail(check.error);
     return null;
   }
   const { session, guest } = check;
-  const iceServers = client.refuseOn(() => deps.ice.forGuest(session.id, guest.id, client.from.host));
+  const iceServers = client.refuseOn(() => deps.ice.forGuest(session, guest.id, client.from.host));
   if (iceServers === null) return null;
   const attached = deps.rooms.attachGuest(session.id, guest.id, client);
   if (attached) {
@@ -77,15 +68,6 @@ export function resumeGuest(client: Client<ServerToGuest>, resume: GuestResume, 
   deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
   deps.log(`guest ${guest.id} resumed in ${session.id}`);
   return new GuestRole(client, session.id, guest.id, deps);
-}
-
-/**
- * ERR_SESSION_FULL when the session has `maxGuests` guests (connected, or away
- * within their grace) under the settings of the origin that created it.
- */
-function fullRefusal(session: SessionRecord, deps: RoleDeps): WireError | null {
-  const { maxGuests } = deps.domains.rulesFor(session.origin);
-  return maxGuests !== null && deps.rooms.guestCount(session.id) >= maxGuests ? SESSION_FULL_REFUSAL : null;
 }
 
 function originAllowed(client: Client<ServerToGuest>, deps: RoleDeps): boolean {
@@ -125,7 +107,7 @@ class GuestRole implements Role {
     // Replaced by a newer socket, removed, or the session ended: nothing left to do.
     if (!rooms.detachGuest(this.sessionId, this.guestId, this.client)) return;
     // A socket the server closed for breaking a rule does not come back (its viewer gave up): it leaves now.
-    if (this.client.failedWith) presence.guestLeft(this.sessionId, this.guestId);
+    if (this.client.failedWith) void presence.guestLeft(this.sessionId, this.guestId);
     else presence.guestAway(this.sessionId, this.guestId);
   }
 }

@@ -24,18 +24,18 @@ type HostRequest = Extract<HostToServer, { type: 'create-link' | 'remove-guest' 
  * host socket, closed with 4000) and gets `welcome`; otherwise it gets an error
  * and is closed, and null is returned.
  */
-export function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: RoleDeps): Role | null {
+export async function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: RoleDeps): Promise<Role | null> {
   if (!deps.origins.isAllowed(client.from.origin)) {
     client.fail({ code: ErrorCode.UNAUTHORIZED, message: 'This origin may not host sessions on this server' });
     return null;
   }
-  const check = deps.sessions.checkHost(hello.sessionId, hello.hostToken);
+  const check = await deps.sessions.checkHost(hello.sessionId, hello.hostToken);
   if (!check.ok) {
     client.fail(check.error);
     return null;
   }
   const sessionId = check.session.id;
-  const iceServers = client.refuseOn(() => deps.ice.forHost(sessionId, client.from.host));
+  const iceServers = client.refuseOn(() => deps.ice.forHost(check.session, client.from.host));
   if (iceServers === null) return null;
   deps.presence.hostBack(sessionId);
   const previous = deps.rooms.setHost(sessionId, client);
@@ -97,22 +97,22 @@ class HostRole implements Role {
     this.deps.presence.hostAway(this.sessionId);
   }
 
-  /** Carries out one request; returns its result (or a promise of it), throws a `CwmnError` to refuse it. */
-  private request(message: HostRequest): unknown {
+  /** Carries out one request; resolves to its result, rejects with a `CwmnError` to refuse it. */
+  private async request(message: HostRequest): Promise<unknown> {
     const { sessions, links, publicLinks, invites, log } = this.deps;
     switch (message.type) {
       case 'create-link': {
-        sessions.running(this.sessionId);
-        const link = links.create(this.sessionId);
+        await sessions.running(this.sessionId);
+        const link = await links.create(this.sessionId);
         log(`link created for ${this.sessionId}`);
         return { url: link.url, expiresAt: link.expiresAt };
       }
       case 'remove-guest':
-        removeGuest(this.deps, this.sessionId, message.guestId);
+        await removeGuest(this.deps, this.sessionId, message.guestId);
         log(`guest ${message.guestId} removed from ${this.sessionId}`);
         return {};
       case 'set-public-link': {
-        const state = publicLinks.setEnabled(this.sessionId, message.enabled);
+        const state = await publicLinks.setEnabled(this.sessionId, message.enabled);
         log(`public link of ${this.sessionId} ${state.enabled ? 'enabled' : 'disabled'}`);
         return state;
       }
@@ -121,20 +121,9 @@ class HostRole implements Role {
     }
   }
 
-  /** Replies to request `rid` with what `run` returns or resolves to, or with the error it throws. */
-  private respond(rid: number, run: () => unknown): void {
-    let result: unknown;
-    try {
-      result = run();
-    } catch (err) {
-      this.replyError(rid, err);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then((value: unknown) => this.reply(rid, value), (err: unknown) => this.replyError(rid, err));
-    } else {
-      this.reply(rid, result);
-    }
+  /** Replies to request `rid` with what `run` resolves to, or with the error it rejects with. */
+  private respond(rid: number, run: () => Promise<unknown>): void {
+    run().then((value: unknown) => this.reply(rid, value), (err: unknown) => this.replyError(rid, err));
   }
 
   private reply(rid: number, result: unknown): void {
@@ -147,9 +136,15 @@ class HostRole implements Role {
   }
 
   private endSession(rid: number): void {
-    // Reply first: ending the session closes this socket (see endRoom).
-    this.client.send({ type: 'reply', rid, ok: true, result: null });
-    this.deps.sessions.end(this.sessionId, 'host-ended');
+    let replied = false;
+    const reply = (err?: unknown) => {
+      if (replied) return;
+      replied = true;
+      if (err === undefined) this.reply(rid, null);
+      else this.replyError(rid, err);
+    };
+    // The reply goes once the end is stored, and before anyone is told: telling them closes this socket (see endRoom).
+    this.deps.sessions.end(this.sessionId, 'host-ended', () => reply()).then(() => reply(), (err: unknown) => reply(err));
   }
 }
 

@@ -6,8 +6,8 @@ import { admitGuest, resumeGuest } from './guest-role.js';
 import { admitHost } from './host-role.js';
 import type { Role, RoleDeps } from './role.js';
 
-/** Admits a socket by its first message; null when refused (the socket was told why and is closing). */
-export function introduce(client: Client<ServerMessage>, text: string, deps: RoleDeps): Role | null {
+/** Admits a socket by its first message; resolves to null when refused (the socket was told why and is closing). */
+export async function introduce(client: Client<ServerMessage>, text: string, deps: RoleDeps): Promise<Role | null> {
   const kind = firstMessageType(text);
   if (kind === 'host-hello') {
     const parsed = parseHostMessage(text);

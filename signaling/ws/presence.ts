@@ -23,7 +23,7 @@ export interface PresenceOptions {
   /** How long a guest's place is kept, in milliseconds. */
   guestGraceMs: number;
   /** True while a session waits for its hosting invite to be claimed: nobody is expected to host it yet. */
-  awaitsClaim: (sessionId: string) => boolean;
+  awaitsClaim: (sessionId: string) => Promise<boolean>;
   log: LogFn;
 }
 
@@ -42,16 +42,17 @@ export class Presence {
    * realtime session is back in its room, away; every such session waits for
    * its host, unless its hosting invite was never claimed.
    */
-  restore(): void {
+  async restore(): Promise<void> {
     const { store, rooms, guests, awaitsClaim } = this.options;
-    for (const session of store.allSessions()) {
-      if (session.endedAt !== null || session.isReplay) continue;
-      for (const record of guests.present(session.id)) {
+    const running = (await store.allSessions()).filter((s) => s.endedAt === null && !s.isReplay);
+    await Promise.all(running.map(async (session) => {
+      const [present, unclaimed] = await Promise.all([guests.present(session.id), awaitsClaim(session.id)]);
+      for (const record of present) {
         rooms.addGuest(session.id, { record, client: null });
         this.guestAway(session.id, record.id);
       }
-      if (!awaitsClaim(session.id)) this.hostAway(session.id);
-    }
+      if (!unclaimed) this.hostAway(session.id);
+    }));
   }
 
   /** The session has no host socket: it ends unless a host comes back within the grace. */
@@ -62,7 +63,7 @@ export class Presence {
       this.hostTimers.delete(sessionId);
       if (this.options.rooms.host(sessionId)) return;
       this.options.log(`no host in ${sessionId} within the grace of ${seconds(this.options.hostGraceMs)}`);
-      this.options.sessions.end(sessionId, 'host-ended');
+      this.options.sessions.endInBackground(sessionId, 'host-ended');
     }, this.options.hostGraceMs);
     this.hostTimers.set(sessionId, timer);
   }
@@ -80,7 +81,7 @@ export class Presence {
     const timer = setTimeout(() => {
       this.guestTimers.delete(guestId);
       if (this.options.rooms.guest(sessionId, guestId)?.client !== null) return; // Resumed, or gone already.
-      this.guestLeft(sessionId, guestId);
+      void this.guestLeft(sessionId, guestId);
     }, this.options.guestGraceMs);
     this.guestTimers.set(guestId, { sessionId, timer });
   }
@@ -91,13 +92,18 @@ export class Presence {
     this.guestTimers.delete(guestId);
   }
 
-  /** The guest leaves for good now: out of the room and the store, and the host is told. */
-  guestLeft(sessionId: string, guestId: string): void {
+  /** The guest leaves for good now: out of the room and the store, then the host is told. Never rejects. */
+  async guestLeft(sessionId: string, guestId: string): Promise<void> {
     this.forgetGuest(guestId);
     const { rooms, guests, log } = this.options;
     // After the session ended its room is gone: nobody is told about this guest leaving.
     if (!rooms.removeGuest(sessionId, guestId)) return;
-    guests.markLeft(guestId);
+    try {
+      await guests.markLeft(guestId);
+    } catch (err) {
+      // Gone from the room all the same: the host is told, and the stored guest is settled when its session ends.
+      log(`guest ${guestId} of ${sessionId} not stored as left: ${(err as Error)?.stack ?? String(err)}`);
+    }
     rooms.host(sessionId)?.send({ type: 'guest-left', guestId });
     log(`guest ${guestId} left ${sessionId}`);
   }

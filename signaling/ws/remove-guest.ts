@@ -6,18 +6,18 @@ import { CloseCode, CwmnError, ErrorCode } from '../../src/protocol/index.js';
 import type { RoleDeps } from './role.js';
 
 /**
- * Removes guest `guestId` (connected or away) from the session; throws
- * `ERR_NOT_FOUND` when no such guest is in it. The link it came with stays spent.
+ * Removes guest `guestId` (connected or away) from the session; rejects with
+ * `ERR_NOT_FOUND` when no such guest is in it. The removal is stored before
+ * anyone is told. The link it came with stays spent.
  */
-export function removeGuest(deps: Pick<RoleDeps, 'rooms' | 'sessions' | 'guests' | 'presence' | 'batch'>, sessionId: string, guestId: string): void {
-  const { rooms, sessions, guests, presence } = deps;
-  const entry = rooms.guest(sessionId, guestId);
-  if (!entry) throw new CwmnError(ErrorCode.NOT_FOUND, `No guest '${guestId}' in this session`);
-  deps.batch(() => {
-    sessions.recordRemovedGuest(sessionId, guestId);
-    guests.markLeft(guestId);
-  });
+export async function removeGuest(deps: Pick<RoleDeps, 'rooms' | 'guests' | 'presence'>, sessionId: string, guestId: string): Promise<void> {
+  const { rooms, guests, presence } = deps;
+  if (!rooms.guest(sessionId, guestId)) throw new CwmnError(ErrorCode.NOT_FOUND, `No guest '${guestId}' in this session`);
+  await guests.remove(sessionId, guestId);
   presence.forgetGuest(guestId);
+  // It may have left (or resumed on a new socket) while the removal was stored: whatever socket it has now goes.
+  const entry = rooms.guest(sessionId, guestId);
+  if (!entry) return; // Left meanwhile: the host was told then.
   // Out of the room first, so its closing socket announces nothing and its last signals are dropped.
   rooms.removeGuest(sessionId, guestId);
   entry.client?.send({ type: 'session-ended', reason: 'removed' });

@@ -15,8 +15,8 @@ import type { Rooms } from './rooms.js';
 
 /** A host or guest socket after a successful `host-hello` / `guest-join` / `guest-resume`. */
 export interface Role {
-  /** Handles one text message that followed the introduction. */
-  handle(text: string): void;
+  /** Handles one text message that followed the introduction; what it starts and does not await reports its own failures. */
+  handle(text: string): void | Promise<void>;
   /** The socket closed (for any reason); called once. */
   closed(): void;
 }
@@ -40,7 +40,5 @@ export interface RoleDeps {
   relay: RelayMode;
   /** Told to hosts: past this many guests, every guest goes through the relay. */
   relayFanoutGuests: number | null;
-  /** Runs `fn` so that its store changes are written as one; returns what `fn` returns. */
-  batch: <T>(fn: () => T) => T;
   log: LogFn;
 }

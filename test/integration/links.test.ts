@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { request } from './support/http.js';
 import { startTestServer, stopServers } from './support/server.js';
+import { readState } from './support/state.js';
 import {
   connectHost, createLink, hostRequest, joinAsGuest, openGuestSocket,
 } from './support/socket.js';
@@ -28,6 +29,21 @@ describe('invite links', () => {
     const reply = await hostRequest(host.socket, 'create-link');
     expect(reply.ok).toBe(true);
     expect(host.socket.pending).toEqual([]);
+  });
+
+  it('admits one guest when many present the same link at the same time', async () => {
+    const server = await startTestServer();
+    const host = await connectHost(server);
+    const url = await createLink(host.socket);
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => openGuestSocket(server)));
+    for (const socket of sockets) socket.send({ type: 'guest-join', v: PROTOCOL_VERSION, token: url.split('/').pop()!, name: '' });
+    const answers = await Promise.all(sockets.map((socket) => socket.next().then((m) => m.type)));
+    expect(answers.filter((t) => t === 'joined')).toHaveLength(1);
+    expect(answers.filter((t) => t === 'error')).toHaveLength(19);
+    await host.socket.expect('guest-joined');
+    const stored = readState(server);
+    expect(stored.guests).toHaveLength(1);
+    expect(stored.sessions[0]?.guestSeq).toBe(1);
   });
 
   it('refuses an unknown token with ERR_LINK_INVALID', async () => {

@@ -32,10 +32,15 @@ export interface Outcome {
 /** How long the server may take to answer one message. */
 export const ANSWER_TIMEOUT_MS = 3000;
 
+/** Host requests the server answers with a `reply` carrying their `rid`. */
+const REQUEST_TYPES = new Set(['create-link', 'remove-guest', 'set-public-link', 'invite-guest', 'end-session']);
+
 /**
- * One signaling socket. `exchange()` sends a message, then a ping: the server
- * handles messages synchronously and in order, so the pong marks the end of
- * everything it will say about that message.
+ * One signaling socket. `exchange()` sends a message, then a ping. What the
+ * server says at once about a message comes before the pong; what it answers
+ * after waiting for its store (an introduction, a host request) may come
+ * after it, so for those `exchange()` also waits for the answer: a message
+ * (for a request, its reply), or the close.
  */
 export class Probe {
   private inbox: Record<string, unknown>[] = [];
@@ -43,6 +48,7 @@ export class Probe {
   readonly history: Record<string, unknown>[] = [];
   closed: { code: number; reason: string } | null = null;
   private wake: (() => void) | null = null;
+  private sent = 0;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
@@ -54,6 +60,7 @@ export class Probe {
       }
       this.inbox.push(m);
       this.history.push(m);
+      this.onMessage?.();
     });
     ws.on('pong', () => this.wake?.());
     ws.on('close', (code, reason) => {
@@ -92,13 +99,37 @@ export class Probe {
         resolve(false);
       };
     });
+    const answered = binary ? null : answerTest(data.toString(), this.sent === 0);
+    this.sent += 1;
     this.ws.send(data, { binary });
     this.ws.ping();
-    const timedOut = await done;
+    const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+    let timedOut = await done;
     this.wake = null;
+    if (!timedOut && answered && !this.closed && !this.inbox.some(answered)) timedOut = !await this.answer(answered, deadline - Date.now());
     // A close frame may trail the error message by a moment.
     if (!timedOut && !this.closed && this.inbox.some((m) => m.type === 'error')) await this.waitClosed(1000);
     return { messages: this.inbox.splice(0), closed: this.closed, timedOut };
+  }
+
+  private onMessage: (() => void) | null = null;
+
+  /** Waits for a message of the inbox matching `test`, or the close (true), or `timeoutMs` (false). */
+  private answer(test: (m: Record<string, unknown>) => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.onMessage = null;
+        this.ws.off('close', onClose);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+      const onClose = () => finish(true);
+      this.onMessage = () => {
+        if (this.inbox.some(test)) finish(true);
+      };
+      this.ws.once('close', onClose);
+    });
   }
 
   /** Waits until a message matching `test` has arrived (any time since the socket opened); null after `timeoutMs`. */
@@ -126,6 +157,25 @@ export class Probe {
   close(): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
+}
+
+/**
+ * What answers `text` once the server has waited for its store: anything for
+ * a socket's first message (the introduction), the reply (or an error) for a
+ * host request; null for a message answered at once or not at all.
+ */
+function answerTest(text: string, first: boolean): ((m: Record<string, unknown>) => boolean) | null {
+  if (first) return () => true;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { type, rid } = value as { type?: unknown; rid?: unknown };
+  if (typeof type !== 'string' || !REQUEST_TYPES.has(type) || typeof rid !== 'number') return null;
+  return (m) => m.type === 'error' || (m.type === 'reply' && m.rid === rid);
 }
 
 /** One HTTP request as the fuzz chose it. */

@@ -7,7 +7,7 @@ import {
 import { LinkService } from '../../../signaling/links.js';
 import { OriginPolicy } from '../../../signaling/origins.js';
 import { SessionService } from '../../../signaling/sessions.js';
-import { MemoryStore } from '../../../signaling/state/store.js';
+import { MemoryStore } from '../../../signaling/state/memory-store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 
 const cleanups: (() => void)[] = [];
@@ -75,19 +75,19 @@ describe('HostInviteService', () => {
     expect(result.hostLink).toMatch(/^https:\/\/co\.example\/h\/[A-Za-z0-9_-]{32}$/);
     expect(result.guestLink).toMatch(/^https:\/\/co\.example\/s\/[A-Za-z0-9_-]{32}\?name=Ann$/);
     expect(result).toMatchObject({ joinCode: 'ABCDEFGH', expiresAt: 1_060_000 });
-    const [session] = store.allSessions();
+    const [session] = await (await store.allSessions());
     expect(session).toMatchObject({ hostName: 'Bob', hostEmail: '', origin: 'https://shop.example', isReplay: false });
     const stored = JSON.stringify(store.snapshot());
     expect(stored).not.toContain(tokenOf(result.hostLink));
     expect(stored).not.toContain('ABCDEFGH');
-    expect(store.allHostInvites()[0]?.joinCodeHash).toBe(hashToken('ABCDEFGH'));
-    expect(service.awaitsClaim(session!.id)).toBe(true);
+    expect((await store.allHostInvites())[0]?.joinCodeHash).toBe(hashToken('ABCDEFGH'));
+    expect(await service.awaitsClaim(session!.id)).toBe(true);
   });
 
   it('names the host "Host" when the invitee has no name', async () => {
     const { service, store } = setup();
     await service.create({ ...REQUEST, inviteName: '', ithJoinCode: true }, CALLER);
-    expect(store.allSessions()[0]?.hostName).toBe('Host');
+    expect((await store.allSessions())[0]?.hostName).toBe('Host');
   });
 
   it('on an open server, leads only to the asking site or the server itself (no open redirect)', async () => {
@@ -95,7 +95,7 @@ describe('HostInviteService', () => {
     const err = await rejection(service.create({ ...REQUEST, url: 'https://evil.example/phish' }, CALLER));
     expect([err.code, err.message]).toEqual(['ERR_INVALID_PARAMS', expect.stringContaining('the asking site')]);
     expect((await rejection(service.create(REQUEST, undefined))).code).toBe('ERR_INVALID_PARAMS');
-    expect(store.allSessions()).toEqual([]);
+    expect((await store.allSessions())).toEqual([]);
     await expect(service.create({ ...REQUEST, url: 'https://co.example/demo/' }, 'https://other.example')).resolves.toBeDefined();
   });
 
@@ -103,7 +103,7 @@ describe('HostInviteService', () => {
     const { service, store } = setup(['https://shop.example']);
     const err = await rejection(service.create({ ...REQUEST, url: 'https://elsewhere.example/' }, CALLER));
     expect(err.code).toBe('ERR_INVALID_PARAMS');
-    expect(store.allSessions()).toEqual([]);
+    expect((await store.allSessions())).toEqual([]);
     await expect(service.create({ ...REQUEST, url: 'https://co.example/demo/', ithJoinCode: true }, CALLER)).resolves.toBeDefined();
   });
 
@@ -111,30 +111,30 @@ describe('HostInviteService', () => {
     const { service, sessions, claimed, store } = setup();
     const result = await service.create({ ...REQUEST, ithJoinCode: true }, CALLER);
     const token = tokenOf(result.hostLink);
-    const first = service.claim(token);
-    expect(sessions.checkHost(first.session.sessionId, first.hostToken)).toMatchObject({ ok: true });
+    const first = await service.claim(token);
+    expect(await sessions.checkHost(first.session.sessionId, first.hostToken)).toMatchObject({ ok: true });
     expect(claimed).toEqual([first.session.sessionId]);
-    expect(service.awaitsClaim(first.session.sessionId)).toBe(false);
+    expect(await service.awaitsClaim(first.session.sessionId)).toBe(false);
     expect((await rejection(() => service.claim(token))).code).toBe('ERR_LINK_USED');
     expect((await rejection(() => service.redeemJoinCode(result.joinCode!))).code).toBe('ERR_LINK_USED');
-    expect(store.allHostInvites()[0]?.claimedAt).toBe(1_000_000);
+    expect((await store.allHostInvites())[0]?.claimedAt).toBe(1_000_000);
   });
 
   it('says why a token cannot be used: invalid, expired (its session ran out too), withdrawn', async () => {
     const { service, mail, advance } = setup();
-    expect(service.landing('A'.repeat(32))).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
-    expect(service.landing('short')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
+    expect(await service.landing('A'.repeat(32))).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
+    expect(await service.landing('short')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
     const live = await service.create({ ...REQUEST, ithJoinCode: true }, CALLER);
-    expect(service.landing(tokenOf(live.hostLink))).toEqual({ ok: true, redirect: withClaimToken(REQUEST.url, tokenOf(live.hostLink)) });
+    expect(await service.landing(tokenOf(live.hostLink))).toEqual({ ok: true, redirect: withClaimToken(REQUEST.url, tokenOf(live.hostLink)) });
 
     mail.failWith = new Error('boom');
     const err = await rejection(service.create({ ...REQUEST, inviteEmail: 'bob@example.com' }, CALLER));
     expect(err.code).toBe('ERR_DELIVERY_FAILED');
     const withdrawn = /\/h\/([A-Za-z0-9_-]+)/.exec(mail.sent[0]?.text ?? '')?.[1] ?? '';
-    expect(service.landing(withdrawn)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_REVOKED' } });
+    expect(await service.landing(withdrawn)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_REVOKED' } });
 
     advance(60_000);
-    expect(service.landing(tokenOf(live.hostLink))).toMatchObject({ ok: false, error: { code: 'ERR_LINK_EXPIRED' } });
+    expect(await service.landing(tokenOf(live.hostLink))).toMatchObject({ ok: false, error: { code: 'ERR_LINK_EXPIRED' } });
     expect((await rejection(() => service.redeemJoinCode(live.joinCode!))).code).toBe('ERR_LINK_EXPIRED');
   });
 
@@ -143,10 +143,10 @@ describe('HostInviteService', () => {
     mail.failWith = new CwmnError('ERR_DELIVERY_FAILED', 'The mail server refused the message');
     const err = await rejection(service.create({ ...REQUEST, inviteEmail: 'bob@example.com' }, CALLER));
     expect(err.message).toBe('The mail server refused the message');
-    const [invite] = store.allHostInvites();
+    const [invite] = await store.allHostInvites();
     expect(invite?.revokedAt).toBe(1_000_000);
-    expect(store.getSession(invite!.sessionId)).toMatchObject({ endedAt: 1_000_000, endReason: 'host-ended' });
-    expect(store.allLinks().every((l) => l.revokedAt !== null)).toBe(true);
+    expect(await store.getSession(invite!.sessionId)).toMatchObject({ endedAt: 1_000_000, endReason: 'host-ended' });
+    expect((await store.allLinks()).every((l) => l.revokedAt !== null)).toBe(true);
     expect((await rejection(() => service.claim(/\/h\/([A-Za-z0-9_-]+)/.exec(mail.sent[0]!.text)![1]!))).code).toBe('ERR_LINK_REVOKED');
   });
 
@@ -154,19 +154,20 @@ describe('HostInviteService', () => {
     const { service } = setup();
     const first = await service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' }, CALLER);
     expect(await rejection(service.create({ ...REQUEST, ithJoinCode: 'ABCDEFGH' }, CALLER))).toBeInstanceOf(JoinCodeInUseError);
-    service.claim(tokenOf(first.hostLink));
+    await service.claim(tokenOf(first.hostLink));
     const second = await service.create({ ...REQUEST, url: 'https://shop.example/second', ithJoinCode: 'ABCDEFGH' }, CALLER);
-    expect(service.redeemJoinCode('ABCDEFGH')).toMatch(/^https:\/\/shop\.example\/second#/);
+    expect(await service.redeemJoinCode('ABCDEFGH')).toMatch(/^https:\/\/shop\.example\/second#/);
     expect(second.joinCode).toBe('ABCDEFGH');
   });
 
   it('remembers only the latest few tokens of a join code, never dropping the host link', async () => {
     const { service, store } = setup();
     const result = await service.create({ ...REQUEST, ithJoinCode: true }, CALLER);
-    const tokens = Array.from({ length: MAX_JOIN_CODE_TOKENS + 2 }, () => codeOf(service.redeemJoinCode(result.joinCode!)));
-    expect(store.allHostInvites()[0]?.tokenHashes).toHaveLength(MAX_JOIN_CODE_TOKENS + 1);
-    expect(service.landing(tokens[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
-    expect(service.landing(tokens.at(-1)!)).toMatchObject({ ok: true });
-    expect(service.landing(tokenOf(result.hostLink))).toMatchObject({ ok: true });
+    const tokens: string[] = [];
+    for (let i = 0; i < MAX_JOIN_CODE_TOKENS + 2; i++) tokens.push(codeOf(await service.redeemJoinCode(result.joinCode!)));
+    expect((await store.allHostInvites())[0]?.tokenHashes).toHaveLength(MAX_JOIN_CODE_TOKENS + 1);
+    expect(await service.landing(tokens[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
+    expect(await service.landing(tokens.at(-1)!)).toMatchObject({ ok: true });
+    expect(await service.landing(tokenOf(result.hostLink))).toMatchObject({ ok: true });
   });
 });

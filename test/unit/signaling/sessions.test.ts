@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EndReason } from '../../../src/protocol/index.js';
+import { GuestService } from '../../../signaling/guests.js';
 import { LinkService } from '../../../signaling/links.js';
 import { SessionService } from '../../../signaling/sessions.js';
-import { MemoryStore } from '../../../signaling/state/store.js';
+import { MemoryStore } from '../../../signaling/state/memory-store.js';
 
 const services: SessionService[] = [];
 afterEach(() => {
@@ -20,35 +21,47 @@ function setup(opts: { sessionMaxSeconds?: number; linkTtlSeconds?: number } = {
   });
   services.push(sessions);
   const links = new LinkService({ store, linkTtlSeconds: opts.linkTtlSeconds ?? 10, publicUrl: 'https://co.example', now: clock });
-  return { store, sessions, links, ended, advance: (ms: number) => { now += ms; } };
+  const guests = new GuestService({ store, sessions, now: clock });
+  return { store, sessions, links, guests, ended, advance: (ms: number) => { now += ms; } };
 }
 
 const NEW = { hostName: 'Ada', hostEmail: 'ada@example.com', isReplay: false, origin: 'https://a.example' };
+const tokenOf = (url: string) => url.split('/').pop()!;
 
 describe('SessionService', () => {
-  it('creates sessions whose token is checked against a stored hash', () => {
+  it('creates sessions whose token is checked against a stored hash', async () => {
     const { sessions, store } = setup();
-    const { session, hostToken } = sessions.create(NEW);
-    expect(JSON.stringify(store.allSessions())).not.toContain(hostToken);
+    const { session, hostToken } = await sessions.create(NEW);
+    expect(JSON.stringify(await store.allSessions())).not.toContain(hostToken);
     expect(sessions.info(session)).toEqual({
       sessionId: session.id, isReplay: false, hostName: 'Ada', hostEmail: 'ada@example.com',
       startedAt: 1_000_000, expiresAt: 1_060_000, guestCount: 3,
     });
-    expect(sessions.checkHost(session.id, hostToken)).toMatchObject({ ok: true });
-    expect(sessions.checkHost(session.id, `${hostToken}x`)).toMatchObject({ ok: false, error: { code: 'ERR_FORBIDDEN' } });
-    expect(sessions.checkHost('missing-id', hostToken)).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
+    expect(await sessions.checkHost(session.id, hostToken)).toMatchObject({ ok: true });
+    expect(await sessions.checkHost(session.id, `${hostToken}x`)).toMatchObject({ ok: false, error: { code: 'ERR_FORBIDDEN' } });
+    expect(await sessions.checkHost('missing-id', hostToken)).toMatchObject({ ok: false, error: { code: 'ERR_NOT_FOUND' } });
   });
 
-  it('ends a session once, keeping it stored as ended', () => {
+  it('ends a session once, keeping it stored as ended', async () => {
     const { sessions, ended } = setup();
-    const { session, hostToken } = sessions.create(NEW);
-    expect(sessions.activeCount()).toBe(1);
-    expect(sessions.end(session.id, 'host-ended')).toBe(true);
-    expect(sessions.end(session.id, 'host-ended')).toBe(false);
+    const { session, hostToken } = await sessions.create(NEW);
+    expect(await sessions.activeCount()).toBe(1);
+    expect(await sessions.end(session.id, 'host-ended')).toBe(true);
+    expect(await sessions.end(session.id, 'host-ended')).toBe(false);
     expect(ended).toEqual([[session.id, 'host-ended']]);
-    expect(sessions.activeCount()).toBe(0);
-    expect(sessions.get(session.id)).toMatchObject({ endReason: 'host-ended', endedAt: 1_000_000 });
-    expect(sessions.checkHost(session.id, hostToken)).toMatchObject({ ok: false, error: { code: 'ERR_SESSION_ENDED' } });
+    expect(await sessions.activeCount()).toBe(0);
+    expect(await sessions.get(session.id)).toMatchObject({ endReason: 'host-ended', endedAt: 1_000_000 });
+    expect(await sessions.checkHost(session.id, hostToken)).toMatchObject({ ok: false, error: { code: 'ERR_SESSION_ENDED' } });
+  });
+
+  it('ends a session once when several end it at the same time', async () => {
+    const { sessions, ended } = setup();
+    const { session } = await sessions.create(NEW);
+    const results = await Promise.all([
+      sessions.end(session.id, 'host-ended'), sessions.end(session.id, 'expired'), sessions.end(session.id, 'host-ended'),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(ended).toEqual([[session.id, 'host-ended']]);
   });
 
   it('expires a session on its timer', async () => {
@@ -58,61 +71,51 @@ describe('SessionService', () => {
       store, sessionMaxSeconds: 0.05, countGuests: () => 0, onEnded: (id, r) => ended.push(`${id}:${r}`), log: () => {},
     });
     services.push(sessions);
-    const { session } = sessions.create(NEW);
+    const { session } = await sessions.create(NEW);
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(ended).toEqual([`${session.id}:expired`]);
   });
 
   it('on start, ends overdue sessions and arms the others', async () => {
-    const store = new MemoryStore();
-    const before = new SessionService({ store, sessionMaxSeconds: 0.05, countGuests: () => 0, onEnded: () => {}, log: () => {} });
-    const overdue = before.create(NEW).session;
+    const before = new SessionService({ store: new MemoryStore(), sessionMaxSeconds: 0.05, countGuests: () => 0, onEnded: () => {}, log: () => {} });
+    const overdue = (await before.create(NEW)).session;
     before.close();
-    store.putSession({ ...overdue, expiresAt: Date.now() - 1 });
     const later = { ...overdue, id: 'later-session', expiresAt: Date.now() + 50 };
-    store.putSession(later);
+    const store = new MemoryStore({ sessions: [{ ...overdue, expiresAt: Date.now() - 1 }, later] });
 
     const ended: string[] = [];
     const after = new SessionService({ store, sessionMaxSeconds: 1, countGuests: () => 0, onEnded: (id) => ended.push(id), log: () => {} });
     services.push(after);
-    after.start();
+    await after.start();
     expect(ended).toEqual([overdue.id]);
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(ended).toEqual([overdue.id, later.id]);
   });
-
-  it('numbers admitted guests, persistently', () => {
-    const { sessions } = setup();
-    const { session } = sessions.create(NEW);
-    expect(sessions.admitGuest(session)).toBe(1);
-    expect(sessions.admitGuest(sessions.get(session.id)!)).toBe(2);
-  });
 });
 
 describe('LinkService', () => {
-  it('makes links under the public URL and spends them once', () => {
-    const { sessions, links } = setup();
-    const { session } = sessions.create(NEW);
-    const link = links.create(session.id);
+  it('makes links under the public URL that admit one guest', async () => {
+    const { sessions, links, guests } = setup();
+    const { session } = await sessions.create(NEW);
+    const link = await links.create(session.id);
     expect(link.url).toMatch(/^https:\/\/co\.example\/s\/[A-Za-z0-9_-]{32}$/);
     expect(link.expiresAt).toBe(1_010_000);
-    const token = link.url.split('/').pop()!;
-    expect(links.redeem(token)).toMatchObject({ ok: true, session: { id: session.id } });
-    expect(links.redeem(token)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_USED' } });
+    expect(await guests.admit(tokenOf(link.url), 'Bea')).toMatchObject({ ok: true, session: { id: session.id } });
+    expect(await guests.admit(tokenOf(link.url), 'Cy')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_USED' } });
   });
 
-  it('tells invalid, expired and ended links apart', () => {
-    const { sessions, links, advance } = setup();
-    const { session } = sessions.create(NEW);
-    expect(links.redeem('not a token')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
-    expect(links.redeem('A'.repeat(32))).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
+  it('tells invalid, expired and ended links apart', async () => {
+    const { sessions, links, guests, advance } = setup();
+    const { session } = await sessions.create(NEW);
+    expect(await guests.admit('not a token', '')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
+    expect(await guests.admit('A'.repeat(32), '')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_INVALID' } });
 
-    const old = links.create(session.id).url.split('/').pop()!;
+    const old = tokenOf((await links.create(session.id)).url);
     advance(10_000);
-    expect(links.redeem(old)).toMatchObject({ ok: false, error: { code: 'ERR_LINK_EXPIRED' } });
+    expect(await guests.admit(old, '')).toMatchObject({ ok: false, error: { code: 'ERR_LINK_EXPIRED' } });
 
-    const fresh = links.create(session.id).url.split('/').pop()!;
-    sessions.end(session.id, 'host-ended');
-    expect(links.redeem(fresh)).toMatchObject({ ok: false, error: { code: 'ERR_SESSION_ENDED' } });
+    const fresh = tokenOf((await links.create(session.id)).url);
+    await sessions.end(session.id, 'host-ended');
+    expect(await guests.admit(fresh, '')).toMatchObject({ ok: false, error: { code: 'ERR_SESSION_ENDED' } });
   });
 });

@@ -8,13 +8,14 @@ import {
   STATE_VERSION, type GuestStoreRecord, type HostInviteRecord, type LinkRecord, type SessionRecord, type StoreSnapshot,
 } from '../../../signaling/state/records.js';
 import { readStateFile, STATE_FILE_NAME, writeStateFile } from '../../../signaling/state/state-file.js';
-import { MemoryStore, type ChangeSet } from '../../../signaling/state/store.js';
+import { MemoryStore } from '../../../signaling/state/memory-store.js';
+import type { ChangeSet } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 
 const dirs: string[] = [];
 const stores: MemoryStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 function openStore(dir: string, log: (line: string) => void = () => {}): MemoryStore {
@@ -46,93 +47,97 @@ const invite: HostInviteRecord = {
 };
 
 describe('MemoryStore', () => {
-  it('persists the changes of every change, and of each batch at once', () => {
+  it('persists each operation as one change set, in order, and nothing once closed', async () => {
     const writes: ChangeSet[] = [];
     const snapshots: StoreSnapshot[] = [];
     let closed = 0;
     const store = new MemoryStore(undefined, {
-      write: (changes, snapshot) => { writes.push(changes); snapshots.push(snapshot()); },
-      close: () => { closed += 1; },
+      write: async (changes, snapshot) => { writes.push(changes); snapshots.push(snapshot()); },
+      close: async () => { closed += 1; },
     });
-    store.putSession(session);
+    await store.createSession(session);
     expect(writes).toEqual([{ put: { sessions: [session] }, delete: {} }]);
-    const result = store.batch(() => {
-      store.putLink(link);
-      store.putSession({ ...session, guestSeq: 1 });
-      store.putSession({ ...session, guestSeq: 2 });
-      store.putGuest(guest);
-      store.deleteGuest(guest.id);
-      return 'done';
-    });
-    expect(result).toBe('done');
+    await store.createHostInvite({ session: { ...session, id: 'session-2' }, links: [link], invite: { ...invite, sessionId: 'session-2' } }, 1500);
     expect(writes).toHaveLength(2);
-    // Only the last change of each key.
-    expect(writes[1]).toEqual({ put: { sessions: [{ ...session, guestSeq: 2 }], links: [link] }, delete: { guests: [guest.id] } });
-    expect(snapshots[1]).toEqual({ version: STATE_VERSION, sessions: [{ ...session, guestSeq: 2 }], links: [link], guests: [], hostInvites: [] });
-    store.deleteLink('unknown');
+    expect(writes[1]).toEqual({
+      put: { sessions: [{ ...session, id: 'session-2' }], links: [link], hostInvites: [{ ...invite, sessionId: 'session-2' }] }, delete: {},
+    });
+    expect(snapshots[1]).toMatchObject({ version: STATE_VERSION, sessions: [session, { id: 'session-2' }], links: [link] });
+    await store.deleteRecords({ links: ['unknown'], guests: [] });
     expect(writes).toHaveLength(2); // Nothing changed, nothing written.
-    store.close();
-    store.close();
+    await store.deleteRecords({ links: [link.tokenHash, 'unknown'] });
+    expect(writes[2]).toEqual({ put: {}, delete: { links: [link.tokenHash] } });
+    await store.close();
+    await store.close();
     expect(closed).toBe(1);
-    store.deleteLink(link.tokenHash);
-    expect(writes).toHaveLength(2); // Closed: no more writes.
+    await store.endSession(session.id, 'host-ended', 1600);
+    expect(writes).toHaveLength(3); // Closed: no more writes.
   });
 
-  it('finds hosting invites by any of their claim tokens and by join code, following changes', () => {
-    const store = new MemoryStore();
-    store.putHostInvite(invite);
-    expect(store.findHostInviteByToken(hashToken('claim-token-123456'))).toEqual(invite);
-    const more = { ...invite, tokenHashes: [invite.tokenHashes[0]!, hashToken('from-code-123456')] };
-    store.putHostInvite(more);
-    expect(store.findHostInviteByToken(hashToken('from-code-123456'))).toEqual(more);
-    const fewer = { ...invite, tokenHashes: [hashToken('from-code-123456')] };
-    store.putHostInvite(fewer);
-    expect(store.findHostInviteByToken(hashToken('claim-token-123456'))).toBeUndefined();
-    expect(store.findHostInvitesByJoinCode(hashToken('ABCDEFGH'))).toEqual([fewer]);
-    store.deleteHostInvite(invite.id);
-    expect(store.findHostInviteByToken(hashToken('from-code-123456'))).toBeUndefined();
-    expect(store.allHostInvites()).toEqual([]);
+  it('rejects an operation whose change could not be persisted', async () => {
+    const store = new MemoryStore(undefined, { write: async () => { throw new Error('disk full'); } });
+    await expect(store.createSession(session)).rejects.toThrow('disk full');
   });
 
-  it('keeps copies: changing a record given to it changes nothing', () => {
+  it('finds hosting invites by any of their claim tokens and by join code, following changes', async () => {
+    const store = new MemoryStore({ sessions: [session] });
+    await store.createHostInvite({ session: { ...session, id: 'session-2' }, links: [], invite }, 1500);
+    expect(await store.findHostInviteByToken(hashToken('claim-token-123456'))).toEqual(invite);
+    const more = await store.addHostInviteToken(invite.id, hashToken('from-code-123456'), 4, 1500);
+    expect(more).toMatchObject({ ok: true, invite: { tokenHashes: [invite.tokenHashes[0], hashToken('from-code-123456')] } });
+    expect(await store.findHostInviteByToken(hashToken('from-code-123456'))).toMatchObject({ id: invite.id });
+    // Keeping none of the code's earlier tokens drops the first one added, never the host link's.
+    await store.addHostInviteToken(invite.id, hashToken('from-code-234567'), 0, 1500);
+    expect(await store.findHostInviteByToken(hashToken('from-code-123456'))).toBeUndefined();
+    expect(await store.findHostInviteByToken(hashToken('claim-token-123456'))).toMatchObject({ id: invite.id });
+    expect(await store.findHostInvitesByJoinCode(hashToken('ABCDEFGH'))).toMatchObject([{ id: invite.id }]);
+    expect(await store.sessionHostInvites('session-1')).toMatchObject([{ id: invite.id }]);
+    await store.deleteRecords({ hostInvites: [invite.id] });
+    expect(await store.findHostInviteByToken(hashToken('claim-token-123456'))).toBeUndefined();
+    expect(await store.allHostInvites()).toEqual([]);
+  });
+
+  it('keeps copies: changing a record given to it changes nothing', async () => {
     const store = new MemoryStore();
-    const record = { ...session };
-    store.putSession(record);
+    const record = { ...session, removedGuestIds: [] as string[] };
+    await store.createSession(record);
     record.hostName = 'Mallory';
-    expect(store.getSession(session.id)?.hostName).toBe('Ada');
+    record.removedGuestIds.push('guest-9');
+    expect(await store.getSession(session.id)).toEqual(session);
   });
 });
 
 describe('state file', () => {
-  it('round-trips through a file store, written atomically', () => {
+  it('round-trips through a file store, written atomically', async () => {
     const dir = tmp();
     const store = openStore(dir);
-    store.putSession(session);
-    store.putLink(link);
-    store.putGuest(guest);
-    store.putHostInvite(invite);
-    store.close();
+    await store.createSession(session);
+    await store.createLink(link);
+    await store.createHostInvite({ session: { ...session, id: 'session-2' }, links: [], invite }, 1500);
+    await store.admitGuest({ linkTokenHash: link.tokenHash, guest, maxGuests: null, now: 1500 });
+    await store.close();
     // No temporary file left behind.
     expect(fs.readdirSync(dir).filter((f) => f !== STATE_FILE_NAME && f !== JOURNAL_FILE_NAME)).toEqual([]);
     const again = openStore(dir);
-    expect(again.getSession(session.id)).toEqual(session);
-    expect(again.getLink(link.tokenHash)).toEqual(link);
-    expect(again.getGuest(guest.id)).toEqual(guest);
-    expect(again.findHostInviteByToken(invite.tokenHashes[0]!)).toEqual(invite);
+    expect(again.snapshot()).toEqual(store.snapshot());
+    expect(await again.getSession(session.id)).toEqual({ ...session, guestSeq: 1 });
+    expect(await again.getLink(link.tokenHash)).toEqual({ ...link, usedAt: 1500 });
+    expect(await again.getGuest(guest.id)).toEqual(guest);
+    expect(await again.findHostInviteByToken(invite.tokenHashes[0]!)).toEqual(invite);
   });
 
-  it('removes the temporary file a process killed mid-write left behind, and nothing else', () => {
+  it('removes the temporary file a process killed mid-write left behind, and nothing else', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, `.${STATE_FILE_NAME}.4242.tmp`), '{"version":1,"sess');
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'kept');
-    openStore(dir).close();
+    await openStore(dir).close();
     expect(fs.readdirSync(dir).sort()).toEqual(['notes.txt', JOURNAL_FILE_NAME]);
   });
 
-  it('creates the data dir and reads a missing file as empty', () => {
+  it('creates the data dir and reads a missing file as empty', async () => {
     const dir = path.join(tmp(), 'a', 'b');
     const store = openStore(dir);
-    expect(store.allSessions()).toEqual([]);
+    expect(await store.allSessions()).toEqual([]);
     expect(fs.existsSync(dir)).toBe(true);
   });
 
@@ -142,8 +147,7 @@ describe('state file', () => {
     fs.writeFileSync(file, JSON.stringify({ version: STATE_VERSION, sessions: [session, { id: 'x' }], links: [link, null] }));
     const lines: string[] = [];
     const store = openStore(dir, (l) => lines.push(l));
-    expect(store.allSessions()).toEqual([session]);
-    expect(store.allLinks()).toEqual([link]);
+    expect(store.snapshot()).toMatchObject({ sessions: [session], links: [link] });
     expect(lines).toEqual([`state: dropped 2 malformed record(s) from ${file}`]);
   });
 
@@ -158,8 +162,7 @@ describe('state file', () => {
       hostInvites: [invite, { ...invite, id: 'invite-2', tokenHashes: [] }],
     }));
     const store = openStore(dir, (l) => lines.push(l));
-    expect(store.allGuests()).toEqual([guest]);
-    expect(store.allHostInvites()).toEqual([invite]);
+    expect(store.snapshot()).toMatchObject({ guests: [guest], hostInvites: [invite] });
     expect(lines).toHaveLength(1);
   });
 
@@ -170,8 +173,7 @@ describe('state file', () => {
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ version: STATE_VERSION, sessions: [oldSession], links: [oldLink] }));
     const lines: string[] = [];
     const store = openStore(dir, (l) => lines.push(l));
-    expect(store.getSession(session.id)).toEqual(session);
-    expect(store.getLink(link.tokenHash)).toEqual(link);
+    expect(store.snapshot()).toMatchObject({ sessions: [session], links: [link] });
     expect(lines).toEqual([]);
   });
 
@@ -184,8 +186,7 @@ describe('state file', () => {
     fs.writeFileSync(path.join(dir, 'state.json'),
       JSON.stringify({ version: STATE_VERSION, sessions: [withPublic, badSession], links: [publicLink, badLink] }));
     const store = openStore(dir);
-    expect(store.allSessions()).toEqual([withPublic]);
-    expect(store.allLinks()).toEqual([publicLink]);
+    expect(store.snapshot()).toMatchObject({ sessions: [withPublic], links: [publicLink] });
   });
 
   it('refuses a file that is not a state file, saying which file', () => {

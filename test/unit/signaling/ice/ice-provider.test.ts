@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CwmnError, ErrorCode } from '../../../../src/protocol/index.js';
+import type { CwmnError } from '../../../../src/protocol/index.js';
 import type { TurnConfig } from '../../../../signaling/config.js';
 import { fallbackStunHost, IceProvider, type IceProviderOptions } from '../../../../signaling/ice/ice-provider.js';
 import type { SessionRecord } from '../../../../signaling/state/records.js';
@@ -16,21 +16,8 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
   };
 }
 
-/** A provider over one session, looked up like `SessionService.running` does. */
-function provider(options: Partial<IceProviderOptions> = {}, record: SessionRecord | undefined = session()): IceProvider {
-  return new IceProvider({
-    configured: null,
-    stunPort: 3478,
-    fallbackHost: 'cwmn.example',
-    turn: null,
-    runningSession: (id) => {
-      if (!record || record.id !== id) throw new CwmnError(ErrorCode.NOT_FOUND, 'No such session');
-      if (record.endedAt !== null) throw new CwmnError(ErrorCode.SESSION_ENDED, 'The host ended the session');
-      return record;
-    },
-    now: () => NOW,
-    ...options,
-  });
+function provider(options: Partial<IceProviderOptions> = {}): IceProvider {
+  return new IceProvider({ configured: null, stunPort: 3478, fallbackHost: 'cwmn.example', turn: null, now: () => NOW, ...options });
 }
 
 function codeOf(run: () => unknown): string {
@@ -45,20 +32,20 @@ function codeOf(run: () => unknown): string {
 describe('IceProvider', () => {
   it('sends clients to the built-in STUN server under the host name they reached', () => {
     const ice = provider();
-    expect(ice.forHost('session01abcdef', 'co.example.org')).toEqual([{ urls: 'stun:co.example.org:3478' }]);
-    expect(ice.forGuest('session01abcdef', 'guest01', '192.0.2.7')).toEqual([{ urls: 'stun:192.0.2.7:3478' }]);
-    expect(ice.forGuest('session01abcdef', 'guest01', '2001:db8::1')).toEqual([{ urls: 'stun:[2001:db8::1]:3478' }]);
+    expect(ice.forHost(session(), 'co.example.org')).toEqual([{ urls: 'stun:co.example.org:3478' }]);
+    expect(ice.forGuest(session(), 'guest01', '192.0.2.7')).toEqual([{ urls: 'stun:192.0.2.7:3478' }]);
+    expect(ice.forGuest(session(), 'guest01', '2001:db8::1')).toEqual([{ urls: 'stun:[2001:db8::1]:3478' }]);
   });
 
   it('falls back to the configured name, and gives no STUN entry without a name or with STUN off', () => {
-    expect(provider().forHost('session01abcdef', null)).toEqual([{ urls: 'stun:cwmn.example:3478' }]);
-    expect(provider({ fallbackHost: null }).forHost('session01abcdef', null)).toEqual([]);
-    expect(provider({ stunPort: null }).forHost('session01abcdef', 'co.example.org')).toEqual([]);
+    expect(provider().forHost(session(), null)).toEqual([{ urls: 'stun:cwmn.example:3478' }]);
+    expect(provider({ fallbackHost: null }).forHost(session(), null)).toEqual([]);
+    expect(provider({ stunPort: null }).forHost(session(), 'co.example.org')).toEqual([]);
   });
 
   it('mints a TURN credential per host and per guest that expires with the session (in seconds, rounded down)', () => {
     const ice = provider({ turn: TURN });
-    const [stun, hostTurn] = ice.forHost('session01abcdef', 'co.example.org');
+    const [stun, hostTurn] = ice.forHost(session(), 'co.example.org');
     expect(stun).toEqual({ urls: 'stun:co.example.org:3478' });
     const expiry = Math.floor(session().expiresAt / 1000);
     expect(hostTurn).toEqual({
@@ -66,7 +53,7 @@ describe('IceProvider', () => {
       username: `${expiry}:session01abcdef`,
       credential: createHmac('sha1', TURN.secret).update(`${expiry}:session01abcdef`).digest('base64'),
     });
-    const guestTurn = ice.forGuest('session01abcdef', 'guest01', 'co.example.org')[1];
+    const guestTurn = ice.forGuest(session(), 'guest01', 'co.example.org')[1];
     expect(guestTurn?.username).toBe(`${expiry}:guest01`);
     expect(guestTurn?.credential).not.toBe(hostTurn?.credential);
     expect(JSON.stringify([hostTurn, guestTurn])).not.toContain(TURN.secret);
@@ -74,23 +61,22 @@ describe('IceProvider', () => {
 
   it('ends a replay session\'s credentials with its recording (its expiresAt)', () => {
     const replay = session({ isReplay: true, expiresAt: NOW + 600_000 });
-    const turn = provider({ turn: TURN }, replay).forHost('session01abcdef', null)[1];
+    const turn = provider({ turn: TURN }).forHost(replay, null)[1];
     expect(turn?.username).toBe(`${Math.floor(replay.expiresAt / 1000)}:session01abcdef`);
   });
 
   it('hands CWMN_ICE_SERVERS out exactly as written, even []', () => {
     const configured = [{ urls: ['turn:t.example'], username: 'u', credential: 'p' }];
-    expect(provider({ configured, turn: TURN }).forHost('session01abcdef', 'co.example.org')).toEqual(configured);
-    expect(provider({ configured: [] }).forGuest('session01abcdef', 'guest01', 'co.example.org')).toEqual([]);
+    expect(provider({ configured, turn: TURN }).forHost(session(), 'co.example.org')).toEqual(configured);
+    expect(provider({ configured: [] }).forGuest(session(), 'guest01', 'co.example.org')).toEqual([]);
   });
 
-  it('refuses an unknown, ended or overdue session (and so mints nothing for it)', () => {
-    expect(codeOf(() => provider({ turn: TURN }).forHost('nosuchsession00', null))).toBe('ERR_NOT_FOUND');
-    const ended = provider({ turn: TURN }, session({ endedAt: NOW - 10, endReason: 'host-ended' }));
-    expect(codeOf(() => ended.forHost('session01abcdef', null))).toBe('ERR_SESSION_ENDED');
-    expect(codeOf(() => ended.forGuest('session01abcdef', 'guest01', null))).toBe('ERR_SESSION_ENDED');
-    const overdue = provider({ turn: TURN }, session({ expiresAt: NOW }));
-    expect(codeOf(() => overdue.forGuest('session01abcdef', 'guest01', null))).toBe('ERR_SESSION_ENDED');
+  it('refuses an ended or overdue session (and so mints nothing for it)', () => {
+    const ice = provider({ turn: TURN });
+    const ended = session({ endedAt: NOW - 10, endReason: 'host-ended' });
+    expect(codeOf(() => ice.forHost(ended, null))).toBe('ERR_SESSION_ENDED');
+    expect(codeOf(() => ice.forGuest(ended, 'guest01', null))).toBe('ERR_SESSION_ENDED');
+    expect(codeOf(() => ice.forGuest(session({ expiresAt: NOW }), 'guest01', null))).toBe('ERR_SESSION_ENDED');
   });
 });
 

@@ -1,0 +1,319 @@
+// The store of one server: every record in memory, each operation decided and
+// applied at once (so the next read sees it, and operations are atomic because
+// they never wait half-way), its change set then handed to the persistence;
+// the operation resolves once the persistence has made it durable.
+
+import type { EndReason } from '../../src/protocol/index.js';
+import type { GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot } from './records.js';
+import { STATE_VERSION, STORE_TABLES } from './records.js';
+import { hashToken } from '../tokens.js';
+import { admissionRefusal, defaultGuestName, inviteRefusal, withClaimTokenHash } from './rules.js';
+import type {
+  AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, Persistence, PublicLinkResult,
+  RecordKeys, Store,
+} from './store.js';
+
+const NO_PERSISTENCE: Persistence = { write: async () => {} };
+
+/** Keeps everything in memory; hands every change set to `persistence`. */
+export class MemoryStore implements Store {
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly links = new Map<string, LinkRecord>();
+  private readonly guests = new Map<string, GuestStoreRecord>();
+  private readonly hostInvites = new Map<string, HostInviteRecord>();
+  /** Claim token hash → invite id. */
+  private readonly inviteByToken = new Map<string, string>();
+  /** Session id → ids of its guests. */
+  private readonly guestsBySession = new Map<string, Set<string>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(initial?: Partial<StoreSnapshot>, private readonly persistence: Persistence = NO_PERSISTENCE) {
+    this.apply({
+      put: {
+        sessions: initial?.sessions ?? [], links: initial?.links ?? [], guests: initial?.guests ?? [], hostInvites: initial?.hostInvites ?? [],
+      },
+      delete: {},
+    });
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return this.sessions.get(id);
+  }
+
+  async allSessions(): Promise<SessionRecord[]> {
+    return [...this.sessions.values()];
+  }
+
+  async getLink(tokenHash: string): Promise<LinkRecord | undefined> {
+    return this.links.get(tokenHash);
+  }
+
+  async allLinks(): Promise<LinkRecord[]> {
+    return [...this.links.values()];
+  }
+
+  async getGuest(id: string): Promise<GuestStoreRecord | undefined> {
+    return this.guests.get(id);
+  }
+
+  async sessionGuests(sessionId: string): Promise<GuestStoreRecord[]> {
+    return this.guestsOf(sessionId);
+  }
+
+  async allGuests(): Promise<GuestStoreRecord[]> {
+    return [...this.guests.values()];
+  }
+
+  async findHostInviteByToken(tokenHash: string): Promise<HostInviteRecord | undefined> {
+    const id = this.inviteByToken.get(tokenHash);
+    return id === undefined ? undefined : this.hostInvites.get(id);
+  }
+
+  async findHostInvitesByJoinCode(codeHash: string): Promise<HostInviteRecord[]> {
+    return this.invitesWithCode(codeHash);
+  }
+
+  async sessionHostInvites(sessionId: string): Promise<HostInviteRecord[]> {
+    return [...this.hostInvites.values()].filter((i) => i.sessionId === sessionId);
+  }
+
+  async allHostInvites(): Promise<HostInviteRecord[]> {
+    return [...this.hostInvites.values()];
+  }
+
+  createSession(record: SessionRecord): Promise<void> {
+    return this.commit({ sessions: [copySession(record)] });
+  }
+
+  createLink(record: LinkRecord): Promise<void> {
+    return this.commit({ links: [{ ...record }] });
+  }
+
+  async createHostInvite(made: NewHostInvite, now: number): Promise<{ ok: true } | { ok: false; reason: 'code-in-use' }> {
+    const code = made.invite.joinCodeHash;
+    if (code !== null && this.invitesWithCode(code).some((i) => this.claimable(i, now))) return { ok: false, reason: 'code-in-use' };
+    await this.commit({
+      sessions: [copySession(made.session)],
+      links: made.links.map((l) => ({ ...l })),
+      hostInvites: [copyInvite(made.invite)],
+    });
+    return { ok: true };
+  }
+
+  async admitGuest(admission: GuestAdmission): Promise<AdmissionResult> {
+    const link = this.links.get(admission.linkTokenHash);
+    const session = link && this.sessions.get(link.sessionId);
+    const present = session ? this.guestsOf(session.id).filter((g) => g.leftAt === null).length : 0;
+    const reason = admissionRefusal(link, session, admission.now, present, admission.maxGuests);
+    if (reason !== null || !link || !session) {
+      return { ok: false, reason: reason ?? 'invalid', ...(session ? { session } : {}), ...(link ? { link } : {}) };
+    }
+    const guestSeq = session.guestSeq + 1;
+    const counted: SessionRecord = { ...session, guestSeq };
+    const spent: LinkRecord = link.kind === 'private' ? { ...link, usedAt: admission.now } : link;
+    const guest: GuestStoreRecord = {
+      ...admission.guest, name: admission.guest.name || defaultGuestName(guestSeq), sessionId: session.id, leftAt: null,
+    };
+    await this.commit({ sessions: [counted], guests: [guest], ...(spent === link ? {} : { links: [spent] }) });
+    return { ok: true, session: counted, link: spent, guest };
+  }
+
+  async markGuestLeft(guestId: string, at: number): Promise<boolean> {
+    const guest = this.guests.get(guestId);
+    if (!guest || guest.leftAt !== null) return false;
+    await this.commit({ guests: [{ ...guest, leftAt: at }] });
+    return true;
+  }
+
+  async removeGuest(sessionId: string, guestId: string, at: number): Promise<void> {
+    const session = this.sessions.get(sessionId);
+    const guest = this.guests.get(guestId);
+    const put: ChangeSet['put'] = {};
+    if (session && !session.removedGuestIds.includes(guestId)) {
+      put.sessions = [{ ...session, removedGuestIds: [...session.removedGuestIds, guestId] }];
+    }
+    if (guest && guest.sessionId === sessionId && guest.leftAt === null) put.guests = [{ ...guest, leftAt: at }];
+    if (put.sessions || put.guests) await this.commit(put);
+  }
+
+  async endSession(sessionId: string, reason: EndReason, at: number): Promise<SessionRecord | null> {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.endedAt !== null) return null;
+    const ended: SessionRecord = { ...session, endedAt: at, endReason: reason };
+    await this.commit({ sessions: [ended] });
+    return ended;
+  }
+
+  async revokeLink(tokenHash: string, at: number): Promise<boolean> {
+    const link = this.links.get(tokenHash);
+    if (!link || link.revokedAt !== null) return false;
+    await this.commit({ links: [{ ...link, revokedAt: at }] });
+    return true;
+  }
+
+  async setPublicLink(sessionId: string, link: NewPublicLink | null, now: number): Promise<PublicLinkResult> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return { ok: false, reason: 'not-found' };
+    if (session.endedAt !== null) return { ok: false, reason: 'ended', session };
+    const current = session.publicLinkToken;
+    if ((link !== null) === (current !== null)) return { ok: true, session };
+    let next: SessionRecord;
+    let changedLink: LinkRecord | undefined;
+    if (link !== null) {
+      next = { ...session, publicLinkToken: link.token };
+      changedLink = {
+        tokenHash: link.tokenHash, sessionId, kind: 'public', createdAt: now, expiresAt: session.expiresAt, usedAt: null, revokedAt: null,
+      };
+    } else {
+      next = { ...session, publicLinkToken: null };
+      const old = this.links.get(hashToken(current as string));
+      if (old && old.revokedAt === null) changedLink = { ...old, revokedAt: now };
+    }
+    await this.commit({ sessions: [next], ...(changedLink ? { links: [changedLink] } : {}) });
+    return { ok: true, session: next };
+  }
+
+  async claimHostInvite(tokenHash: string, hostTokenHash: string, now: number): Promise<InviteResult> {
+    const found = this.inviteOf(tokenHash);
+    if (!found) return { ok: false, reason: 'invalid' };
+    const { invite, session } = found;
+    const reason = inviteRefusal(invite, session, now);
+    if (reason !== null) return { ok: false, reason, invite, session };
+    const claimedSession: SessionRecord = { ...session, hostTokenHash };
+    const claimed: HostInviteRecord = { ...invite, claimedAt: now };
+    await this.commit({ sessions: [claimedSession], hostInvites: [claimed] });
+    return { ok: true, session: claimedSession, invite: claimed };
+  }
+
+  async addHostInviteToken(inviteId: string, tokenHash: string, keep: number, now: number): Promise<InviteResult> {
+    const invite = this.hostInvites.get(inviteId);
+    const session = invite && this.sessions.get(invite.sessionId);
+    if (!invite || !session) return { ok: false, reason: 'invalid' };
+    const reason = inviteRefusal(invite, session, now);
+    if (reason !== null) return { ok: false, reason, invite, session };
+    const next: HostInviteRecord = { ...invite, tokenHashes: withClaimTokenHash(invite.tokenHashes, tokenHash, keep) };
+    await this.commit({ hostInvites: [next] });
+    return { ok: true, session, invite: next };
+  }
+
+  async revokeHostInvite(inviteId: string, at: number): Promise<void> {
+    const invite = this.hostInvites.get(inviteId);
+    if (invite && invite.revokedAt === null) await this.commit({ hostInvites: [{ ...invite, revokedAt: at }] });
+  }
+
+  async deleteRecords(keys: RecordKeys): Promise<void> {
+    const tables = { sessions: this.sessions, links: this.links, guests: this.guests, hostInvites: this.hostInvites };
+    const deleted: RecordKeys = {};
+    for (const table of STORE_TABLES) {
+      const present = (keys[table] ?? []).filter((key) => tables[table].has(key));
+      if (present.length > 0) deleted[table] = present;
+    }
+    if (Object.keys(deleted).length > 0) await this.persist({ put: {}, delete: deleted });
+  }
+
+  /** Resolves once every change so far is persisted and whatever persisting it started is done. */
+  async settled(): Promise<void> {
+    await this.persistence.settled?.();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.persistence.close?.() ?? Promise.resolve();
+    return this.closing;
+  }
+
+  /** The whole state, as persisted. Its records are the stored values themselves (they are never changed in place). */
+  snapshot(): StoreSnapshot {
+    return {
+      version: STATE_VERSION,
+      sessions: [...this.sessions.values()],
+      links: [...this.links.values()],
+      guests: [...this.guests.values()],
+      hostInvites: [...this.hostInvites.values()],
+    };
+  }
+
+  private guestsOf(sessionId: string): GuestStoreRecord[] {
+    const ids = this.guestsBySession.get(sessionId);
+    return ids ? [...ids].map((id) => this.guests.get(id) as GuestStoreRecord) : [];
+  }
+
+  private invitesWithCode(codeHash: string): HostInviteRecord[] {
+    return [...this.hostInvites.values()].filter((i) => i.joinCodeHash === codeHash);
+  }
+
+  private inviteOf(tokenHash: string): { invite: HostInviteRecord; session: SessionRecord } | null {
+    const id = this.inviteByToken.get(tokenHash);
+    const invite = id === undefined ? undefined : this.hostInvites.get(id);
+    const session = invite && this.sessions.get(invite.sessionId);
+    return invite && session ? { invite, session } : null;
+  }
+
+  private claimable(invite: HostInviteRecord, now: number): boolean {
+    const session = this.sessions.get(invite.sessionId);
+    return session !== undefined && inviteRefusal(invite, session, now) === null;
+  }
+
+  private commit(put: ChangeSet['put']): Promise<void> {
+    return this.persist({ put, delete: {} });
+  }
+
+  private persist(changes: ChangeSet): Promise<void> {
+    this.apply(changes);
+    if (this.closing) return Promise.resolve(); // Closed: kept in memory, no longer persisted.
+    return this.persistence.write(changes, () => this.snapshot());
+  }
+
+  private apply(changes: ChangeSet): void {
+    for (const s of changes.put.sessions ?? []) this.sessions.set(s.id, s);
+    for (const l of changes.put.links ?? []) this.links.set(l.tokenHash, l);
+    for (const g of changes.put.guests ?? []) this.setGuest(g);
+    for (const i of changes.put.hostInvites ?? []) {
+      this.unindexInvite(i.id);
+      this.indexInvite(i);
+    }
+    for (const id of changes.delete.sessions ?? []) this.sessions.delete(id);
+    for (const hash of changes.delete.links ?? []) this.links.delete(hash);
+    for (const id of changes.delete.guests ?? []) this.deleteGuest(id);
+    for (const id of changes.delete.hostInvites ?? []) this.unindexInvite(id);
+  }
+
+  private setGuest(guest: GuestStoreRecord): void {
+    this.deleteGuest(guest.id);
+    this.guests.set(guest.id, guest);
+    let ids = this.guestsBySession.get(guest.sessionId);
+    if (!ids) {
+      ids = new Set();
+      this.guestsBySession.set(guest.sessionId, ids);
+    }
+    ids.add(guest.id);
+  }
+
+  private deleteGuest(id: string): void {
+    const old = this.guests.get(id);
+    if (!old) return;
+    this.guests.delete(id);
+    const ids = this.guestsBySession.get(old.sessionId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.guestsBySession.delete(old.sessionId);
+  }
+
+  private indexInvite(record: HostInviteRecord): void {
+    this.hostInvites.set(record.id, record);
+    for (const hash of record.tokenHashes) this.inviteByToken.set(hash, record.id);
+  }
+
+  private unindexInvite(id: string): void {
+    const old = this.hostInvites.get(id);
+    if (!old) return;
+    for (const hash of old.tokenHashes) if (this.inviteByToken.get(hash) === id) this.inviteByToken.delete(hash);
+    this.hostInvites.delete(id);
+  }
+}
+
+function copySession(record: SessionRecord): SessionRecord {
+  return { ...record, removedGuestIds: [...record.removedGuestIds] };
+}
+
+function copyInvite(record: HostInviteRecord): HostInviteRecord {
+  return { ...record, tokenHashes: [...record.tokenHashes] };
+}

@@ -1,0 +1,271 @@
+// The contract every store keeps, run against each implementation: the same
+// cases, one `describe` per store. A store shared by several servers joins by
+// adding one entry to IMPLEMENTATIONS.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openFileStore } from '../../../signaling/state/file-store.js';
+import { MemoryStore } from '../../../signaling/state/memory-store.js';
+import type { HostInviteRecord, LinkRecord, SessionRecord } from '../../../signaling/state/records.js';
+import type { GuestAdmission, Store } from '../../../signaling/state/store.js';
+import { hashToken } from '../../../signaling/tokens.js';
+
+/** How to get an empty store of one implementation, and let it go. */
+interface Implementation {
+  name: string;
+  open(): Promise<{ store: Store; dispose(): Promise<void> }>;
+}
+
+const IMPLEMENTATIONS: Implementation[] = [
+  {
+    name: 'MemoryStore',
+    open: async () => {
+      const store = new MemoryStore();
+      return { store, dispose: () => store.close() };
+    },
+  },
+  {
+    name: 'file store',
+    open: async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-contract-'));
+      const store = openFileStore(dir, () => {});
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+/** Calls at once, for the operations that must be atomic. */
+const RACERS = 50;
+const NOW = 1_700_000_000_000;
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}${String(++counter).padStart(12, '0')}`;
+
+function newSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: unique('session'), isReplay: false, hostName: 'Ada', hostEmail: '', origin: 'https://a.example',
+    hostTokenHash: hashToken(unique('host-token')), startedAt: NOW - 1000, expiresAt: NOW + 3_600_000, endedAt: null, endReason: null,
+    guestSeq: 0, publicLinkToken: null, removedGuestIds: [], ...overrides,
+  };
+}
+
+function newLink(sessionId: string, overrides: Partial<LinkRecord> = {}): LinkRecord {
+  return {
+    tokenHash: hashToken(unique('link-token')), sessionId, kind: 'private', createdAt: NOW - 1000, expiresAt: NOW + 60_000,
+    usedAt: null, revokedAt: null, ...overrides,
+  };
+}
+
+function newInvite(sessionId: string, overrides: Partial<HostInviteRecord> = {}): HostInviteRecord {
+  return {
+    id: unique('invite'), sessionId, url: 'https://a.example/start', tokenHashes: [hashToken(unique('claim-token'))],
+    joinCodeHash: null, createdAt: NOW - 1000, expiresAt: NOW + 60_000, claimedAt: null, revokedAt: null, ...overrides,
+  };
+}
+
+function admission(linkTokenHash: string, maxGuests: number | null = null, name = ''): GuestAdmission {
+  return {
+    linkTokenHash, maxGuests, now: NOW,
+    guest: { id: unique('guest'), name, joinedAt: NOW, resumeTokenHash: hashToken(unique('resume-token')) },
+  };
+}
+
+const all = <T>(n: number, run: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => run(i)));
+
+describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
+  let disposers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const dispose of disposers) await dispose();
+    disposers = [];
+  });
+  async function open(): Promise<Store> {
+    const { store, dispose } = await implementation.open();
+    disposers.push(dispose);
+    return store;
+  }
+  /** A running session with a one-time link. */
+  async function withLink(store: Store, link: Partial<LinkRecord> = {}) {
+    const session = newSession();
+    const made = newLink(session.id, link);
+    await store.createSession(session);
+    await store.createLink(made);
+    return { session, link: made };
+  }
+
+  it('reads back what it stored, by key and by session', async () => {
+    const store = await open();
+    const { session, link } = await withLink(store);
+    const invite = newInvite(session.id, { joinCodeHash: hashToken('ABCDEFGH') });
+    expect(await store.createHostInvite({ session: newSession({ id: session.id }), links: [], invite }, NOW)).toEqual({ ok: true });
+    expect(await store.getLink(link.tokenHash)).toEqual(link);
+    expect(await store.findHostInviteByToken(invite.tokenHashes[0]!)).toEqual(invite);
+    expect(await store.findHostInvitesByJoinCode(hashToken('ABCDEFGH'))).toEqual([invite]);
+    expect(await store.sessionHostInvites(session.id)).toEqual([invite]);
+    const admitted = await store.admitGuest(admission(link.tokenHash, null, 'Bea'));
+    expect(admitted.ok).toBe(true);
+    expect(await store.sessionGuests(session.id)).toMatchObject([{ name: 'Bea', sessionId: session.id, leftAt: null }]);
+    expect(await store.getSession('no-such-session')).toBeUndefined();
+    expect(await store.findHostInviteByToken(hashToken('no-such-token'))).toBeUndefined();
+  });
+
+  it('spends a one-time link once, however many guests present it at the same time', async () => {
+    const store = await open();
+    const { session, link } = await withLink(store);
+    const results = await all(RACERS, () => store.admitGuest(admission(link.tokenHash)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(Array(RACERS - 1).fill('used'));
+    expect(await store.sessionGuests(session.id)).toHaveLength(1);
+    expect(await store.getSession(session.id)).toMatchObject({ guestSeq: 1 });
+    expect(await store.getLink(link.tokenHash)).toMatchObject({ usedAt: NOW });
+  });
+
+  it('admits at most maxGuests at the same time, numbers them, and spends no public link', async () => {
+    const store = await open();
+    const { session, link } = await withLink(store, { kind: 'public', expiresAt: NOW + 3_600_000 });
+    const results = await all(RACERS, () => store.admitGuest(admission(link.tokenHash, 5)));
+    const admitted = results.filter((r) => r.ok);
+    expect(admitted).toHaveLength(5);
+    expect(results.filter((r) => !r.ok && r.reason === 'full')).toHaveLength(RACERS - 5);
+    expect(admitted.map((r) => r.ok && r.guest.name).sort()).toEqual(['Guest 1', 'Guest 2', 'Guest 3', 'Guest 4', 'Guest 5']);
+    expect(await store.getLink(link.tokenHash)).toMatchObject({ usedAt: null });
+    // A guest that leaves makes room for one more.
+    const first = admitted[0]!;
+    expect(first.ok && await store.markGuestLeft(first.guest.id, NOW)).toBe(true);
+    const again = await all(3, () => store.admitGuest(admission(link.tokenHash, 5)));
+    expect(again.filter((r) => r.ok)).toHaveLength(1);
+    expect(await store.getSession(session.id)).toMatchObject({ guestSeq: 6 });
+  });
+
+  it('refuses a link in order: invalid, revoked, ended, used, expired, full — with the records it is about', async () => {
+    const store = await open();
+    expect(await store.admitGuest(admission(hashToken('unknown-link-token')))).toEqual({ ok: false, reason: 'invalid' });
+    const revoked = await withLink(store, { revokedAt: NOW - 1, usedAt: NOW - 2 });
+    expect(await store.admitGuest(admission(revoked.link.tokenHash))).toMatchObject({ ok: false, reason: 'revoked', link: revoked.link });
+    const ended = await withLink(store, { usedAt: NOW - 2 });
+    await store.endSession(ended.session.id, 'expired', NOW - 1);
+    expect(await store.admitGuest(admission(ended.link.tokenHash)))
+      .toMatchObject({ ok: false, reason: 'ended', session: { endReason: 'expired' } });
+    const used = await withLink(store, { usedAt: NOW - 2, expiresAt: NOW - 1 });
+    expect(await store.admitGuest(admission(used.link.tokenHash))).toMatchObject({ ok: false, reason: 'used' });
+    const expired = await withLink(store, { expiresAt: NOW });
+    expect(await store.admitGuest(admission(expired.link.tokenHash, 0))).toMatchObject({ ok: false, reason: 'expired' });
+    const full = await withLink(store);
+    expect(await store.admitGuest(admission(full.link.tokenHash, 0))).toMatchObject({ ok: false, reason: 'full' });
+    expect(await store.getLink(full.link.tokenHash)).toMatchObject({ usedAt: null });
+  });
+
+  it('ends a session exactly once, whoever ends it at the same time', async () => {
+    const store = await open();
+    const session = newSession();
+    await store.createSession(session);
+    const results = await all(RACERS, (i) => store.endSession(session.id, i % 2 ? 'expired' : 'host-ended', NOW + i));
+    const ended = results.filter((r) => r !== null);
+    expect(ended).toHaveLength(1);
+    expect(await store.getSession(session.id)).toEqual(ended[0]);
+    expect(await store.endSession('no-such-session', 'expired', NOW)).toBeNull();
+  });
+
+  it('claims a hosting invite once, whichever of its tokens each caller holds', async () => {
+    const store = await open();
+    const session = newSession();
+    const invite = newInvite(session.id, { joinCodeHash: hashToken('ABCDEFGH') });
+    await store.createHostInvite({ session, links: [], invite }, NOW);
+    const codeTokens = await all(3, async (i) => {
+      const hash = hashToken(unique(`code-token-${i}`));
+      expect(await store.addHostInviteToken(invite.id, hash, 4, NOW)).toMatchObject({ ok: true });
+      return hash;
+    });
+    const tokens = [invite.tokenHashes[0]!, ...codeTokens];
+    const results = await all(RACERS, (i) => store.claimHostInvite(tokens[i % tokens.length]!, hashToken(`new-host-token-${i}`), NOW));
+    const claimed = results.filter((r) => r.ok);
+    expect(claimed).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.reason === 'used')).toHaveLength(RACERS - 1);
+    const winner = claimed[0]!;
+    expect(await store.getSession(session.id)).toMatchObject({ hostTokenHash: winner.ok ? winner.session.hostTokenHash : '' });
+    expect(await store.addHostInviteToken(invite.id, hashToken('late-token'), 4, NOW)).toMatchObject({ ok: false, reason: 'used' });
+    expect(await store.claimHostInvite(hashToken('unknown-claim'), hashToken('x'), NOW)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('keeps every claim token added at the same time, up to the ones it keeps', async () => {
+    const store = await open();
+    const session = newSession();
+    const invite = newInvite(session.id);
+    await store.createHostInvite({ session, links: [], invite }, NOW);
+    const hashes = await all(10, async (i) => {
+      const hash = hashToken(unique(`code-token-${i}`));
+      await store.addHostInviteToken(invite.id, hash, 100, NOW);
+      return hash;
+    });
+    const stored = await store.findHostInviteByToken(invite.tokenHashes[0]!);
+    expect(new Set(stored?.tokenHashes)).toEqual(new Set([invite.tokenHashes[0], ...hashes]));
+    for (const hash of hashes) expect(await store.findHostInviteByToken(hash)).toMatchObject({ id: invite.id });
+  });
+
+  it('gives a join code to one live invitation at a time', async () => {
+    const store = await open();
+    const code = hashToken('JOINCODE');
+    const made = await all(RACERS, () => {
+      const session = newSession();
+      return store.createHostInvite({ session, links: [newLink(session.id)], invite: newInvite(session.id, { joinCodeHash: code }) }, NOW);
+    });
+    expect(made.filter((m) => m.ok)).toHaveLength(1);
+    expect(made.filter((m) => !m.ok && m.reason === 'code-in-use')).toHaveLength(RACERS - 1);
+    const [live] = await store.findHostInvitesByJoinCode(code);
+    expect(live).toBeDefined();
+    // Once it is claimed, the code is free again.
+    expect(await store.claimHostInvite(live!.tokenHashes[0]!, hashToken('host'), NOW)).toMatchObject({ ok: true });
+    const session = newSession();
+    expect(await store.createHostInvite({ session, links: [], invite: newInvite(session.id, { joinCodeHash: code }) }, NOW)).toEqual({ ok: true });
+  });
+
+  it('turns a public link on once and off once, however many ask at the same time', async () => {
+    const store = await open();
+    const session = newSession();
+    await store.createSession(session);
+    const on = await all(RACERS, (i) => {
+      const token = `${'P'.repeat(30)}${String(i).padStart(2, '0')}`;
+      return store.setPublicLink(session.id, { token, tokenHash: hashToken(token) }, NOW);
+    });
+    const tokens = new Set(on.map((r) => r.ok && r.session.publicLinkToken));
+    expect(tokens.size).toBe(1);
+    const token = [...tokens][0] as string;
+    expect(await store.getLink(hashToken(token))).toMatchObject({ kind: 'public', sessionId: session.id, expiresAt: session.expiresAt, revokedAt: null });
+    const off = await all(RACERS, () => store.setPublicLink(session.id, null, NOW + 5));
+    expect(off.every((r) => r.ok && r.session.publicLinkToken === null)).toBe(true);
+    expect(await store.getLink(hashToken(token))).toMatchObject({ revokedAt: NOW + 5 });
+    await store.endSession(session.id, 'host-ended', NOW + 6);
+    expect(await store.setPublicLink(session.id, null, NOW + 7)).toMatchObject({ ok: false, reason: 'ended' });
+    expect(await store.setPublicLink('no-such-session', null, NOW)).toEqual({ ok: false, reason: 'not-found' });
+  });
+
+  it('revokes a link, removes and lets go of a guest, each once', async () => {
+    const store = await open();
+    const { session, link } = await withLink(store);
+    expect(await all(10, () => store.revokeLink(link.tokenHash, NOW)).then((r) => r.filter(Boolean).length)).toBe(1);
+    const publicLink = newLink(session.id, { kind: 'public' });
+    await store.createLink(publicLink);
+    const guest = await store.admitGuest(admission(publicLink.tokenHash));
+    if (!guest.ok) throw new Error('not admitted');
+    await all(10, () => store.removeGuest(session.id, guest.guest.id, NOW + 1));
+    expect(await store.getSession(session.id)).toMatchObject({ removedGuestIds: [guest.guest.id] });
+    expect(await store.getGuest(guest.guest.id)).toMatchObject({ leftAt: NOW + 1 });
+    expect(await store.markGuestLeft(guest.guest.id, NOW + 2)).toBe(false);
+  });
+
+  it('deletes records by key, skipping unknown ones', async () => {
+    const store = await open();
+    const { session, link } = await withLink(store);
+    await store.deleteRecords({ links: [link.tokenHash, 'unknown'], sessions: [session.id] });
+    expect(await store.getLink(link.tokenHash)).toBeUndefined();
+    expect(await store.allSessions()).toEqual([]);
+    await store.deleteRecords({ guests: ['unknown'] });
+  });
+});
