@@ -324,15 +324,12 @@ function readFanout(value: string | undefined): number | null {
 function readRedisUrl(value: string | undefined): string | null {
   const text = readString(value);
   if (text === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalid('CWMN_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
+  const example = 'redis://127.0.0.1:6379 or rediss://:password@redis.example.com:6380';
+  const url = parseSecretUrl('CWMN_REDIS_URL', text, example);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw invalid(`CWMN_REDIS_URL must start with redis:// or rediss://; expected e.g. ${example}`);
   }
-  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-    throw invalid('CWMN_REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
-  }
+  if (!url.hostname) throw invalid(`CWMN_REDIS_URL has no host; expected e.g. ${example}`);
   return text;
 }
 

@@ -3,17 +3,10 @@
 // to add later (guest joins per second across two servers, signal forwarding
 // latency p50/p99) are scenarios of their own in this list.
 
-/** One row of the load table (the same shape as the benchmark's figures). */
-export interface LoadFigure {
-  id: string;
-  title: string;
-  value: string;
-  target: string;
-  /** null when the figure could not be measured. */
-  pass: boolean | null;
-  error?: string;
-  data?: unknown;
-}
+import type { Figure } from '../report.js';
+
+/** One row of the load table: a row of the benchmark's table. */
+export type LoadFigure = Figure;
 
 export interface LoadOptions {
   /** Idle host sockets to open (`LOAD_SOCKETS`); fewer when the machine allows fewer open files. */

@@ -3,7 +3,6 @@
 // session there and a guest goes live through the invite link, all over https/wss.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -11,21 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../signaling/config.js';
 import { startServer, type RunningServer } from '../../signaling/server.js';
 import { makeCertificate } from '../integration/support/tls.js';
+import { closedPort } from '../integration/support/webhook.js';
 import { CHROMIUM_ARGS, ROOT, waitForViewerState } from './harness.js';
 
 /** A name that is not loopback (so only TLS makes its pages secure), resolved to 127.0.0.1 by Chromium. */
 const NAME = 'cwmn.test';
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the server over TLS in a browser', () => {
   let dir: string;
@@ -35,7 +25,7 @@ describe('the server over TLS in a browser', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cwmn-e2e-tls-'));
     const cert = makeCertificate(dir, 'server');
-    const port = await freeTcpPort();
+    const port = await closedPort();
     const config = loadConfig({
       PORT: String(port), HOST: '127.0.0.1', CWMN_STUN_PORT: '0', CWMN_DATA_DIR: join(dir, 'data'),
       CWMN_PUBLIC_URL: `https://${NAME}:${port}`, CWMN_TLS_CERT: cert.certFile, CWMN_TLS_KEY: cert.keyFile,

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { closedPort } from './webhook.js';
 
 export interface TestRedis {
   url: string;
@@ -16,17 +17,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Starts redis-server (Debian's package); resolves once it answers. */
 export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+  const port = await closedPort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-redis-'));
   let running = await launch(port, dir);
   let stopped: Promise<void> | undefined;
