@@ -10,8 +10,9 @@ import { hashToken } from '../tokens.js';
 import { admissionRefusal, defaultGuestName, inviteRefusal, withClaimTokenHash } from './rules.js';
 import type {
   AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, Persistence, PublicLinkResult,
-  RecordKeys, Store,
+  RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
 } from './store.js';
+import { TimerHeap } from './timer-heap.js';
 
 const NO_PERSISTENCE: Persistence = { write: async () => {} };
 
@@ -25,6 +26,10 @@ export class MemoryStore implements Store {
   private readonly inviteByToken = new Map<string, string>();
   /** Session id → ids of its guests. */
   private readonly guestsBySession = new Map<string, Set<string>>();
+  /** Live state, never persisted (no socket outlives the process): the holder of each place, the timers. */
+  private readonly hostHolders = new Map<string, SocketHolder>();
+  private readonly guestHolders = new Map<string, SocketHolder>();
+  private readonly timers = new TimerHeap();
   private closing: Promise<void> | null = null;
 
   constructor(initial?: Partial<StoreSnapshot>, private readonly persistence: Persistence = NO_PERSISTENCE) {
@@ -211,6 +216,42 @@ export class MemoryStore implements Store {
     if (Object.keys(deleted).length > 0) await this.persist({ put: {}, delete: deleted });
   }
 
+  async holdHost(sessionId: string, holder: SocketHolder): Promise<SocketHolder | null> {
+    return hold(this.hostHolders, sessionId, holder);
+  }
+
+  async releaseHost(sessionId: string, holder: SocketHolder): Promise<boolean> {
+    return release(this.hostHolders, sessionId, holder);
+  }
+
+  async hostHolder(sessionId: string): Promise<SocketHolder | null> {
+    return this.hostHolders.get(sessionId) ?? null;
+  }
+
+  async holdGuest(guestId: string, holder: SocketHolder): Promise<SocketHolder | null> {
+    return hold(this.guestHolders, guestId, holder);
+  }
+
+  async releaseGuest(guestId: string, holder: SocketHolder): Promise<boolean> {
+    return release(this.guestHolders, guestId, holder);
+  }
+
+  async guestHolder(guestId: string): Promise<SocketHolder | null> {
+    return this.guestHolders.get(guestId) ?? null;
+  }
+
+  async scheduleTimer(timer: StoredTimer): Promise<void> {
+    this.timers.set(timer);
+  }
+
+  async cancelTimer(kind: TimerKind, key: string): Promise<void> {
+    this.timers.cancel(kind, key);
+  }
+
+  async takeDueTimers(now: number, limit: number): Promise<StoredTimer[]> {
+    return this.timers.takeDue(now, limit);
+  }
+
   /** Resolves once every change so far is persisted and whatever persisting it started is done. */
   async settled(): Promise<void> {
     await this.persistence.settled?.();
@@ -308,6 +349,18 @@ export class MemoryStore implements Store {
     for (const hash of old.tokenHashes) if (this.inviteByToken.get(hash) === id) this.inviteByToken.delete(hash);
     this.hostInvites.delete(id);
   }
+}
+
+function hold(places: Map<string, SocketHolder>, key: string, holder: SocketHolder): SocketHolder | null {
+  const previous = places.get(key) ?? null;
+  places.set(key, holder);
+  return previous === holder ? null : previous;
+}
+
+function release(places: Map<string, SocketHolder>, key: string, holder: SocketHolder): boolean {
+  if (places.get(key) !== holder) return false;
+  places.delete(key);
+  return true;
 }
 
 function copySession(record: SessionRecord): SessionRecord {

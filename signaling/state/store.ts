@@ -51,6 +51,29 @@ export type InviteResult =
   | { ok: true; session: SessionRecord; invite: HostInviteRecord }
   | { ok: false; reason: 'invalid' } | { ok: false; reason: InviteRefusal; session: SessionRecord; invite: HostInviteRecord };
 
+/**
+ * Which socket holds a place in a session (the host's, or one guest's): the
+ * id of the server it is connected to and the socket's id there, as
+ * `<serverId>/<socketId>`. Places are live state: they survive neither a
+ * restart of a one-server store nor the socket.
+ */
+export type SocketHolder = string;
+
+/** What a stored timer is for: a session's expiry, an away host's grace, an away guest's grace. */
+export type TimerKind = 'expiry' | 'host-grace' | 'guest-grace';
+
+/**
+ * A timer kept in the store, so that with several servers exactly one of them
+ * fires it: `takeDueTimers` hands each due timer to one caller only. `key` is
+ * a session id (expiry, host grace) or a guest id (guest grace).
+ */
+export interface StoredTimer {
+  kind: TimerKind;
+  key: string;
+  /** Epoch milliseconds: due from then on. */
+  at: number;
+}
+
 /** Session, link, guest and hosting-invite state. Records are values: what a call returns is never changed later. */
 export interface Store {
   getSession(id: string): Promise<SessionRecord | undefined>;
@@ -109,6 +132,30 @@ export interface Store {
   addHostInviteToken(inviteId: string, tokenHash: string, keep: number, now: number): Promise<InviteResult>;
   /** Withdraws a hosting invite at `at` (its mail could not be delivered). No-op when unknown or withdrawn already. */
   revokeHostInvite(inviteId: string, at: number): Promise<void>;
+  /** Makes `holder` the socket of the session's host; resolves to the holder it replaced (null when none, or the same). */
+  holdHost(sessionId: string, holder: SocketHolder): Promise<SocketHolder | null>;
+  /** Lets go of the host's place if `holder` still has it (a newer socket may have replaced it); true when it did. */
+  releaseHost(sessionId: string, holder: SocketHolder): Promise<boolean>;
+  /** The socket of the session's host, or null while no host is connected. */
+  hostHolder(sessionId: string): Promise<SocketHolder | null>;
+  /** Makes `holder` the socket of a guest; resolves to the holder it replaced (null when none, or the same). */
+  holdGuest(guestId: string, holder: SocketHolder): Promise<SocketHolder | null>;
+  /** Lets go of a guest's place if `holder` still has it; true when it did. */
+  releaseGuest(guestId: string, holder: SocketHolder): Promise<boolean>;
+  /** The socket of a guest, or null while it is away (or gone). */
+  guestHolder(guestId: string): Promise<SocketHolder | null>;
+
+  /** Sets a timer (replacing the one of the same kind and key, if any). */
+  scheduleTimer(timer: StoredTimer): Promise<void>;
+  /** Cancels the timer of that kind and key; no-op when there is none. */
+  cancelTimer(kind: TimerKind, key: string): Promise<void>;
+  /**
+   * Takes up to `limit` timers due at `now` (earliest first) out of the store
+   * and returns them: each timer is returned to one caller only, however many
+   * servers take at the same time.
+   */
+  takeDueTimers(now: number, limit: number): Promise<StoredTimer[]>;
+
   /** Deletes records by key (see `rowKey`); unknown keys are skipped. */
   deleteRecords(keys: RecordKeys): Promise<void>;
 
