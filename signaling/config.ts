@@ -66,6 +66,8 @@ export interface ServerConfig {
   hostGraceSeconds: number;
   /** After a guest's socket closed, the guest stays this long for a `guest-resume` before it leaves (`CWMN_GUEST_GRACE_SECONDS`). */
   guestGraceSeconds: number;
+  /** On SIGTERM, the server gives up waiting for its sockets and writes after this long, in seconds (`CWMN_DRAIN_SECONDS`). */
+  drainSeconds: number;
   /** A socket must introduce itself (`host-hello` / `guest-join`) within this time. */
   helloTimeoutMs: number;
   /** Every socket is pinged this often; one that missed the previous pong is dropped. */
@@ -126,6 +128,8 @@ export const DEFAULT_SESSION_MAX_SECONDS = 4 * 60 * 60;
 export const DEFAULT_LINK_TTL_SECONDS = 24 * 60 * 60;
 /** Default time a session waits for its host to come back (reload, navigation, lost network): 30 seconds. */
 export const DEFAULT_HOST_GRACE_SECONDS = 30;
+/** Default of `CWMN_DRAIN_SECONDS`: well within the 30 s most orchestrators wait after SIGTERM. */
+export const DEFAULT_DRAIN_SECONDS = 10;
 /** Default time a guest's place is kept after its socket closed: 10 seconds. */
 export const DEFAULT_GUEST_GRACE_SECONDS = 10;
 /** Default maximum replay length: 10 minutes. */
@@ -172,6 +176,7 @@ export function loadConfig(env: Env = process.env, rootDir: string = process.cwd
     sessionMaxSeconds: readSeconds('CWMN_SESSION_MAX_SECONDS', env.CWMN_SESSION_MAX_SECONDS, DEFAULT_SESSION_MAX_SECONDS),
     linkTtlSeconds: readSeconds('CWMN_LINK_TTL_SECONDS', env.CWMN_LINK_TTL_SECONDS, DEFAULT_LINK_TTL_SECONDS),
     hostGraceSeconds: readSeconds('CWMN_HOST_GRACE_SECONDS', env.CWMN_HOST_GRACE_SECONDS, DEFAULT_HOST_GRACE_SECONDS),
+    drainSeconds: readSeconds('CWMN_DRAIN_SECONDS', env.CWMN_DRAIN_SECONDS, DEFAULT_DRAIN_SECONDS),
     guestGraceSeconds: readSeconds('CWMN_GUEST_GRACE_SECONDS', env.CWMN_GUEST_GRACE_SECONDS, DEFAULT_GUEST_GRACE_SECONDS),
     helloTimeoutMs: HELLO_TIMEOUT_MS,
     pingIntervalMs: PING_INTERVAL_MS,

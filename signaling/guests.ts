@@ -83,9 +83,9 @@ export class GuestService {
     return { ok: true, session, guest: publicRecord(stored) };
   }
 
-  /** Notes that a guest left for good (its grace ran out). No-op when unknown or gone already. */
-  async markLeft(guestId: string): Promise<void> {
-    await this.options.store.markGuestLeft(guestId, this.now());
+  /** Notes that a guest left for good (its grace ran out); false when unknown or gone already. */
+  markLeft(guestId: string): Promise<boolean> {
+    return this.options.store.markGuestLeft(guestId, this.now());
   }
 
   /** The host removed a guest: it leaves, and is refused if it comes back. */

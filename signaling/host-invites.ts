@@ -161,7 +161,7 @@ export class HostInviteService {
     if (!claimed.ok) throw wireToError(refusalOf(claimed, HOST_LINK_REFUSALS));
     this.options.log(`invitation to host ${claimed.session.id} claimed`);
     this.options.onClaimed(claimed.session.id);
-    return { session: this.options.sessions.info(claimed.session), hostToken };
+    return { session: await this.options.sessions.info(claimed.session), hostToken };
   }
 
   /**

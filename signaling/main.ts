@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // A second signal: give up waiting.
     stopping = true;
-    config.log(`${signal}: stopping`);
+    config.log(`${signal}: stopping; clients are told to reconnect (to another server, behind a load balancer)`);
+    setTimeout(() => {
+      config.log(`${signal}: not stopped within CWMN_DRAIN_SECONDS (${config.drainSeconds} s): exiting anyway`, { level: 'warn' });
+      process.exit(1);
+    }, config.drainSeconds * 1000).unref();
     server.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -25,23 +25,25 @@ import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
-import { Metrics } from './ops/metrics.js';
+import { MemoryBus } from './bus/memory-bus.js';
+import { Metrics, Timings } from './ops/metrics.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
 import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
 import { SessionService } from './sessions.js';
+import { StoreTimers } from './timers.js';
+import { randomId } from './tokens.js';
 import { lockDataDir } from './state/data-dir-lock.js';
 import { openFileStore } from './state/file-store.js';
 import { createReplayService } from './replay/create.js';
 import type { Mailer } from './replay/mailer.js';
 import { addReplayRoutes } from './replay/replay-routes.js';
-import type { ReplayService } from './replay/replay-service.js';
 import { RelayHub } from './relay/relay-hub.js';
 import type { RelayCounters } from './relay/relay-switch.js';
-import { endRoom } from './ws/end-room.js';
+import { Courier } from './ws/courier.js';
+import { LocalSockets } from './ws/local-sockets.js';
 import { Presence } from './ws/presence.js';
-import { Rooms } from './ws/rooms.js';
 import { rejectUpgrade, SocketHub } from './ws/socket-hub.js';
 import { requestUrl } from './http/request-url.js';
 import { RELAY_PATH } from '../src/protocol/index.js';
@@ -111,22 +113,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // `localhost` reaches a loopback-bound server too: a viewer opened that way is still "ours".
   const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`${scheme}://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
-  // A guest that left or was removed loses its relay socket too (declared below; nobody leaves before the start).
-  const rooms = new Rooms((sessionId, guestId) => relayHub?.switch.dropGuest(sessionId, guestId));
-  let replays: ReplayService | null = null; // Built below: it ends sessions, and hears of their end.
-  const sessions = new SessionService({
-    store,
-    sessionMaxSeconds: config.sessionMaxSeconds,
-    countGuests: (id) => rooms.guestCount(id),
-    onEnded: (id, reason) => {
-      presence.sessionEnded(id); // Declared below; no session ends before the server starts.
-      handoffs.forget(id);
-      endRoom(rooms, id, reason);
-      relayHub?.switch.endSession(id);
-      replays?.handleSessionEnded(id, reason);
-    },
-    log,
-  });
+  const bus = new MemoryBus((err) => log(`bus: a listener failed: ${(err as Error)?.stack ?? String(err)}`, { level: 'error' }));
+  const courier = new Courier(bus);
+  const local = new LocalSockets(bus, randomId());
+  const sessions = new SessionService({ store, sessionMaxSeconds: config.sessionMaxSeconds, log });
   const handoffs = new HandoffService({ sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
   const publicLinks = new PublicLinkService({ store, links });
@@ -139,18 +129,17 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log });
   const guests = new GuestService({ store, sessions });
+  const presence = new Presence({
+    store, sessions, guests, local, courier, log,
+    hostGraceMs: config.hostGraceSeconds * 1000,
+    guestGraceMs: config.guestGraceSeconds * 1000,
+  });
   const hostInvites = new HostInviteService({
     store, sessions, links, origins, domains, mail: delivery.mail, linkTtlSeconds: config.linkTtlSeconds, publicUrl, log,
     onClaimed: (id) => presence.hostAway(id), // The new host's page says hello within the grace, or the session ends.
   });
-  const presence = new Presence({
-    rooms, sessions, guests, store, log,
-    hostGraceMs: config.hostGraceSeconds * 1000,
-    guestGraceMs: config.guestGraceSeconds * 1000,
-    awaitsClaim: (id) => hostInvites.awaitsClaim(id),
-  });
   const relayHub = config.relay === 'off' ? null : new RelayHub({
-    sessions, guests, origins, helloTimeoutMs: config.helloTimeoutMs, pingIntervalMs: config.pingIntervalMs, log,
+    bus, sessions, guests, origins, helloTimeoutMs: config.helloTimeoutMs, pingIntervalMs: config.pingIntervalMs, log,
     audit: config.auditBytes,
   });
   const ice = new IceProvider({
@@ -161,7 +150,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, rooms, presence, origins, domains, ice, relay: config.relay, relayFanoutGuests: config.relay === 'off' ? null : config.relayFanoutGuests,
+      sessions, links, publicLinks, invites, guests, store, local, courier, presence, origins, domains, ice,
+      relay: config.relay, relayFanoutGuests: config.relay === 'off' ? null : config.relayFanoutGuests,
       log,
     },
     helloTimeoutMs: config.helloTimeoutMs,
@@ -169,18 +159,30 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     log,
     audit: config.audit,
   });
-  const metrics = new Metrics({
-    sessions: () => sessions.activeCount(),
-    presence: () => rooms.census(),
-    sockets: () => ({ signaling: hub.size, relay: relayHub?.switch.size ?? 0 }),
-    relay: () => relayHub?.switch.counters ?? null,
-    renders: () => replays?.renders() ?? { waiting: 0, running: 0 },
-  });
-  replays = createReplayService(config, {
+  const timings = new Timings();
+  const replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.endInBackground(id, 'host-ended'),
-    observeRender: (seconds, outcome) => metrics.observeRender(seconds, outcome),
+    observeRender: (seconds, outcome) => timings.observeRender(seconds, outcome),
     renderPageKey: () => certificate?.pair.spkiSha256 ?? null,
   });
+  const metrics = new Metrics({
+    sessions: () => sessions.activeCount(),
+    presence: () => local.census(),
+    sockets: () => ({ signaling: hub.size, relay: relayHub?.switch.size ?? 0 }),
+    relay: () => relayHub?.switch.counters ?? null,
+    bus: () => bus.counters,
+    renders: () => replays.renders(),
+  }, timings);
+  sessions.whenEnded((id, reason) => {
+    handoffs.forget(id);
+    courier.ended(id, reason);
+    replays.handleSessionEnded(id, reason);
+  });
+  const timers = new StoreTimers(store, {
+    expiry: (id) => sessions.end(id, 'expired'),
+    'host-grace': (id) => presence.hostGraceOver(id),
+    'guest-grace': (id) => presence.guestGraceOver(id),
+  }, log);
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
   addApiRoutes(router, {
@@ -213,8 +215,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   };
   await prune();
   replays.start(); // Before sessions.start(): sessions that expired while down end the replay's recording.
-  await sessions.start(); // Re-arms expiry timers of sessions loaded from the store.
-  await presence.restore(); // After a restart everyone is away: guests and hosts have their grace to come back.
+  await sessions.start(); // Sets the expiry timers of sessions loaded from the store.
+  // Nobody holds a place after a restart (one server): guests and hosts have their grace to come back.
+  await presence.restore((id) => hostInvites.awaitsClaim(id));
+  timers.start();
   const pruneTimer = setInterval(() => {
     prune().catch((err: unknown) => log(`state: pruning failed: ${(err as Error)?.stack ?? String(err)}`));
   }, PRUNE_INTERVAL_MS);
@@ -238,16 +242,19 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const shutdown = async () => {
     clearInterval(pruneTimer);
     clearInterval(sweepTimer);
+    await timers.close(); // Before the sockets close: shutting down is not leaving, nobody's grace runs out here.
     sessions.close();
-    presence.close(); // Before the sockets close: shutting down is not leaving.
-    await replays?.close();
+    await replays.close();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await hub.close();
     await relayHub?.close();
+    await presence.settled(); // The closed sockets' places are let go of in the store.
+    local.close();
     httpServer.closeAllConnections();
     await stopped;
     await stun?.close();
     delivery.close();
+    await bus.close();
     await store.close();
     lock.release();
     log('stopped');

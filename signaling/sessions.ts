@@ -1,5 +1,6 @@
 // Session lifecycle: creation, host authentication, ending (by the host or at
-// expiry), and one expiry timer per running session, re-armed after a restart.
+// expiry), and one expiry timer per running session, kept in the store (so
+// that one server fires it; see timers.ts) and set again after a restart.
 
 import {
   CwmnError, ErrorCode, type EndReason, type SessionInfo, type WireError,
@@ -10,8 +11,6 @@ import type { SessionRecord } from './state/records.js';
 import type { Store } from './state/store.js';
 import { hashToken, randomId, randomToken, tokenMatches } from './tokens.js';
 
-/** Longest delay a Node timer accepts; longer expiries are re-armed in steps. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Sessions that `endInBackground` starts ending in one turn of the event loop;
  * more wait for the next turn, so that thousands ending together (a restart no
@@ -23,10 +22,6 @@ export const ENDS_PER_TURN = 200;
 export interface SessionServiceOptions {
   store: Store;
   sessionMaxSeconds: number;
-  /** Current number of connected guests of a session (live presence is not stored). */
-  countGuests: (sessionId: string) => number;
-  /** Called once when a session ends, after the end is stored. */
-  onEnded: (sessionId: string, reason: EndReason) => void;
   log: LogFn;
   now?: Clock;
 }
@@ -44,9 +39,12 @@ export interface NewSession {
 /** Result of checking a host's credentials. */
 export type HostCheck = { ok: true; session: SessionRecord } | { ok: false; error: WireError };
 
+/** Hears that a session ended (see `SessionService.whenEnded`). */
+export type EndedListener = (sessionId: string, reason: EndReason) => void;
+
 /** Creates, authenticates, expires and ends sessions. */
 export class SessionService {
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly endedListeners: EndedListener[] = [];
   /** Ends asked for by `endInBackground`, not started yet. */
   private endQueue: { sessionId: string; reason: EndReason }[] = [];
   private draining = false;
@@ -57,22 +55,31 @@ export class SessionService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Arms expiry timers for every running session in the store (after a restart); ends overdue ones at once. */
+  /**
+   * Sets the expiry timer of every running session in the store (after a
+   * restart, a one-process store has none); ends overdue ones at once.
+   */
   async start(): Promise<void> {
     const overdue: string[] = [];
+    const expiring: Promise<void>[] = [];
     for (const session of await this.options.store.allSessions()) {
       if (session.endedAt !== null) continue;
       if (session.expiresAt <= this.now()) overdue.push(session.id);
-      else this.arm(session.id, session.expiresAt);
+      else expiring.push(this.arm(session));
     }
-    await Promise.all(overdue.map((id) => this.end(id, 'expired')));
+    await Promise.all([...expiring, ...overdue.map((id) => this.end(id, 'expired'))]);
+  }
+
+  /** Calls `listener` once per session ended, after the end is stored (on the server that ended it). */
+  whenEnded(listener: EndedListener): void {
+    this.endedListeners.push(listener);
   }
 
   /** Registers a new session; returns it with its secret host token (not stored). */
   async create(params: NewSession): Promise<{ session: SessionRecord; hostToken: string }> {
     const made = this.prepare(params);
     await this.options.store.createSession(made.session);
-    this.started(made.session);
+    await this.started(made.session);
     return made;
   }
 
@@ -99,9 +106,9 @@ export class SessionService {
   }
 
   /** A session made by `prepare` is stored: its expiry timer starts. */
-  started(session: SessionRecord): void {
-    this.arm(session.id, session.expiresAt);
-    this.options.log(`session ${session.id} created`);
+  async started(session: SessionRecord): Promise<void> {
+    await this.arm(session);
+    this.options.log(`session ${session.id} created`, { sessionId: session.id });
   }
 
   /** The stored session, or undefined. */
@@ -121,7 +128,8 @@ export class SessionService {
   }
 
   /** The session as its host's code sees it. */
-  info(session: SessionRecord): SessionInfo {
+  async info(session: SessionRecord): Promise<SessionInfo> {
+    const guests = await this.options.store.sessionGuests(session.id);
     return {
       sessionId: session.id,
       isReplay: session.isReplay,
@@ -129,7 +137,7 @@ export class SessionService {
       hostEmail: session.hostEmail,
       startedAt: session.startedAt,
       expiresAt: session.expiresAt,
-      guestCount: this.options.countGuests(session.id),
+      guestCount: guests.filter((g) => g.leftAt === null).length,
     };
   }
 
@@ -145,17 +153,18 @@ export class SessionService {
   }
 
   /**
-   * Ends a running session: stores the end, calls `stored` (if given), stops
-   * its timer, calls `onEnded`. False when it was not running; whoever else
-   * tries to end it at the same time, only one call ends it.
+   * Ends a running session: stores the end, calls `stored` (if given), tells
+   * the `whenEnded` listeners, cancels its expiry. False when it was not
+   * running; whoever else (any server) tries to end it at the same time, only
+   * one call ends it.
    */
   async end(sessionId: string, reason: EndReason, stored?: () => void): Promise<boolean> {
     const ended = await this.options.store.endSession(sessionId, reason, this.now());
     if (!ended) return false;
     stored?.();
-    this.disarm(sessionId);
-    this.options.log(`session ${sessionId} ended (${reason})`);
-    this.options.onEnded(sessionId, reason);
+    this.options.log(`session ${sessionId} ended (${reason})`, { sessionId });
+    for (const listener of this.endedListeners) listener(sessionId, reason);
+    await this.options.store.cancelTimer('expiry', sessionId);
     return true;
   }
 
@@ -177,24 +186,14 @@ export class SessionService {
     return (await this.options.store.allSessions()).filter((s) => s.endedAt === null).length;
   }
 
-  /** Stops every timer, and ends nothing more. Idempotent; the stored sessions stay as they are. */
+  /** Ends nothing more. Idempotent; the stored sessions and their timers stay as they are. */
   close(): void {
     this.closed = true;
     this.endQueue = [];
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
   }
 
-  private arm(sessionId: string, expiresAt: number): void {
-    if (this.closed) return;
-    this.disarm(sessionId);
-    const delay = Math.max(0, expiresAt - this.now());
-    const timer = setTimeout(() => {
-      this.timers.delete(sessionId);
-      if (this.now() < expiresAt) this.arm(sessionId, expiresAt);
-      else this.endInBackground(sessionId, 'expired');
-    }, Math.min(delay, MAX_TIMER_MS));
-    this.timers.set(sessionId, timer);
+  private arm(session: SessionRecord): Promise<void> {
+    return this.options.store.scheduleTimer({ kind: 'expiry', key: session.id, at: session.expiresAt });
   }
 
   private drainEnds(): void {
@@ -206,11 +205,6 @@ export class SessionService {
     }
     if (this.endQueue.length > 0) setImmediate(() => this.drainEnds());
     else this.draining = false;
-  }
-
-  private disarm(sessionId: string): void {
-    clearTimeout(this.timers.get(sessionId));
-    this.timers.delete(sessionId);
   }
 }
 

@@ -116,7 +116,7 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
     deps.awaitHost(session.id);
   }
   const handoffToken = await deps.handoffs.offer(session, hostToken);
-  const answer: CreateSessionResponse = { session: deps.sessions.info(session), hostToken, ...(handoffToken ? { handoffToken } : {}) };
+  const answer: CreateSessionResponse = { session: await deps.sessions.info(session), hostToken, ...(handoffToken ? { handoffToken } : {}) };
   sendJson(res, 201, answer);
 }
 

@@ -40,7 +40,7 @@ export function addHandoffRoutes(router: Router, deps: HandoffRouteDeps): void {
     const { session, hostToken } = await deps.handoffs.redeem(token, ctx.req.headers.origin);
     // The page that traded the token gets the one it leaves for the next page.
     const answer: HandoffRedeemResponse = {
-      session: deps.sessions.info(session), hostToken, handoffToken: await deps.handoffs.issue(session.id, hostToken),
+      session: await deps.sessions.info(session), hostToken, handoffToken: await deps.handoffs.issue(session.id, hostToken),
     };
     sendJson(ctx.res, 200, answer);
   });

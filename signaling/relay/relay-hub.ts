@@ -12,6 +12,7 @@ import {
   CloseCode, ErrorCode, MAX_RELAY_FRAME_BYTES, parseRelayHello,
   type RelayHello, type WireError,
 } from '../../src/protocol/index.js';
+import type { Bus } from '../bus/bus.js';
 import type { LogFn } from '../config.js';
 import type { GuestService } from '../guests.js';
 import type { OriginPolicy } from '../origins.js';
@@ -27,6 +28,8 @@ export const RELAY_BYTES_PER_SECOND = 32 * 1024 * 1024;
 export const MAX_BAD_RELAY_FRAMES = 20;
 
 export interface RelayHubOptions {
+  /** What carries frames to the relay sockets of a session, whichever server they are on. */
+  bus: Bus;
   sessions: SessionService;
   guests: GuestService;
   origins: OriginPolicy;
@@ -41,13 +44,14 @@ export interface RelayHubOptions {
 type Admitted = { sessionId: string; guestId: string | null };
 
 export class RelayHub {
-  readonly switch = new RelaySwitch();
+  readonly switch: RelaySwitch;
   private readonly wss: WebSocketServer;
   private readonly heartbeat: Heartbeat;
   private readonly openLimiter = new KeyedRateLimiter(SOCKET_OPEN_LIMIT);
   private closing = false;
 
   constructor(private readonly options: RelayHubOptions) {
+    this.switch = new RelaySwitch(options.bus);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RELAY_FRAME_BYTES, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(options.pingIntervalMs);
     this.heartbeat.start();
@@ -71,6 +75,7 @@ export class RelayHub {
     if (this.closing) return;
     this.closing = true;
     this.heartbeat.stop();
+    this.switch.close();
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
@@ -122,16 +127,14 @@ export class RelayHub {
       if (!parsed.ok) return refuse(parsed.error);
       // Frames that come while the hello is checked wait for its answer, in order.
       queued = [];
-      this.admit(parsed.value, origin).then((result) => {
+      this.admitAndAttach(parsed.value, origin, ws).then((result) => {
         const waiting = queued ?? [];
         queued = null;
-        if (ws.readyState !== WebSocket.OPEN) return;
+        if (result === null) return; // Closed meanwhile.
         if (!result.ok) return refuse(result.error, CloseCode.NORMAL);
         admitted = result.admitted;
-        sendControl(ws, { type: 'relay-ready' });
-        if (admitted.guestId === null) this.switch.attachHost(admitted.sessionId, ws);
-        else this.switch.attachGuest(admitted.sessionId, admitted.guestId, ws);
-        log(`relay: ${admitted.guestId === null ? 'host' : `guest ${admitted.guestId}`} of ${admitted.sessionId} attached`);
+        const { sessionId, guestId } = admitted;
+        log(`relay: ${guestId === null ? 'host' : `guest ${guestId}`} of ${sessionId} attached`, { sessionId, ...(guestId === null ? {} : { guestId }) });
         for (const frame of waiting) if (ws.readyState === WebSocket.OPEN) relayFrame(admitted, frame.bytes, frame.isBinary);
       }, (err: unknown) => {
         queued = null;
@@ -144,6 +147,21 @@ export class RelayHub {
       if (admitted) this.switch.detach(admitted.sessionId, ws, admitted.guestId);
     });
     ws.on('error', (err) => log(`relay socket ${ip}: ${err.message}`));
+  }
+
+  /**
+   * Admits a relay socket (see `admit`) and attaches it to the switch, which
+   * tells it `relay-ready`; null when it closed while it was being admitted.
+   */
+  private async admitAndAttach(
+    hello: RelayHello, origin: string | undefined, ws: WebSocket,
+  ): Promise<{ ok: true; admitted: Admitted } | { ok: false; error: WireError } | null> {
+    const result = await this.admit(hello, origin);
+    if (ws.readyState !== WebSocket.OPEN) return null;
+    if (!result.ok) return result;
+    const { sessionId, guestId } = result.admitted;
+    await (guestId === null ? this.switch.attachHost(sessionId, ws) : this.switch.attachGuest(sessionId, guestId, ws));
+    return result;
   }
 
   /** The host by its token, a guest by its resume token; both of a running realtime session. */

@@ -1,6 +1,8 @@
-// The relay's routing: per session, the host's relay socket and its guests'
-// sockets; frames from the host go to one guest or to every relayed guest,
-// frames from a guest go to the host with the guest's id in front. Bodies are
+// The relay's routing: per session, the relay sockets on this server (the
+// host's, its guests'), and the session's topic on the bus while it has any.
+// A frame from the host is published for one guest or for every relayed
+// guest, a frame from a guest for the host with the guest's id in front;
+// whichever server holds the recipient's relay socket writes it. Bodies are
 // sealed end to end: the switch reads only the routing header, never a body.
 // A guest the server holds too much for is closed; it comes back with a fresh
 // snapshot (its host's one queue cannot pause for one guest: see relay-outbox.ts).
@@ -9,6 +11,7 @@ import { WebSocket } from 'ws';
 import {
   addressFromGuest, CloseCode, readHostFrame, type RelayControl,
 } from '../../src/protocol/index.js';
+import type { Bus, Delivery, Listening, RelayEnd, Recipient } from '../bus/bus.js';
 
 /** A guest the server holds more than this for is closed. */
 export const MAX_GUEST_BACKLOG_BYTES = 32 * 1024 * 1024;
@@ -23,7 +26,7 @@ export interface RelayCounters {
   bytesIn: number;
   bytesOut: number;
   framesIn: number;
-  /** Frames that named no routable guest, had a malformed header, or met a full backlog. */
+  /** Frames that had a malformed header, or met a full backlog. */
   dropped: number;
 }
 
@@ -36,41 +39,44 @@ interface End {
 interface RelayRoom {
   host: End | null;
   guests: Map<string, End>;
+  listening: Listening;
 }
 
 export class RelaySwitch {
   private readonly rooms = new Map<string, RelayRoom>();
   readonly counters: RelayCounters = { bytesIn: 0, bytesOut: 0, framesIn: 0, dropped: 0 };
 
-  /** Number of relay sockets attached. */
+  constructor(private readonly bus: Bus) {}
+
+  /** Number of relay sockets attached here. */
   get size(): number {
     let n = 0;
     for (const room of this.rooms.values()) n += room.guests.size + (room.host ? 1 : 0);
     return n;
   }
 
-  /** The host's relay socket for `sessionId` (replacing an older one, closed with 4000). */
-  attachHost(sessionId: string, ws: WebSocket): void {
+  /**
+   * The host's relay socket for `sessionId` (replacing an older one here,
+   * closed with 4000). Once frames can reach it, it gets `relay-ready`, then
+   * the guests hear of it (and it of them).
+   */
+  async attachHost(sessionId: string, ws: WebSocket): Promise<void> {
     const room = this.room(sessionId);
     const previous = room.host;
     room.host = { ws, backlog: 0 };
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
-    for (const [guestId, guest] of room.guests) {
-      sendControl(ws, { type: 'relay-peer', guestId, present: true });
-      sendControl(guest.ws, { type: 'relay-peer', present: true });
-    }
+    await this.ready(room, ws);
+    this.announce(sessionId, { role: 'guests' }, { role: 'host' }, true);
   }
 
-  /** A guest's relay socket (replacing an older one of the same guest). */
-  attachGuest(sessionId: string, guestId: string, ws: WebSocket): void {
+  /** A guest's relay socket (replacing an older one here of the same guest): as for the host's, with the host told. */
+  async attachGuest(sessionId: string, guestId: string, ws: WebSocket): Promise<void> {
     const room = this.room(sessionId);
     const previous = room.guests.get(guestId);
     room.guests.set(guestId, { ws, backlog: 0 });
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
-    if (room.host) {
-      sendControl(room.host.ws, { type: 'relay-peer', guestId, present: true });
-      sendControl(ws, { type: 'relay-peer', present: true });
-    }
+    await this.ready(room, ws);
+    this.announce(sessionId, { role: 'host' }, { role: 'guest', guestId }, true);
   }
 
   /** A relay socket closed: forget it (if it is still the current one) and tell the other side. */
@@ -80,69 +86,99 @@ export class RelaySwitch {
     if (guestId === null) {
       if (room.host?.ws !== ws) return;
       room.host = null;
-      for (const guest of room.guests.values()) sendControl(guest.ws, { type: 'relay-peer', present: false });
+      this.announce(sessionId, { role: 'guests' }, { role: 'host' }, false);
     } else {
       if (room.guests.get(guestId)?.ws !== ws) return;
       room.guests.delete(guestId);
-      if (room.host) sendControl(room.host.ws, { type: 'relay-peer', guestId, present: false });
+      this.announce(sessionId, { role: 'host' }, { role: 'guest', guestId }, false);
     }
-    if (!room.host && room.guests.size === 0) this.rooms.delete(sessionId);
+    this.dropIfEmpty(sessionId, room);
   }
 
-  /** A binary frame from the session's host: routed by its header. False when malformed. */
+  /** A binary frame from the session's host: published for the guest(s) its header names. False when malformed. */
   fromHost(sessionId: string, frame: Uint8Array): boolean {
     this.countIn(frame);
     const read = readHostFrame(frame);
-    const room = this.rooms.get(sessionId);
     if (!read) {
       this.counters.dropped++;
       return false;
     }
-    if (!room?.host) return true;
-    const targets = read.to === null ? [...room.guests] : [[read.to, room.guests.get(read.to)] as const];
-    for (const [guestId, guest] of targets) {
-      if (!guest) {
-        this.counters.dropped++; // The guest just left: its last frames have nowhere to go.
-        continue;
-      }
-      this.write(guest, read.body);
-      if (guest.backlog > MAX_GUEST_BACKLOG_BYTES) guest.ws.close(CLOSE_TOO_SLOW, 'too slow');
-    }
+    const to: Recipient = read.to === null ? { role: 'guests' } : { role: 'guest', guestId: read.to };
+    this.bus.publish(sessionId, { op: 'frame', to, bytes: read.body });
     return true;
   }
 
-  /** A binary frame from a guest: to its host, with the guest's id in front. */
+  /** A binary frame from a guest: published for its host, with the guest's id in front. */
   fromGuest(sessionId: string, guestId: string, frame: Uint8Array): void {
     this.countIn(frame);
-    const host = this.rooms.get(sessionId)?.host;
-    if (!host || host.backlog > MAX_HOST_BACKLOG_BYTES) {
+    this.bus.publish(sessionId, { op: 'frame', to: { role: 'host' }, bytes: addressFromGuest(guestId, frame) });
+  }
+
+  /** Stops listening on every session's topic (shutdown; the hub closes the sockets). */
+  close(): void {
+    for (const room of this.rooms.values()) room.listening.stop();
+    this.rooms.clear();
+  }
+
+  private async ready(room: RelayRoom, ws: WebSocket): Promise<void> {
+    await room.listening.ready;
+    sendControl(ws, { type: 'relay-ready' });
+  }
+
+  private announce(sessionId: string, to: Recipient, from: RelayEnd, present: boolean, answer = false): void {
+    this.bus.publish(sessionId, { op: 'relay-peer', to, from, present, answer });
+  }
+
+  private deliver(sessionId: string, delivery: Delivery): void {
+    const room = this.rooms.get(sessionId);
+    if (!room || delivery.op === 'send' || (delivery.op === 'close' && delivery.lane !== 'relay')) return;
+    const ends = endsOf(room, delivery.to);
+    switch (delivery.op) {
+      case 'frame':
+        for (const [guestId, end] of ends) this.writeFrame(end, delivery.bytes, guestId);
+        return;
+      case 'relay-peer':
+        for (const [guestId, end] of ends) {
+          const from = delivery.from;
+          sendControl(end.ws, guestId === null && from.role === 'guest'
+            ? { type: 'relay-peer', guestId: from.guestId, present: delivery.present }
+            : { type: 'relay-peer', present: delivery.present });
+          // Told of a newcomer: it learns of this end in turn.
+          if (delivery.present && !delivery.answer) {
+            this.announce(sessionId, from, guestId === null ? { role: 'host' } : { role: 'guest', guestId }, true, true);
+          }
+        }
+        return;
+      case 'close':
+        // The other side hears it went once it has closed (see `detach`).
+        for (const [, end] of ends) end.ws.close(delivery.code, delivery.reason);
+    }
+  }
+
+  /** Writes a frame delivered for `end` (a guest's when `guestId` is not null); drops it, or closes a slow guest, past the backlog limits. */
+  private writeFrame(end: End, bytes: Uint8Array, guestId: string | null): void {
+    if (guestId === null && end.backlog > MAX_HOST_BACKLOG_BYTES) {
       this.counters.dropped++;
       return;
     }
-    this.write(host, addressFromGuest(guestId, frame));
-  }
-
-  /** Closes every relay socket of a session (it ended). */
-  endSession(sessionId: string): void {
-    const room = this.rooms.get(sessionId);
-    if (!room) return;
-    this.rooms.delete(sessionId);
-    room.host?.ws.close(CloseCode.NORMAL, 'session ended');
-    for (const guest of room.guests.values()) guest.ws.close(CloseCode.NORMAL, 'session ended');
-  }
-
-  /** Closes a guest's relay socket (it was removed, or left). */
-  dropGuest(sessionId: string, guestId: string): void {
-    this.rooms.get(sessionId)?.guests.get(guestId)?.ws.close(CloseCode.NORMAL, 'removed');
+    this.write(end, bytes);
+    if (guestId !== null && end.backlog > MAX_GUEST_BACKLOG_BYTES) end.ws.close(CLOSE_TOO_SLOW, 'too slow');
   }
 
   private room(sessionId: string): RelayRoom {
     let room = this.rooms.get(sessionId);
     if (!room) {
-      room = { host: null, guests: new Map() };
+      const listening = this.bus.listen(sessionId, (delivery) => this.deliver(sessionId, delivery));
+      room = { host: null, guests: new Map(), listening };
       this.rooms.set(sessionId, room);
     }
     return room;
+  }
+
+  private dropIfEmpty(sessionId: string, room: RelayRoom): void {
+    if (room.host || room.guests.size > 0 || this.rooms.get(sessionId) !== room) return;
+    room.listening.stop();
+    this.rooms.delete(sessionId);
   }
 
   private countIn(frame: Uint8Array): void {
@@ -158,6 +194,14 @@ export class RelaySwitch {
       end.backlog -= bytes.length;
     });
   }
+}
+
+/** The ends of the room a recipient names, each with its guest id (null: the host's). */
+function endsOf(room: RelayRoom, to: Recipient): [string | null, End][] {
+  if (to.role === 'host') return room.host ? [[null, room.host]] : [];
+  if (to.role === 'guests') return [...room.guests];
+  const end = room.guests.get(to.guestId);
+  return end ? [[to.guestId, end]] : [];
 }
 
 /** Sends a control message to a relay socket that is still open. */

@@ -70,6 +70,11 @@ export class Client<Out extends ServerMessage> {
     this.write(message);
   }
 
+  /** Sends a message serialized elsewhere (a typed `Out` of another server's, come over the bus). */
+  sendText(text: string): void {
+    this.write(text);
+  }
+
   /** Sends `{type:'error', error}`, then closes with the code that goes with it. */
   fail(error: WireError, closeCode: number = closeCodeFor(error.code)): void {
     this.failure.value = error;
@@ -99,12 +104,12 @@ export class Client<Out extends ServerMessage> {
     this.ws.terminate();
   }
 
-  private write(message: ServerMessage): void {
+  private write(message: ServerMessage | string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
       this.ws.terminate(); // The peer stopped reading; it would only grow our memory.
       return;
     }
-    this.ws.send(JSON.stringify(message));
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 }

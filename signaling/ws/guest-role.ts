@@ -4,10 +4,9 @@
 // guest grace before the host hears that it left (see presence.ts).
 
 import {
-  CloseCode, ErrorCode, parseGuestMessage, type GuestToServer, type ServerToGuest,
+  ErrorCode, parseGuestMessage, type GuestToServer, type ServerToGuest,
 } from '../../src/protocol/index.js';
 import type { Client } from './client.js';
-import { forwardToHost } from './signal-forwarding.js';
 import type { Role, RoleDeps } from './role.js';
 
 /** The first message of a joining guest's socket. */
@@ -32,17 +31,18 @@ export async function admitGuest(client: Client<ServerToGuest>, join: GuestJoin,
   const { session, record: guest, resumeToken } = admission;
   const iceServers = client.refuseOn(() => deps.ice.forGuest(session, guest.id, client.from.host));
   if (iceServers === null) return null;
-  deps.rooms.addGuest(session.id, { record: guest, client });
+  const arrived = await deps.presence.guestArrived(session.id, guest.id, client);
   client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers, relay: deps.relay, resumeToken });
-  deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
-  deps.log(`guest ${guest.id} joined ${session.id}`);
+  arrived.open();
+  deps.courier.toHost(session.id, { type: 'guest-joined', guest });
+  deps.log(`guest ${guest.id} joined ${session.id}`, { sessionId: session.id, guestId: guest.id });
   return new GuestRole(client, session.id, guest.id, deps);
 }
 
 /**
  * Takes a guest back (viewer reload, lost socket, server restart): same origin
  * rules as joining, then the guest's resume token. On success the socket
- * replaces any older one of that guest (closed with 4000), the guest gets
+ * replaces any older one of that guest (on any server; closed with 4000), the guest gets
  * `joined` (same id; its resume token stays valid, so none is sent) and the
  * host `guest-joined` again, which makes it offer a new peer connection.
  */
@@ -56,17 +56,11 @@ export async function resumeGuest(client: Client<ServerToGuest>, resume: GuestRe
   const { session, guest } = check;
   const iceServers = client.refuseOn(() => deps.ice.forGuest(session, guest.id, client.from.host));
   if (iceServers === null) return null;
-  const attached = deps.rooms.attachGuest(session.id, guest.id, client);
-  if (attached) {
-    attached.previous?.close(CloseCode.REPLACED, 'replaced');
-  } else {
-    // Not in the room while the session runs and the guest has not left: possible only if presence was lost; put it back.
-    deps.rooms.addGuest(session.id, { record: guest, client });
-  }
-  deps.presence.forgetGuest(guest.id);
+  const arrived = await deps.presence.guestArrived(session.id, guest.id, client);
   client.send({ type: 'joined', guestId: guest.id, sessionId: session.id, hostName: session.hostName, iceServers, relay: deps.relay });
-  deps.rooms.host(session.id)?.send({ type: 'guest-joined', guest });
-  deps.log(`guest ${guest.id} resumed in ${session.id}`);
+  arrived.open();
+  deps.courier.toHost(session.id, { type: 'guest-joined', guest });
+  deps.log(`guest ${guest.id} resumed in ${session.id}`, { sessionId: session.id, guestId: guest.id });
   return new GuestRole(client, session.id, guest.id, deps);
 }
 
@@ -97,17 +91,17 @@ class GuestRole implements Role {
         this.client.fail({ code: ErrorCode.PROTOCOL, message: `${message.type} came after this socket's introduction` });
         return;
       case 'signal':
-        forwardToHost(this.deps.rooms, this.sessionId, this.guestId, message.data);
+        // A guest removed a moment ago may still be sending: its socket is no longer its place, and nothing goes on.
+        if (!this.deps.local.isGuestSocket(this.sessionId, this.guestId, this.client)) return;
+        this.deps.courier.toHost(this.sessionId, { type: 'signal', from: this.guestId, data: message.data });
         return;
     }
   }
 
   closed(): void {
-    const { rooms, presence } = this.deps;
-    // Replaced by a newer socket, removed, or the session ended: nothing left to do.
-    if (!rooms.detachGuest(this.sessionId, this.guestId, this.client)) return;
-    // A socket the server closed for breaking a rule does not come back (its viewer gave up): it leaves now.
-    if (this.client.failedWith) void presence.guestLeft(this.sessionId, this.guestId);
-    else presence.guestAway(this.sessionId, this.guestId);
+    const { sessionId, guestId } = this;
+    this.deps.presence.guestDeparted(sessionId, guestId, this.client, this.client.failedWith !== null).catch((err: unknown) => {
+      this.deps.log(`guest ${guestId} of ${sessionId} not stored as away: ${(err as Error)?.message ?? String(err)}`, { sessionId, guestId, level: 'warn' });
+    });
   }
 }

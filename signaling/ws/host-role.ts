@@ -8,7 +8,6 @@ import {
   type HostToServer, type ServerToHost,
 } from '../../src/protocol/index.js';
 import type { Client } from './client.js';
-import { forwardToGuest } from './signal-forwarding.js';
 import { removeGuest } from './remove-guest.js';
 import type { Role, RoleDeps } from './role.js';
 
@@ -21,8 +20,8 @@ type HostRequest = Extract<HostToServer, { type: 'create-link' | 'remove-guest' 
 /**
  * Admits a host: allowed origin, existing session, matching token, session not
  * ended. On success the socket becomes the session's host (replacing an older
- * host socket, closed with 4000) and gets `welcome`; otherwise it gets an error
- * and is closed, and null is returned.
+ * host socket on any server, closed with 4000) and gets `welcome`; otherwise
+ * it gets an error and is closed, and null is returned.
  */
 export async function admitHost(client: Client<ServerToHost>, hello: HostHello, deps: RoleDeps): Promise<Role | null> {
   if (!deps.origins.isAllowed(client.from.origin)) {
@@ -37,23 +36,20 @@ export async function admitHost(client: Client<ServerToHost>, hello: HostHello, 
   const sessionId = check.session.id;
   const iceServers = client.refuseOn(() => deps.ice.forHost(check.session, client.from.host));
   if (iceServers === null) return null;
-  deps.presence.hostBack(sessionId);
-  const previous = deps.rooms.setHost(sessionId, client);
-  if (previous) {
-    previous.close(CloseCode.REPLACED, 'replaced');
-    deps.log(`host of ${sessionId} replaced by a new socket`);
-  } else {
-    deps.log(`host connected to ${sessionId}`);
-  }
+  const [arrived, guests, session] = await Promise.all([
+    deps.presence.hostArrived(sessionId, client), deps.guests.present(sessionId), deps.sessions.info(check.session),
+  ]);
+  deps.log(arrived.replaced ? `host of ${sessionId} replaced by a new socket` : `host connected to ${sessionId}`, { sessionId });
   client.send({
     type: 'welcome',
-    session: deps.sessions.info(check.session),
-    guests: deps.rooms.guests(sessionId),
+    session,
+    guests,
     iceServers,
     relay: deps.relay,
     relayFanoutGuests: deps.relayFanoutGuests,
     publicLink: deps.publicLinks.state(check.session),
   });
+  arrived.open();
   return new HostRole(client, sessionId, deps);
 }
 
@@ -80,7 +76,7 @@ class HostRole implements Role {
         return;
       case 'signal':
         // A guest that just left is not an error: its last signals are dropped.
-        forwardToGuest(this.deps.rooms, this.sessionId, message.to, message.data);
+        this.deps.courier.toGuest(this.sessionId, message.to, { type: 'signal', data: message.data });
         return;
       case 'end-session':
         this.endSession(message.rid);
@@ -91,10 +87,9 @@ class HostRole implements Role {
   }
 
   closed(): void {
-    if (!this.deps.rooms.removeHost(this.sessionId, this.client)) return; // Replaced by a newer socket.
-    this.deps.log(`host left ${this.sessionId}`);
-    // Guests are told nothing yet: this may be a page load, and the host's next page says hello again.
-    this.deps.presence.hostAway(this.sessionId);
+    this.deps.presence.hostDeparted(this.sessionId, this.client).catch((err: unknown) => {
+      this.deps.log(`host of ${this.sessionId} not stored as away: ${(err as Error)?.message ?? String(err)}`, { sessionId: this.sessionId, level: 'warn' });
+    });
   }
 
   /** Carries out one request; resolves to its result, rejects with a `CwmnError` to refuse it. */

@@ -1,126 +1,170 @@
-// Who is away, and for how long they are waited for. A host whose socket
-// closed (navigation, reload, lost network), or whose page has not connected
-// since it created the session, has the host grace to come back with
-// `host-hello` before its session ends; a guest whose socket closed has
-// the guest grace to come back with `guest-resume` before it leaves. Nobody is
-// told about an absence that ends in time. After a restart everyone starts away.
+// Who is here, and who is waited for. The store knows which socket (of which
+// server) holds the host's place and each guest's; this module keeps that
+// true as sockets come and go on this server, and runs the grace periods: a
+// host whose socket closed (navigation, reload, lost network), or whose page
+// has not connected since it created the session, has the host grace to come
+// back before its session ends; a guest whose socket closed has the guest
+// grace to resume before it leaves. Nobody is told about an absence that ends
+// in time. Graces are timers in the store (see timers.ts), so any server may
+// see them out. After a restart of a one-server store everyone starts away.
 
+import { CloseCode, type ServerToGuest, type ServerToHost } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import type { GuestService } from '../guests.js';
 import type { SessionService } from '../sessions.js';
 import type { Store } from '../state/store.js';
-import type { Rooms } from './rooms.js';
+import type { Client } from './client.js';
+import type { Courier } from './courier.js';
+import type { Attached, LocalSockets } from './local-sockets.js';
 
 /** Collaborators and settings of presence. */
 export interface PresenceOptions {
-  rooms: Rooms;
+  store: Store;
   sessions: SessionService;
   guests: GuestService;
-  /** Read at `restore()`: the sessions to put back after a restart. */
-  store: Store;
+  local: LocalSockets;
+  courier: Courier;
   /** How long a session waits for its host, in milliseconds. */
   hostGraceMs: number;
   /** How long a guest's place is kept, in milliseconds. */
   guestGraceMs: number;
-  /** True while a session waits for its hosting invite to be claimed: nobody is expected to host it yet. */
-  awaitsClaim: (sessionId: string) => Promise<boolean>;
   log: LogFn;
+  now?: () => number;
 }
 
-/** The grace timers of every away host and guest. */
 export class Presence {
-  /** By session id. */
-  private readonly hostTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** By guest id. */
-  private readonly guestTimers = new Map<string, { sessionId: string; timer: ReturnType<typeof setTimeout> }>();
-  private closed = false;
+  private readonly now: () => number;
+  /** Departures being stored: a server stopping waits for them (see `settled`). */
+  private readonly departing = new Set<Promise<void>>();
 
-  constructor(private readonly options: PresenceOptions) {}
+  constructor(private readonly options: PresenceOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /**
-   * After a restart (no socket survives one): every guest still in a running
-   * realtime session is back in its room, away; every such session waits for
-   * its host, unless its hosting invite was never claimed.
+   * `client` is the session's host now: its place in the store is taken (an
+   * older socket, on any server, is closed with 4000) and its grace is over.
+   * Messages for it wait until `open()` (see `Attached`); `replaced` says
+   * whether it took the place of an older socket.
    */
-  async restore(): Promise<void> {
-    const { store, rooms, guests, awaitsClaim } = this.options;
-    const running = (await store.allSessions()).filter((s) => s.endedAt === null && !s.isReplay);
-    await Promise.all(running.map(async (session) => {
-      const [present, unclaimed] = await Promise.all([guests.present(session.id), awaitsClaim(session.id)]);
-      for (const record of present) {
-        rooms.addGuest(session.id, { record, client: null });
-        this.guestAway(session.id, record.id);
-      }
-      if (!unclaimed) this.hostAway(session.id);
-    }));
+  async hostArrived(sessionId: string, client: Client<ServerToHost>): Promise<Attached & { replaced: boolean }> {
+    const { local, store, courier } = this.options;
+    const attached = await local.attachHost(sessionId, client);
+    const previous = await store.holdHost(sessionId, attached.holder);
+    if (previous !== null) courier.replaced(sessionId, { role: 'host' }, previous);
+    await store.cancelTimer('host-grace', sessionId);
+    return { ...attached, replaced: previous !== null };
+  }
+
+  /** The host's socket `client` closed: unless a newer one took its place, the host is away. */
+  hostDeparted(sessionId: string, client: Client<ServerToHost>): Promise<void> {
+    return this.track(this.hostGone(sessionId, client));
+  }
+
+  private async hostGone(sessionId: string, client: Client<ServerToHost>): Promise<void> {
+    const holder = this.options.local.detachHost(sessionId, client);
+    if (holder === null) return; // Replaced, or the session ended.
+    if (!(await this.options.store.releaseHost(sessionId, holder))) return; // Replaced on another server.
+    this.options.log(`host left ${sessionId}`, { sessionId });
+    // Guests are told nothing yet: this may be a page load, and the host's next page says hello again.
+    await this.hostAway(sessionId);
   }
 
   /** The session has no host socket: it ends unless a host comes back within the grace. */
-  hostAway(sessionId: string): void {
-    if (this.closed) return;
-    this.hostBack(sessionId);
-    const timer = setTimeout(() => {
-      this.hostTimers.delete(sessionId);
-      if (this.options.rooms.host(sessionId)) return;
-      this.options.log(`no host in ${sessionId} within the grace of ${seconds(this.options.hostGraceMs)}`);
-      this.options.sessions.endInBackground(sessionId, 'host-ended');
-    }, this.options.hostGraceMs);
-    this.hostTimers.set(sessionId, timer);
+  hostAway(sessionId: string): Promise<void> {
+    return this.options.store.scheduleTimer({ kind: 'host-grace', key: sessionId, at: this.now() + this.options.hostGraceMs });
   }
 
-  /** A host socket of the session was admitted: its grace (if any) is over. */
-  hostBack(sessionId: string): void {
-    clearTimeout(this.hostTimers.get(sessionId));
-    this.hostTimers.delete(sessionId);
+  /** The host grace of a session is over: the session ends, unless a host is connected (to any server). */
+  async hostGraceOver(sessionId: string): Promise<void> {
+    if (await this.options.store.hostHolder(sessionId)) return;
+    const session = await this.options.sessions.get(sessionId);
+    if (!session || session.endedAt !== null) return;
+    this.options.log(`no host in ${sessionId} within the grace of ${seconds(this.options.hostGraceMs)}`, { sessionId });
+    this.options.sessions.endInBackground(sessionId, 'host-ended');
   }
 
-  /** The guest lost its socket (it stays in the room, away): it leaves unless it resumes within the grace. */
-  guestAway(sessionId: string, guestId: string): void {
-    if (this.closed) return;
-    this.forgetGuest(guestId);
-    const timer = setTimeout(() => {
-      this.guestTimers.delete(guestId);
-      if (this.options.rooms.guest(sessionId, guestId)?.client !== null) return; // Resumed, or gone already.
-      void this.guestLeft(sessionId, guestId);
-    }, this.options.guestGraceMs);
-    this.guestTimers.set(guestId, { sessionId, timer });
+  /**
+   * `client` is the guest's socket now (an older one, on any server, is closed
+   * with 4000); its grace is over. Messages for it wait until `open()`.
+   */
+  async guestArrived(sessionId: string, guestId: string, client: Client<ServerToGuest>): Promise<Attached> {
+    const { local, store, courier } = this.options;
+    const attached = await local.attachGuest(sessionId, guestId, client);
+    const previous = await store.holdGuest(guestId, attached.holder);
+    if (previous !== null) courier.replaced(sessionId, { role: 'guest', guestId }, previous);
+    await store.cancelTimer('guest-grace', guestId);
+    return attached;
   }
 
-  /** The guest resumed, or was removed: its grace (if any) is over. */
-  forgetGuest(guestId: string): void {
-    clearTimeout(this.guestTimers.get(guestId)?.timer);
-    this.guestTimers.delete(guestId);
+  /**
+   * The guest's socket `client` closed: unless a newer one took its place, the
+   * guest is away; one the server closed for breaking a rule (`failed`) does
+   * not come back (its viewer gave up) and leaves now.
+   */
+  guestDeparted(sessionId: string, guestId: string, client: Client<ServerToGuest>, failed: boolean): Promise<void> {
+    return this.track(this.guestGone(sessionId, guestId, client, failed));
   }
 
-  /** The guest leaves for good now: out of the room and the store, then the host is told. Never rejects. */
+  /** Resolves once every departure so far is stored (or failed). */
+  async settled(): Promise<void> {
+    while (this.departing.size > 0) await Promise.allSettled([...this.departing]);
+  }
+
+  private async guestGone(sessionId: string, guestId: string, client: Client<ServerToGuest>, failed: boolean): Promise<void> {
+    const holder = this.options.local.detachGuest(sessionId, guestId, client);
+    if (holder === null) return; // Replaced, removed, or the session ended.
+    if (!(await this.options.store.releaseGuest(guestId, holder))) return;
+    if (failed) await this.guestLeft(sessionId, guestId);
+    else await this.guestAway(guestId);
+  }
+
+  /** The guest has no socket: it leaves unless it resumes within the grace. */
+  guestAway(guestId: string): Promise<void> {
+    return this.options.store.scheduleTimer({ kind: 'guest-grace', key: guestId, at: this.now() + this.options.guestGraceMs });
+  }
+
+  /** The guest grace of a guest is over: it leaves, unless it has a socket again (on any server). */
+  async guestGraceOver(guestId: string): Promise<void> {
+    if (await this.options.store.guestHolder(guestId)) return;
+    const guest = await this.options.store.getGuest(guestId);
+    if (guest) await this.guestLeft(guest.sessionId, guestId);
+  }
+
+  /** The guest leaves for good now: stored as left, then the host is told (once, whoever else notices). */
   async guestLeft(sessionId: string, guestId: string): Promise<void> {
-    this.forgetGuest(guestId);
-    const { rooms, guests, log } = this.options;
-    // After the session ended its room is gone: nobody is told about this guest leaving.
-    if (!rooms.removeGuest(sessionId, guestId)) return;
-    try {
-      await guests.markLeft(guestId);
-    } catch (err) {
-      // Gone from the room all the same: the host is told, and the stored guest is settled when its session ends.
-      log(`guest ${guestId} of ${sessionId} not stored as left: ${(err as Error)?.stack ?? String(err)}`);
-    }
-    rooms.host(sessionId)?.send({ type: 'guest-left', guestId });
-    log(`guest ${guestId} left ${sessionId}`);
+    const { store, guests, courier, log } = this.options;
+    await store.cancelTimer('guest-grace', guestId);
+    if (!(await guests.markLeft(guestId))) return; // Left or removed already.
+    courier.close(sessionId, { role: 'guest', guestId }, CloseCode.NORMAL, 'left', 'relay');
+    courier.toHost(sessionId, { type: 'guest-left', guestId });
+    log(`guest ${guestId} left ${sessionId}`, { sessionId, guestId });
   }
 
-  /** The session ended: nobody of it is waited for any more. */
-  sessionEnded(sessionId: string): void {
-    this.hostBack(sessionId);
-    for (const [guestId, entry] of this.guestTimers) if (entry.sessionId === sessionId) this.forgetGuest(guestId);
+  private track(departure: Promise<void>): Promise<void> {
+    this.departing.add(departure);
+    const forget = () => this.departing.delete(departure);
+    departure.then(forget, forget);
+    return departure;
   }
 
-  /** Stops every timer and starts no more (shutdown: the absences are settled after the next start). Idempotent. */
-  close(): void {
-    this.closed = true;
-    for (const timer of this.hostTimers.values()) clearTimeout(timer);
-    for (const { timer } of this.guestTimers.values()) clearTimeout(timer);
-    this.hostTimers.clear();
-    this.guestTimers.clear();
+  /**
+   * After a start: every place of a running realtime session that no socket
+   * holds is away (with a one-server store, that is everyone: no socket
+   * survives a restart), except the host of a session that `awaitsClaim`
+   * (its hosting invite was never claimed: nobody is expected to host it yet).
+   */
+  async restore(awaitsClaim: (sessionId: string) => Promise<boolean>): Promise<void> {
+    const { store, guests } = this.options;
+    const running = (await store.allSessions()).filter((s) => s.endedAt === null && !s.isReplay);
+    await Promise.all(running.map(async (session) => {
+      const [present, unclaimed, host] = await Promise.all([
+        guests.present(session.id), awaitsClaim(session.id), store.hostHolder(session.id),
+      ]);
+      const held = await Promise.all(present.map((g) => store.guestHolder(g.id)));
+      await Promise.all(present.filter((_, i) => held[i] === null).map((g) => this.guestAway(g.id)));
+      if (!unclaimed && host === null) await this.hostAway(session.id);
+    }));
   }
 }
 

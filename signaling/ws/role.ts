@@ -10,8 +10,10 @@ import type { LinkService } from '../links.js';
 import type { OriginPolicy } from '../origins.js';
 import type { PublicLinkService } from '../public-links.js';
 import type { SessionService } from '../sessions.js';
+import type { Store } from '../state/store.js';
+import type { Courier } from './courier.js';
+import type { LocalSockets } from './local-sockets.js';
 import type { Presence } from './presence.js';
-import type { Rooms } from './rooms.js';
 
 /** A host or guest socket after a successful `host-hello` / `guest-join` / `guest-resume`. */
 export interface Role {
@@ -28,8 +30,12 @@ export interface RoleDeps {
   publicLinks: PublicLinkService;
   invites: InviteService;
   guests: GuestService;
-  rooms: Rooms;
-  /** Grace periods of away hosts and guests. */
+  store: Store;
+  /** The sockets on this server. */
+  local: LocalSockets;
+  /** Messages and close orders for sockets on any server. */
+  courier: Courier;
+  /** Who holds the host's and guests' places, and the graces of those away. */
   presence: Presence;
   origins: OriginPolicy;
   /** Limits per origin (`maxGuests`). */

@@ -53,7 +53,7 @@ describe.each([['in memory', memory], ['on Redis', overRedis]] as const)('bus %s
     const onB = collect(b, 'session-1');
     const other = collect(b, 'session-2');
     await Promise.all([onA.listening.ready, onB.listening.ready, other.listening.ready]);
-    for (let i = 0; i < 100; i++) a.publish('session-1', { op: 'send', to: { role: 'host' }, text: `m${i}` });
+    for (let i = 0; i < 100; i++) a.publish('session-1', { op: 'send', to: { role: 'host' }, lane: 'signaling', text: `m${i}` });
     await until(() => onA.got.length === 100 && onB.got.length === 100, '100 deliveries on both');
     const texts = (got: Delivery[]) => got.map((d) => (d.op === 'send' ? d.text : ''));
     expect(texts(onA.got)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
@@ -67,7 +67,7 @@ describe.each([['in memory', memory], ['on Redis', overRedis]] as const)('bus %s
     await onB.listening.ready;
     const frame = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256);
     const sent: Delivery[] = [
-      { op: 'send', to: { role: 'guest', guestId: 'Guest_0001' }, text: '{"type":"signal","data":{"x":"é ✓ 🙂"}}' },
+      { op: 'send', to: { role: 'guest', guestId: 'Guest_0001' }, lane: 'signaling', text: '{"type":"signal","data":{"x":"é ✓ 🙂"}}' },
       { op: 'close', to: { role: 'guests' }, lane: 'relay', code: 4008, reason: 'too far behind' },
       { op: 'close', to: { role: 'host' }, lane: 'signaling', code: 1000, reason: '' },
       { op: 'frame', to: { role: 'guest', guestId: 'Guest_0002' }, bytes: frame },
@@ -85,7 +85,7 @@ describe.each([['in memory', memory], ['on Redis', overRedis]] as const)('bus %s
     await Promise.all([first.listening.ready, second.listening.ready]);
     first.listening.stop();
     first.listening.stop();
-    a.publish('session-4', { op: 'send', to: { role: 'guests' }, text: 'after' });
+    a.publish('session-4', { op: 'send', to: { role: 'guests' }, lane: 'signaling', text: 'after' });
     await until(() => second.got.length === 1, 'the delivery to the remaining listener');
     await new Promise((r) => setTimeout(r, 50));
     expect(first.got).toEqual([]);
@@ -108,9 +108,9 @@ describe('bus on Redis only', () => {
     } finally {
       raw.disconnect();
     }
-    bus.publish('session-5', { op: 'send', to: { role: 'host' }, text: 'good' });
+    bus.publish('session-5', { op: 'send', to: { role: 'host' }, lane: 'signaling', text: 'good' });
     await until(() => on.got.length === 1, 'the good delivery');
-    expect(on.got).toEqual([{ op: 'send', to: { role: 'host' }, text: 'good' }]);
+    expect(on.got).toEqual([{ op: 'send', to: { role: 'host' }, lane: 'signaling', text: 'good' }]);
     expect(bus.counters.dropped).toBe(4);
     expect(lines.filter((l) => l.startsWith('bus: dropped'))).toHaveLength(4);
   });
@@ -130,7 +130,7 @@ describe('bus on Redis only', () => {
     let delivered = false;
     const deadline = Date.now() + 10_000;
     while (!delivered) {
-      a.publish('session-6', { op: 'send', to: { role: 'host' }, text: 'after the restart' });
+      a.publish('session-6', { op: 'send', to: { role: 'host' }, lane: 'signaling', text: 'after the restart' });
       await new Promise((r) => setTimeout(r, 100));
       delivered = onB.got.some((d) => d.op === 'send' && d.text === 'after the restart');
       if (Date.now() > deadline) throw new Error('no delivery after the restart');

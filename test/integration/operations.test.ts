@@ -33,8 +33,7 @@ describe('GET /metrics', () => {
     const { text } = await metricsText(server);
     expect(sample(text, 'cwmn_sessions')).toBe(1);
     expect(sample(text, 'cwmn_hosts_connected')).toBe(1);
-    expect(sample(text, 'cwmn_guests{state="connected"}')).toBe(1);
-    expect(sample(text, 'cwmn_guests{state="away"}')).toBe(0);
+    expect(sample(text, 'cwmn_guests_connected')).toBe(1);
     expect(sample(text, 'cwmn_sockets{kind="signaling"}')).toBe(2);
     expect(sample(text, 'cwmn_render_queue{state="waiting"}')).toBe(0);
     expect(sample(text, 'cwmn_relay_bytes_total{direction="in"}')).toBe(0);

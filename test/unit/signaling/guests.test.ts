@@ -13,7 +13,7 @@ async function setup() {
   let now = 1_000_000;
   const clock = () => now;
   const store = new MemoryStore();
-  const sessions = new SessionService({ store, sessionMaxSeconds: 60, countGuests: () => 0, onEnded: () => {}, log: () => {}, now: clock });
+  const sessions = new SessionService({ store, sessionMaxSeconds: 60, log: () => {}, now: clock });
   services.push(sessions);
   const guests = new GuestService({ store, sessions, now: clock });
   const links = new LinkService({ store, linkTtlSeconds: 60, publicUrl: 'https://co.example', now: clock });

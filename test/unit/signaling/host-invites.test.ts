@@ -31,7 +31,7 @@ function setup(allowed: string[] = []) {
   let now = 1_000_000;
   const clock = () => now;
   const store = new MemoryStore();
-  const sessions = new SessionService({ store, sessionMaxSeconds: 3600, countGuests: () => 0, onEnded: () => {}, log: () => {}, now: clock });
+  const sessions = new SessionService({ store, sessionMaxSeconds: 3600, log: () => {}, now: clock });
   cleanups.push(() => sessions.close());
   const links = new LinkService({ store, linkTtlSeconds: 60, publicUrl: 'https://co.example', now: clock });
   const mail = new TestMailer();

@@ -34,7 +34,7 @@ async function setup(mail?: MailTransport) {
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const outbox = new Outbox(dir, clock);
   const store = new MemoryStore();
-  const sessions = new SessionService({ store, sessionMaxSeconds: 3600, countGuests: () => 0, onEnded: () => {}, log: () => {}, now: clock });
+  const sessions = new SessionService({ store, sessionMaxSeconds: 3600, log: () => {}, now: clock });
   cleanups.push(() => sessions.close());
   const links = new LinkService({ store, linkTtlSeconds: 60, publicUrl: 'https://co.example', now: clock });
   const sms: SmsTransport = new OutboxSms(outbox);

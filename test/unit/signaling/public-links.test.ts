@@ -17,7 +17,7 @@ async function setup() {
   const writes: ChangeSet[] = [];
   const store = new MemoryStore(undefined, { write: async (changes) => { writes.push(changes); } });
   const sessions = new SessionService({
-    store, sessionMaxSeconds: 60, countGuests: () => 0, onEnded: () => {}, log: () => {}, now: clock,
+    store, sessionMaxSeconds: 60, log: () => {}, now: clock,
   });
   services.push(sessions);
   const links = new LinkService({ store, linkTtlSeconds: 10, publicUrl: 'https://co.example', now: clock });

@@ -3,23 +3,31 @@ import type { EndReason } from '../../../src/protocol/index.js';
 import { GuestService } from '../../../signaling/guests.js';
 import { LinkService } from '../../../signaling/links.js';
 import { SessionService } from '../../../signaling/sessions.js';
+import { StoreTimers } from '../../../signaling/timers.js';
 import { MemoryStore } from '../../../signaling/state/memory-store.js';
 
-const services: SessionService[] = [];
-afterEach(() => {
-  for (const s of services.splice(0)) s.close();
+const services: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.close();
 });
+
+/** A session service whose ended sessions are listed, and whose store's timers run. */
+function serviceOn(store: MemoryStore, sessionMaxSeconds: number, now?: () => number) {
+  const sessions = new SessionService({ store, sessionMaxSeconds, log: () => {}, ...(now ? { now } : {}) });
+  const ended: [string, EndReason][] = [];
+  sessions.whenEnded((id, reason) => ended.push([id, reason]));
+  const timers = new StoreTimers(store, {
+    expiry: (id) => sessions.end(id, 'expired'), 'host-grace': async () => {}, 'guest-grace': async () => {},
+  }, () => {});
+  services.push(sessions, timers);
+  return { sessions, ended, timers };
+}
 
 function setup(opts: { sessionMaxSeconds?: number; linkTtlSeconds?: number } = {}) {
   let now = 1_000_000;
   const clock = () => now;
   const store = new MemoryStore();
-  const ended: [string, EndReason][] = [];
-  const sessions = new SessionService({
-    store, sessionMaxSeconds: opts.sessionMaxSeconds ?? 60, countGuests: () => 3,
-    onEnded: (id, reason) => ended.push([id, reason]), log: () => {}, now: clock,
-  });
-  services.push(sessions);
+  const { sessions, ended } = serviceOn(store, opts.sessionMaxSeconds ?? 60, clock);
   const links = new LinkService({ store, linkTtlSeconds: opts.linkTtlSeconds ?? 10, publicUrl: 'https://co.example', now: clock });
   const guests = new GuestService({ store, sessions, now: clock });
   return { store, sessions, links, guests, ended, advance: (ms: number) => { now += ms; } };
@@ -33,9 +41,9 @@ describe('SessionService', () => {
     const { sessions, store } = setup();
     const { session, hostToken } = await sessions.create(NEW);
     expect(JSON.stringify(await store.allSessions())).not.toContain(hostToken);
-    expect(sessions.info(session)).toEqual({
+    expect(await sessions.info(session)).toEqual({
       sessionId: session.id, isReplay: false, hostName: 'Ada', hostEmail: 'ada@example.com',
-      startedAt: 1_000_000, expiresAt: 1_060_000, guestCount: 3,
+      startedAt: 1_000_000, expiresAt: 1_060_000, guestCount: 0,
     });
     expect(await sessions.checkHost(session.id, hostToken)).toMatchObject({ ok: true });
     expect(await sessions.checkHost(session.id, `${hostToken}x`)).toMatchObject({ ok: false, error: { code: 'ERR_FORBIDDEN' } });
@@ -64,32 +72,40 @@ describe('SessionService', () => {
     expect(ended).toEqual([[session.id, 'host-ended']]);
   });
 
-  it('expires a session on its timer', async () => {
-    const store = new MemoryStore();
-    const ended: string[] = [];
-    const sessions = new SessionService({
-      store, sessionMaxSeconds: 0.05, countGuests: () => 0, onEnded: (id, r) => ended.push(`${id}:${r}`), log: () => {},
-    });
-    services.push(sessions);
+  it('counts the guests still in the session', async () => {
+    const { sessions, links, guests } = setup();
     const { session } = await sessions.create(NEW);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(ended).toEqual([`${session.id}:expired`]);
+    const admitted = await Promise.all(['Bea', 'Cy'].map(async (name) => guests.admit(tokenOf((await links.create(session.id)).url), name)));
+    expect((await sessions.info(session)).guestCount).toBe(2);
+    if (admitted[0]?.ok) await guests.markLeft(admitted[0].record.id);
+    expect((await sessions.info(session)).guestCount).toBe(1);
   });
 
-  it('on start, ends overdue sessions and arms the others', async () => {
-    const before = new SessionService({ store: new MemoryStore(), sessionMaxSeconds: 0.05, countGuests: () => 0, onEnded: () => {}, log: () => {} });
+  it('expires a session on its timer, and cancels the timer of a session ended before', async () => {
+    const store = new MemoryStore();
+    const { sessions, ended, timers } = serviceOn(store, 0.05);
+    const { session } = await sessions.create(NEW);
+    const early = (await sessions.create(NEW)).session;
+    await sessions.end(early.id, 'host-ended');
+    timers.start();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(ended).toEqual([[early.id, 'host-ended'], [session.id, 'expired']]);
+    expect(await store.takeDueTimers(Date.now() + 60_000, 10)).toEqual([]);
+  });
+
+  it('on start, ends overdue sessions and sets the timers of the others', async () => {
+    const before = new SessionService({ store: new MemoryStore(), sessionMaxSeconds: 0.05, log: () => {} });
     const overdue = (await before.create(NEW)).session;
     before.close();
     const later = { ...overdue, id: 'later-session', expiresAt: Date.now() + 50 };
     const store = new MemoryStore({ sessions: [{ ...overdue, expiresAt: Date.now() - 1 }, later] });
 
-    const ended: string[] = [];
-    const after = new SessionService({ store, sessionMaxSeconds: 1, countGuests: () => 0, onEnded: (id) => ended.push(id), log: () => {} });
-    services.push(after);
-    await after.start();
-    expect(ended).toEqual([overdue.id]);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(ended).toEqual([overdue.id, later.id]);
+    const { sessions, ended, timers } = serviceOn(store, 1);
+    await sessions.start();
+    expect(ended).toEqual([[overdue.id, 'expired']]);
+    timers.start();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(ended).toEqual([[overdue.id, 'expired'], [later.id, 'expired']]);
   });
 });
 
