@@ -6,8 +6,7 @@
 import type { EndReason } from '../../src/protocol/index.js';
 import type { GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot } from './records.js';
 import { STATE_VERSION, STORE_TABLES } from './records.js';
-import { hashToken } from '../tokens.js';
-import { admissionRefusal, defaultGuestName, inviteRefusal, withClaimTokenHash } from './rules.js';
+import * as ops from './operations.js';
 import type {
   AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, Persistence, PublicLinkResult,
   RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
@@ -87,123 +86,60 @@ export class MemoryStore implements Store {
   }
 
   createSession(record: SessionRecord): Promise<void> {
-    return this.commit({ sessions: [copySession(record)] });
+    return this.commit({ sessions: [ops.copySession(record)] });
   }
 
   createLink(record: LinkRecord): Promise<void> {
     return this.commit({ links: [{ ...record }] });
   }
 
-  async createHostInvite(made: NewHostInvite, now: number): Promise<{ ok: true } | { ok: false; reason: 'code-in-use' }> {
+  createHostInvite(made: NewHostInvite, now: number): Promise<ops.HostInviteCreation> {
     const code = made.invite.joinCodeHash;
-    if (code !== null && this.invitesWithCode(code).some((i) => this.claimable(i, now))) return { ok: false, reason: 'code-in-use' };
-    await this.commit({
-      sessions: [copySession(made.session)],
-      links: made.links.map((l) => ({ ...l })),
-      hostInvites: [copyInvite(made.invite)],
-    });
-    return { ok: true };
+    const sameCode = code === null ? [] : this.invitesWithCode(code).map((invite) => this.withSession(invite));
+    return this.run(ops.createHostInvite(made, now, sameCode));
   }
 
-  async admitGuest(admission: GuestAdmission): Promise<AdmissionResult> {
+  admitGuest(admission: GuestAdmission): Promise<AdmissionResult> {
     const link = this.links.get(admission.linkTokenHash);
     const session = link && this.sessions.get(link.sessionId);
-    const present = session ? this.guestsOf(session.id).filter((g) => g.leftAt === null).length : 0;
-    const reason = admissionRefusal(link, session, admission.now, present, admission.maxGuests);
-    if (reason !== null || !link || !session) {
-      return { ok: false, reason: reason ?? 'invalid', ...(session ? { session } : {}), ...(link ? { link } : {}) };
-    }
-    const guestSeq = session.guestSeq + 1;
-    const counted: SessionRecord = { ...session, guestSeq };
-    const spent: LinkRecord = link.kind === 'private' ? { ...link, usedAt: admission.now } : link;
-    const guest: GuestStoreRecord = {
-      ...admission.guest, name: admission.guest.name || defaultGuestName(guestSeq), sessionId: session.id, leftAt: null,
-    };
-    await this.commit({ sessions: [counted], guests: [guest], ...(spent === link ? {} : { links: [spent] }) });
-    return { ok: true, session: counted, link: spent, guest };
+    const present = session && ops.countsPresentGuests(admission) ? ops.presentGuests(this.guestsOf(session.id)) : 0;
+    return this.run(ops.admitGuest(admission, link, session, present));
   }
 
-  async markGuestLeft(guestId: string, at: number): Promise<boolean> {
-    const guest = this.guests.get(guestId);
-    if (!guest || guest.leftAt !== null) return false;
-    await this.commit({ guests: [{ ...guest, leftAt: at }] });
-    return true;
+  markGuestLeft(guestId: string, at: number): Promise<boolean> {
+    return this.run(ops.markGuestLeft(this.guests.get(guestId), at));
   }
 
-  async removeGuest(sessionId: string, guestId: string, at: number): Promise<void> {
+  removeGuest(sessionId: string, guestId: string, at: number): Promise<void> {
+    return this.run(ops.removeGuest(this.sessions.get(sessionId), this.guests.get(guestId), sessionId, guestId, at));
+  }
+
+  endSession(sessionId: string, reason: EndReason, at: number): Promise<SessionRecord | null> {
+    return this.run(ops.endSession(this.sessions.get(sessionId), reason, at));
+  }
+
+  revokeLink(tokenHash: string, at: number): Promise<boolean> {
+    return this.run(ops.revokeLink(this.links.get(tokenHash), at));
+  }
+
+  setPublicLink(sessionId: string, link: NewPublicLink | null, now: number): Promise<PublicLinkResult> {
     const session = this.sessions.get(sessionId);
-    const guest = this.guests.get(guestId);
-    const put: ChangeSet['put'] = {};
-    if (session && !session.removedGuestIds.includes(guestId)) {
-      put.sessions = [{ ...session, removedGuestIds: [...session.removedGuestIds, guestId] }];
-    }
-    if (guest && guest.sessionId === sessionId && guest.leftAt === null) put.guests = [{ ...guest, leftAt: at }];
-    if (put.sessions || put.guests) await this.commit(put);
+    const currentHash = session && ops.publicLinkHash(session);
+    const current = currentHash ? this.links.get(currentHash) : undefined;
+    return this.run(ops.setPublicLink(session, link, now, current));
   }
 
-  async endSession(sessionId: string, reason: EndReason, at: number): Promise<SessionRecord | null> {
-    const session = this.sessions.get(sessionId);
-    if (!session || session.endedAt !== null) return null;
-    const ended: SessionRecord = { ...session, endedAt: at, endReason: reason };
-    await this.commit({ sessions: [ended] });
-    return ended;
+  claimHostInvite(tokenHash: string, hostTokenHash: string, now: number): Promise<InviteResult> {
+    const id = this.inviteByToken.get(tokenHash);
+    return this.run(ops.claimHostInvite(this.inviteWithSession(id), hostTokenHash, now));
   }
 
-  async revokeLink(tokenHash: string, at: number): Promise<boolean> {
-    const link = this.links.get(tokenHash);
-    if (!link || link.revokedAt !== null) return false;
-    await this.commit({ links: [{ ...link, revokedAt: at }] });
-    return true;
+  addHostInviteToken(inviteId: string, tokenHash: string, keep: number, now: number): Promise<InviteResult> {
+    return this.run(ops.addHostInviteToken(this.inviteWithSession(inviteId), tokenHash, keep, now));
   }
 
-  async setPublicLink(sessionId: string, link: NewPublicLink | null, now: number): Promise<PublicLinkResult> {
-    const session = this.sessions.get(sessionId);
-    if (!session) return { ok: false, reason: 'not-found' };
-    if (session.endedAt !== null) return { ok: false, reason: 'ended', session };
-    const current = session.publicLinkToken;
-    if ((link !== null) === (current !== null)) return { ok: true, session };
-    let next: SessionRecord;
-    let changedLink: LinkRecord | undefined;
-    if (link !== null) {
-      next = { ...session, publicLinkToken: link.token };
-      changedLink = {
-        tokenHash: link.tokenHash, sessionId, kind: 'public', createdAt: now, expiresAt: session.expiresAt, usedAt: null, revokedAt: null,
-      };
-    } else {
-      next = { ...session, publicLinkToken: null };
-      const old = this.links.get(hashToken(current as string));
-      if (old && old.revokedAt === null) changedLink = { ...old, revokedAt: now };
-    }
-    await this.commit({ sessions: [next], ...(changedLink ? { links: [changedLink] } : {}) });
-    return { ok: true, session: next };
-  }
-
-  async claimHostInvite(tokenHash: string, hostTokenHash: string, now: number): Promise<InviteResult> {
-    const found = this.inviteOf(tokenHash);
-    if (!found) return { ok: false, reason: 'invalid' };
-    const { invite, session } = found;
-    const reason = inviteRefusal(invite, session, now);
-    if (reason !== null) return { ok: false, reason, invite, session };
-    const claimedSession: SessionRecord = { ...session, hostTokenHash };
-    const claimed: HostInviteRecord = { ...invite, claimedAt: now };
-    await this.commit({ sessions: [claimedSession], hostInvites: [claimed] });
-    return { ok: true, session: claimedSession, invite: claimed };
-  }
-
-  async addHostInviteToken(inviteId: string, tokenHash: string, keep: number, now: number): Promise<InviteResult> {
-    const invite = this.hostInvites.get(inviteId);
-    const session = invite && this.sessions.get(invite.sessionId);
-    if (!invite || !session) return { ok: false, reason: 'invalid' };
-    const reason = inviteRefusal(invite, session, now);
-    if (reason !== null) return { ok: false, reason, invite, session };
-    const next: HostInviteRecord = { ...invite, tokenHashes: withClaimTokenHash(invite.tokenHashes, tokenHash, keep) };
-    await this.commit({ hostInvites: [next] });
-    return { ok: true, session, invite: next };
-  }
-
-  async revokeHostInvite(inviteId: string, at: number): Promise<void> {
-    const invite = this.hostInvites.get(inviteId);
-    if (invite && invite.revokedAt === null) await this.commit({ hostInvites: [{ ...invite, revokedAt: at }] });
+  revokeHostInvite(inviteId: string, at: number): Promise<void> {
+    return this.run(ops.revokeHostInvite(this.hostInvites.get(inviteId), at));
   }
 
   async deleteRecords(keys: RecordKeys): Promise<void> {
@@ -282,16 +218,19 @@ export class MemoryStore implements Store {
     return [...this.hostInvites.values()].filter((i) => i.joinCodeHash === codeHash);
   }
 
-  private inviteOf(tokenHash: string): { invite: HostInviteRecord; session: SessionRecord } | null {
-    const id = this.inviteByToken.get(tokenHash);
-    const invite = id === undefined ? undefined : this.hostInvites.get(id);
-    const session = invite && this.sessions.get(invite.sessionId);
-    return invite && session ? { invite, session } : null;
+  private withSession(invite: HostInviteRecord): ops.InviteWithSession {
+    return { invite, session: this.sessions.get(invite.sessionId) };
   }
 
-  private claimable(invite: HostInviteRecord, now: number): boolean {
-    const session = this.sessions.get(invite.sessionId);
-    return session !== undefined && inviteRefusal(invite, session, now) === null;
+  private inviteWithSession(id: string | undefined): ops.InviteWithSession | null {
+    const invite = id === undefined ? undefined : this.hostInvites.get(id);
+    return invite ? this.withSession(invite) : null;
+  }
+
+  /** Applies what an operation decided (at once, before anything else runs) and resolves to its result once persisted. */
+  private async run<R>(decision: ops.Decision<R>): Promise<R> {
+    if (!ops.writesNothing(decision)) await this.commit(decision.put);
+    return decision.result;
   }
 
   private commit(put: ChangeSet['put']): Promise<void> {
@@ -354,19 +293,11 @@ export class MemoryStore implements Store {
 function hold(places: Map<string, SocketHolder>, key: string, holder: SocketHolder): SocketHolder | null {
   const previous = places.get(key) ?? null;
   places.set(key, holder);
-  return previous === holder ? null : previous;
+  return ops.replacedHolder(previous, holder);
 }
 
 function release(places: Map<string, SocketHolder>, key: string, holder: SocketHolder): boolean {
   if (places.get(key) !== holder) return false;
   places.delete(key);
   return true;
-}
-
-function copySession(record: SessionRecord): SessionRecord {
-  return { ...record, removedGuestIds: [...record.removedGuestIds] };
-}
-
-function copyInvite(record: HostInviteRecord): HostInviteRecord {
-  return { ...record, tokenHashes: [...record.tokenHashes] };
 }
