@@ -1,29 +1,37 @@
 // The contract every store keeps, run against each implementation: the same
 // cases, one `describe` per store. A store shared by several servers joins by
-// adding one entry to IMPLEMENTATIONS.
+// adding one entry to IMPLEMENTATIONS, which opens it as two servers see it
+// (one process's store is the same object for both).
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../../signaling/state/file-store.js';
 import { MemoryStore } from '../../../signaling/state/memory-store.js';
 import type { HostInviteRecord, LinkRecord, SessionRecord } from '../../../signaling/state/records.js';
-import type { GuestAdmission, Store } from '../../../signaling/state/store.js';
+import { openRedisStore } from '../../../signaling/state/redis-store.js';
+import type { GuestAdmission, Store, StoredTimer } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
+import { startRedis, type TestRedis } from '../../integration/support/redis.js';
 
-/** How to get an empty store of one implementation, and let it go. */
+/** How to get an empty store of one implementation, as two servers of one deployment see it, and let it go. */
 interface Implementation {
   name: string;
-  open(): Promise<{ store: Store; dispose(): Promise<void> }>;
+  open(): Promise<{ servers: [Store, Store]; dispose(): Promise<void> }>;
 }
+
+/** One redis-server for every Redis case, started by the first; each store gets a prefix of its own. */
+let redis: Promise<TestRedis> | undefined;
+let prefixes = 0;
+afterAll(async () => { await (await redis)?.stop(); });
 
 const IMPLEMENTATIONS: Implementation[] = [
   {
     name: 'MemoryStore',
     open: async () => {
       const store = new MemoryStore();
-      return { store, dispose: () => store.close() };
+      return { servers: [store, store], dispose: () => store.close() };
     },
   },
   {
@@ -32,12 +40,21 @@ const IMPLEMENTATIONS: Implementation[] = [
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cwmn-contract-'));
       const store = openFileStore(dir, () => {});
       return {
-        store,
+        servers: [store, store],
         dispose: async () => {
           await store.close();
           fs.rmSync(dir, { recursive: true, force: true });
         },
       };
+    },
+  },
+  {
+    name: 'Redis store',
+    open: async () => {
+      const { url } = await (redis ??= startRedis());
+      const prefix = `contract-${++prefixes}`;
+      const servers = await Promise.all([0, 1].map(() => openRedisStore({ redisUrl: url, prefix, log: () => {} })));
+      return { servers: servers as [Store, Store], dispose: async () => { await Promise.all(servers.map((s) => s.close())); } };
     },
   },
 ];
@@ -86,10 +103,14 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
     for (const dispose of disposers) await dispose();
     disposers = [];
   });
-  async function open(): Promise<Store> {
-    const { store, dispose } = await implementation.open();
+  /** The store as two servers see it. */
+  async function openServers(): Promise<[Store, Store]> {
+    const { servers, dispose } = await implementation.open();
     disposers.push(dispose);
-    return store;
+    return servers;
+  }
+  async function open(): Promise<Store> {
+    return (await openServers())[0];
   }
   /** A running session with a one-time link. */
   async function withLink(store: Store, link: Partial<LinkRecord> = {}) {
