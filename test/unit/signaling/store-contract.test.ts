@@ -53,8 +53,9 @@ const IMPLEMENTATIONS: Implementation[] = [
     open: async () => {
       const { url } = await (redis ??= startRedis());
       const prefix = `contract-${++prefixes}`;
-      const servers = await Promise.all([0, 1].map(() => openRedisStore({ redisUrl: url, prefix, log: () => {} })));
-      return { servers: servers as [Store, Store], dispose: async () => { await Promise.all(servers.map((s) => s.close())); } };
+      const open = () => openRedisStore({ redisUrl: url, prefix, log: () => {} });
+      const servers = await Promise.all([open(), open()]);
+      return { servers, dispose: async () => { await Promise.all(servers.map((s) => s.close())); } };
     },
   },
 ];
@@ -96,6 +97,8 @@ function admission(linkTokenHash: string, maxGuests: number | null = null, name 
 }
 
 const all = <T>(n: number, run: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => run(i)));
+/** Caller `i` of a race goes through one server or the other. */
+const via = (servers: [Store, Store], i: number): Store => servers[i % 2] as Store;
 
 describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   let disposers: (() => Promise<void>)[] = [];
@@ -138,9 +141,10 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('spends a one-time link once, however many guests present it at the same time', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const { session, link } = await withLink(store);
-    const results = await all(RACERS, () => store.admitGuest(admission(link.tokenHash)));
+    const results = await all(RACERS, (i) => via(servers, i).admitGuest(admission(link.tokenHash)));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(Array(RACERS - 1).fill('used'));
     expect(await store.sessionGuests(session.id)).toHaveLength(1);
@@ -149,9 +153,10 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('admits at most maxGuests at the same time, numbers them, and spends no public link', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const { session, link } = await withLink(store, { kind: 'public', expiresAt: NOW + 3_600_000 });
-    const results = await all(RACERS, () => store.admitGuest(admission(link.tokenHash, 5)));
+    const results = await all(RACERS, (i) => via(servers, i).admitGuest(admission(link.tokenHash, 5)));
     const admitted = results.filter((r) => r.ok);
     expect(admitted).toHaveLength(5);
     expect(results.filter((r) => !r.ok && r.reason === 'full')).toHaveLength(RACERS - 5);
@@ -160,7 +165,7 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
     // A guest that leaves makes room for one more.
     const first = admitted[0]!;
     expect(first.ok && await store.markGuestLeft(first.guest.id, NOW)).toBe(true);
-    const again = await all(3, () => store.admitGuest(admission(link.tokenHash, 5)));
+    const again = await all(3, (i) => via(servers, i).admitGuest(admission(link.tokenHash, 5)));
     expect(again.filter((r) => r.ok)).toHaveLength(1);
     expect(await store.getSession(session.id)).toMatchObject({ guestSeq: 6 });
   });
@@ -184,10 +189,11 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('ends a session exactly once, whoever ends it at the same time', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const session = newSession();
     await store.createSession(session);
-    const results = await all(RACERS, (i) => store.endSession(session.id, i % 2 ? 'expired' : 'host-ended', NOW + i));
+    const results = await all(RACERS, (i) => via(servers, i).endSession(session.id, i % 3 ? 'expired' : 'host-ended', NOW + i));
     const ended = results.filter((r) => r !== null);
     expect(ended).toHaveLength(1);
     expect(await store.getSession(session.id)).toEqual(ended[0]);
@@ -195,7 +201,8 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('claims a hosting invite once, whichever of its tokens each caller holds', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const session = newSession();
     const invite = newInvite(session.id, { joinCodeHash: hashToken('ABCDEFGH') });
     await store.createHostInvite({ session, links: [], invite }, NOW);
@@ -205,7 +212,7 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
       return hash;
     });
     const tokens = [invite.tokenHashes[0]!, ...codeTokens];
-    const results = await all(RACERS, (i) => store.claimHostInvite(tokens[i % tokens.length]!, hashToken(`new-host-token-${i}`), NOW));
+    const results = await all(RACERS, (i) => via(servers, i).claimHostInvite(tokens[i % tokens.length]!, hashToken(`new-host-token-${i}`), NOW));
     const claimed = results.filter((r) => r.ok);
     expect(claimed).toHaveLength(1);
     expect(results.filter((r) => !r.ok && r.reason === 'used')).toHaveLength(RACERS - 1);
@@ -216,13 +223,14 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('keeps every claim token added at the same time, up to the ones it keeps', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const session = newSession();
     const invite = newInvite(session.id);
     await store.createHostInvite({ session, links: [], invite }, NOW);
     const hashes = await all(10, async (i) => {
       const hash = hashToken(unique(`code-token-${i}`));
-      await store.addHostInviteToken(invite.id, hash, 100, NOW);
+      await via(servers, i).addHostInviteToken(invite.id, hash, 100, NOW);
       return hash;
     });
     const stored = await store.findHostInviteByToken(invite.tokenHashes[0]!);
@@ -231,11 +239,12 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('gives a join code to one live invitation at a time', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const code = hashToken('JOINCODE');
-    const made = await all(RACERS, () => {
+    const made = await all(RACERS, (i) => {
       const session = newSession();
-      return store.createHostInvite({ session, links: [newLink(session.id)], invite: newInvite(session.id, { joinCodeHash: code }) }, NOW);
+      return via(servers, i).createHostInvite({ session, links: [newLink(session.id)], invite: newInvite(session.id, { joinCodeHash: code }) }, NOW);
     });
     expect(made.filter((m) => m.ok)).toHaveLength(1);
     expect(made.filter((m) => !m.ok && m.reason === 'code-in-use')).toHaveLength(RACERS - 1);
@@ -248,18 +257,19 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('turns a public link on once and off once, however many ask at the same time', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const session = newSession();
     await store.createSession(session);
     const on = await all(RACERS, (i) => {
       const token = `${'P'.repeat(30)}${String(i).padStart(2, '0')}`;
-      return store.setPublicLink(session.id, { token, tokenHash: hashToken(token) }, NOW);
+      return via(servers, i).setPublicLink(session.id, { token, tokenHash: hashToken(token) }, NOW);
     });
     const tokens = new Set(on.map((r) => r.ok && r.session.publicLinkToken));
     expect(tokens.size).toBe(1);
     const token = [...tokens][0] as string;
     expect(await store.getLink(hashToken(token))).toMatchObject({ kind: 'public', sessionId: session.id, expiresAt: session.expiresAt, revokedAt: null });
-    const off = await all(RACERS, () => store.setPublicLink(session.id, null, NOW + 5));
+    const off = await all(RACERS, (i) => via(servers, i).setPublicLink(session.id, null, NOW + 5));
     expect(off.every((r) => r.ok && r.session.publicLinkToken === null)).toBe(true);
     expect(await store.getLink(hashToken(token))).toMatchObject({ revokedAt: NOW + 5 });
     await store.endSession(session.id, 'host-ended', NOW + 6);
@@ -268,14 +278,15 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   });
 
   it('revokes a link, removes and lets go of a guest, each once', async () => {
-    const store = await open();
+    const servers = await openServers();
+    const [store] = servers;
     const { session, link } = await withLink(store);
-    expect(await all(10, () => store.revokeLink(link.tokenHash, NOW)).then((r) => r.filter(Boolean).length)).toBe(1);
+    expect(await all(10, (i) => via(servers, i).revokeLink(link.tokenHash, NOW)).then((r) => r.filter(Boolean).length)).toBe(1);
     const publicLink = newLink(session.id, { kind: 'public' });
     await store.createLink(publicLink);
     const guest = await store.admitGuest(admission(publicLink.tokenHash));
     if (!guest.ok) throw new Error('not admitted');
-    await all(10, () => store.removeGuest(session.id, guest.guest.id, NOW + 1));
+    await all(10, (i) => via(servers, i).removeGuest(session.id, guest.guest.id, NOW + 1));
     expect(await store.getSession(session.id)).toMatchObject({ removedGuestIds: [guest.guest.id] });
     expect(await store.getGuest(guest.guest.id)).toMatchObject({ leftAt: NOW + 1 });
     expect(await store.markGuestLeft(guest.guest.id, NOW + 2)).toBe(false);
@@ -288,5 +299,108 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
     expect(await store.getLink(link.tokenHash)).toBeUndefined();
     expect(await store.allSessions()).toEqual([]);
     await store.deleteRecords({ guests: ['unknown'] });
+  });
+
+  it('deletes records together with what leads to them', async () => {
+    const store = await open();
+    const { session, link } = await withLink(store);
+    const invite = newInvite(session.id, { joinCodeHash: hashToken('GONECODE') });
+    await store.createHostInvite({ session, links: [], invite }, NOW);
+    const admitted = await store.admitGuest(admission(link.tokenHash));
+    if (!admitted.ok) throw new Error('not admitted');
+    await store.deleteRecords({ sessions: [session.id], links: [link.tokenHash], guests: [admitted.guest.id], hostInvites: [invite.id] });
+    expect(await store.getGuest(admitted.guest.id)).toBeUndefined();
+    expect(await store.sessionGuests(session.id)).toEqual([]);
+    expect(await store.findHostInviteByToken(invite.tokenHashes[0]!)).toBeUndefined();
+    expect(await store.findHostInvitesByJoinCode(hashToken('GONECODE'))).toEqual([]);
+    expect(await store.sessionHostInvites(session.id)).toEqual([]);
+    expect([await store.allSessions(), await store.allLinks(), await store.allGuests(), await store.allHostInvites()]).toEqual([[], [], [], []]);
+  });
+
+  it('lists every record of a table, however many', async () => {
+    const store = await open();
+    const sessions = Array.from({ length: 450 }, () => newSession());
+    await Promise.all(sessions.map((s) => store.createSession(s)));
+    const listed = await store.allSessions();
+    expect(listed.map((s) => s.id).sort()).toEqual(sessions.map((s) => s.id).sort());
+    await store.deleteRecords({ sessions: sessions.map((s) => s.id) });
+    expect(await store.allSessions()).toEqual([]);
+  });
+
+  it('holds each place for one socket, and lets go of it only for the socket holding it', async () => {
+    const store = await open();
+    const id = unique('place');
+    expect(await store.hostHolder(id)).toBeNull();
+    expect(await store.holdHost(id, 'server-a/1')).toBeNull();
+    expect(await store.holdHost(id, 'server-a/1')).toBeNull();
+    expect(await store.holdHost(id, 'server-b/7')).toBe('server-a/1');
+    expect(await store.releaseHost(id, 'server-a/1')).toBe(false);
+    expect(await store.hostHolder(id)).toBe('server-b/7');
+    // A guest's place is another place, even under the same id.
+    expect(await store.holdGuest(id, 'server-a/2')).toBeNull();
+    expect(await store.guestHolder(id)).toBe('server-a/2');
+    expect(await store.releaseHost(id, 'server-b/7')).toBe(true);
+    expect(await store.releaseHost(id, 'server-b/7')).toBe(false);
+    expect(await store.hostHolder(id)).toBeNull();
+    expect(await store.guestHolder(id)).toBe('server-a/2');
+    expect(await store.releaseGuest(id, 'server-b/7')).toBe(false);
+    expect(await store.releaseGuest(id, 'server-a/2')).toBe(true);
+    expect(await store.guestHolder(id)).toBeNull();
+  });
+
+  it('hands a place from socket to socket once each when they take it at the same time, and lets one of them go of it', async () => {
+    const servers = await openServers();
+    const id = unique('place');
+    const holders = Array.from({ length: RACERS }, (_, i) => `server-${i % 2}/${i}`);
+    const replaced = await all(RACERS, (i) => via(servers, i).holdGuest(id, holders[i]!));
+    const last = await servers[0].guestHolder(id);
+    // In whatever order they came, each holder but the last was replaced once, by the next.
+    expect([...replaced.filter((r) => r !== null), last].sort()).toEqual([...holders].sort());
+    const released = await all(RACERS, (i) => via(servers, i).releaseGuest(id, holders[i]!));
+    expect(released.filter(Boolean)).toHaveLength(1);
+    expect(released[holders.indexOf(last!)]).toBe(true);
+    expect(await servers[1].guestHolder(id)).toBeNull();
+  });
+
+  it('takes due timers earliest first, up to the limit; a timer set again is replaced, a cancelled one never comes', async () => {
+    const store = await open();
+    const [a, b, c, d, e] = Array.from({ length: 5 }, () => unique('session'));
+    const timer = (kind: StoredTimer['kind'], key: string, after: number): StoredTimer => ({ kind, key, at: NOW + after });
+    await store.scheduleTimer(timer('expiry', a!, 30));
+    await store.scheduleTimer(timer('host-grace', b!, 10));
+    await store.scheduleTimer(timer('guest-grace', c!, 20));
+    await store.scheduleTimer(timer('expiry', d!, 5));
+    await store.scheduleTimer(timer('expiry', d!, 1000));
+    await store.scheduleTimer(timer('expiry', e!, 1));
+    await store.cancelTimer('expiry', e!);
+    await store.cancelTimer('expiry', 'no-such-timer');
+    await store.scheduleTimer(timer('host-grace', a!, 40)); // Another kind, another timer.
+    expect(await store.takeDueTimers(NOW, 10)).toEqual([]);
+    expect(await store.takeDueTimers(NOW + 30, 0)).toEqual([]);
+    expect(await store.takeDueTimers(NOW + 30, 2)).toEqual([timer('host-grace', b!, 10), timer('guest-grace', c!, 20)]);
+    expect(await store.takeDueTimers(NOW + 30, 10)).toEqual([timer('expiry', a!, 30)]);
+    expect(await store.takeDueTimers(NOW + 999, 10)).toEqual([timer('host-grace', a!, 40)]);
+    expect(await store.takeDueTimers(NOW + 5000, 10)).toEqual([timer('expiry', d!, 1000)]);
+    expect(await store.takeDueTimers(NOW + 5000, 10)).toEqual([]);
+  });
+
+  it('gives each due timer to one taker only, however many take at the same time', async () => {
+    const servers = await openServers();
+    const timers: StoredTimer[] = Array.from({ length: 200 }, (_, i) => ({ kind: 'guest-grace', key: unique('guest'), at: NOW + i }));
+    await Promise.all(timers.map((t, i) => via(servers, i).scheduleTimer(t)));
+    const notDue: StoredTimer = { kind: 'expiry', key: unique('session'), at: NOW + 10_000 };
+    await servers[0].scheduleTimer(notDue);
+    const batches = await all(10, async (i) => {
+      const taken: StoredTimer[][] = [];
+      for (let batch = await via(servers, i).takeDueTimers(NOW + 1000, 7); batch.length > 0; batch = await via(servers, i).takeDueTimers(NOW + 1000, 7)) {
+        taken.push(batch);
+      }
+      return taken;
+    });
+    const taken = batches.flat(2);
+    expect(taken).toHaveLength(timers.length);
+    expect(new Set(taken.map((t) => t.key))).toEqual(new Set(timers.map((t) => t.key)));
+    for (const batch of batches.flat()) expect(batch.map((t) => t.at)).toEqual(batch.map((t) => t.at).sort((x, y) => x - y));
+    expect(await servers[1].takeDueTimers(NOW + 10_000, 10)).toEqual([notDue]);
   });
 });
