@@ -6,11 +6,12 @@
 import type { GuestStoreRecord, HostInviteRecord, StoreRow, StoreTable } from './records.js';
 import { rowKey, STORE_TABLES } from './records.js';
 import type { Write } from './redis-cas.js';
-import type { ChangeSet } from './store.js';
+import type { ChangeSet, StoredTimer, TimerKind } from './store.js';
 
 /** The record of `table` under `key` as it was before the writes (undefined: absent, or not read). */
 export type Before = <T extends StoreTable>(table: T, key: string) => StoreRow<T> | undefined;
 
+const TIMER_KINDS: readonly TimerKind[] = ['expiry', 'host-grace', 'guest-grace'];
 const TABLE_TAGS: { [T in StoreTable]: string } = { sessions: 's', links: 'l', guests: 'g', hostInvites: 'i' };
 
 /** Key names of one deployment (`<prefix>:…`), and the writes of a change set. */
@@ -57,7 +58,7 @@ export class RedisLayout {
     return `${this.prefix}:gh:${guestId}`;
   }
 
-  /** Sorted set of the timers (`<kind>:<key>`), scored by when they are due. */
+  /** Sorted set of the timers (members: `timerMember`), scored by when they are due. */
   timers(): string {
     return `${this.prefix}:timers`;
   }
@@ -116,4 +117,17 @@ export class RedisLayout {
     for (const hash of invite.tokenHashes) writes.push({ op: 'del', key: this.inviteByToken(hash) });
     return writes;
   }
+}
+
+/** A timer's member in the timers' sorted set: `<kind>:<key>`. */
+export function timerMember(kind: TimerKind, key: string): string {
+  return `${kind}:${key}`;
+}
+
+/** The timer of a member of the timers' sorted set and its score, or null when it is not one. */
+export function parseTimer(member: string, at: number): StoredTimer | null {
+  const colon = member.indexOf(':');
+  const kind = member.slice(0, colon) as TimerKind;
+  const key = member.slice(colon + 1);
+  return colon > 0 && TIMER_KINDS.includes(kind) && key !== '' && Number.isFinite(at) ? { kind, key, at } : null;
 }

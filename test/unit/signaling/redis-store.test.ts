@@ -10,7 +10,8 @@ import { CwmnError, ErrorCode } from '../../../src/protocol/index.js';
 import type { LogFields } from '../../../signaling/config.js';
 import type { SessionRecord } from '../../../signaling/state/records.js';
 import { RedisLayout } from '../../../signaling/state/redis-layout.js';
-import { COMMAND_TIMEOUT_MS, OPERATION_TIMEOUT_MS, openRedisStore, type RedisStore } from '../../../signaling/state/redis-store.js';
+import { COMMAND_TIMEOUT_MS, OPERATION_TIMEOUT_MS } from '../../../signaling/state/redis-connection.js';
+import { openRedisStore, type RedisStore } from '../../../signaling/state/redis-store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 import { startRedis, type TestRedis } from '../../integration/support/redis.js';
 import { closedPort } from '../../integration/support/webhook.js';
@@ -103,7 +104,7 @@ describe('Redis store', () => {
     expect(await store.endSession('session-wrongshape', 'expired', NOW)).toBeNull();
     expect(await store.takeDueTimers(NOW, 10)).toEqual([]);
     expect(store.counters.malformed).toBe(5);
-    expect(lines.filter((l) => l.includes('is not a record'))).toHaveLength(5);
+    expect(lines.filter((l) => l.startsWith('store: ignored a malformed value'))).toHaveLength(5);
     const fixed = { ...newSession(), id: 'session-garbage' };
     await store.createSession(fixed);
     expect(await store.getSession('session-garbage')).toEqual(fixed);

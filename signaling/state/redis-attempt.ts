@@ -1,0 +1,78 @@
+// One attempt of an operation of the Redis store: the records it reads,
+// through its `Reads` (so that its commit writes only if they are
+// unchanged), each decoded and checked with the records' readers (a value
+// that is not a record reads as absent, and is reported), and remembered for
+// the index entries of its writes.
+
+import type { Redis } from 'ioredis';
+import type { HostInviteRecord, StoreRow, StoreTable } from './records.js';
+import { readRows } from './records.js';
+import type { InviteWithSession } from './operations.js';
+import { Reads, type Write } from './redis-cas.js';
+import type { Before, RedisLayout } from './redis-layout.js';
+
+/** The records one attempt read, and its commit. */
+export class Attempt {
+  private readonly reads: Reads;
+  private readonly found = new Map<string, StoreRow<StoreTable> | undefined>();
+
+  constructor(redis: Redis, private readonly layout: RedisLayout, private readonly malformed: (table: StoreTable) => void) {
+    this.reads = new Reads(redis);
+  }
+
+  /** The records of `table` under `keys` (undefined: absent or malformed), in one command. */
+  async rows<T extends StoreTable>(table: T, keys: readonly string[]): Promise<(StoreRow<T> | undefined)[]> {
+    const names = keys.map((key) => this.layout.record(table, key));
+    const values = await this.reads.get(names);
+    return values.map((bytes, i) => {
+      const row = bytes === null ? undefined : this.decode(table, bytes);
+      this.found.set(names[i] as string, row);
+      return row;
+    });
+  }
+
+  async row<T extends StoreTable>(table: T, key: string): Promise<StoreRow<T> | undefined> {
+    const [row] = await this.rows(table, [key]);
+    return row;
+  }
+
+  /** The records of `table` whose keys the set `index` holds. */
+  async indexed<T extends StoreTable>(table: T, index: string): Promise<StoreRow<T>[]> {
+    const rows = await this.rows(table, await this.reads.members(index));
+    return rows.filter((row): row is StoreRow<T> => row !== undefined);
+  }
+
+  async withSessions(invites: readonly HostInviteRecord[]): Promise<InviteWithSession[]> {
+    const sessions = await this.rows('sessions', invites.map((i) => i.sessionId));
+    return invites.map((invite, i) => ({ invite, session: sessions[i] }));
+  }
+
+  async inviteWithSession(inviteId: string): Promise<InviteWithSession | null> {
+    const invite = await this.row('hostInvites', inviteId);
+    return invite ? ((await this.withSessions([invite]))[0] as InviteWithSession) : null;
+  }
+
+  /** The invite one of whose claim tokens hashes to `tokenHash`, with its session. */
+  async inviteByToken(tokenHash: string): Promise<InviteWithSession | null> {
+    const [id] = await this.reads.get([this.layout.inviteByToken(tokenHash)]);
+    return id ? this.inviteWithSession(id.toString('utf8')) : null;
+  }
+
+  readonly before: Before = <T extends StoreTable>(table: T, key: string) => this.found.get(this.layout.record(table, key)) as StoreRow<T> | undefined;
+
+  commit(writes: readonly Write[]): Promise<boolean> {
+    return this.reads.commit(writes);
+  }
+
+  private decode<T extends StoreTable>(table: T, bytes: Buffer): StoreRow<T> | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      value = undefined;
+    }
+    const [row] = readRows(table, [value]).rows;
+    if (!row) this.malformed(table);
+    return row;
+  }
+}
