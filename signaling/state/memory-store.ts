@@ -1,7 +1,8 @@
-// The store of one server: every record in memory, each operation decided and
-// applied at once (so the next read sees it, and operations are atomic because
-// they never wait half-way), its change set then handed to the persistence;
-// the operation resolves once the persistence has made it durable.
+// The store of one server: every record in memory, each operation decided
+// (by the shared operations.ts) and applied at once (so the next read sees
+// it, and operations are atomic because they never wait half-way), its change
+// set then handed to the persistence; the operation resolves once the
+// persistence has made it durable.
 
 import type { EndReason } from '../../src/protocol/index.js';
 import type { GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot } from './records.js';
