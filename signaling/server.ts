@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { openBacking } from './backing.js';
 import type { ServerConfig } from './config.js';
 import { createDelivery, type Delivery } from './delivery/delivery.js';
 import { DomainSettings } from './domain-settings.js';
@@ -25,7 +26,6 @@ import { fallbackStunHost, IceProvider } from './ice/ice-provider.js';
 import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
-import { MemoryBus } from './bus/memory-bus.js';
 import { Metrics, Timings } from './ops/metrics.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
@@ -34,8 +34,6 @@ import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
 import { SessionService } from './sessions.js';
 import { StoreTimers } from './timers.js';
 import { randomId } from './tokens.js';
-import { lockDataDir } from './state/data-dir-lock.js';
-import { openFileStore } from './state/file-store.js';
 import { createReplayService } from './replay/create.js';
 import type { Mailer } from './replay/mailer.js';
 import { addReplayRoutes } from './replay/replay-routes.js';
@@ -86,14 +84,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const { log } = config;
   const tlsPair = config.tls ? readTlsPair(config.tls) : null;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
-  const lock = lockDataDir(config.dataDir);
-  let store: ReturnType<typeof openFileStore>;
-  try {
-    store = openFileStore(config.dataDir, log);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  const backing = await openBacking(config);
+  const { store, bus } = backing;
   const httpServer = createWebServer(tlsPair);
   const certificate = config.tls && tlsPair ? new ServedCertificate(httpServer, config.tls, tlsPair, log) : null;
   let port: number;
@@ -103,8 +95,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     if (config.stunPort !== null) stun = await startStunServer({ port: config.stunPort, host: config.host, log });
   } catch (err) {
     await new Promise((resolve) => httpServer.close(resolve));
-    await store.close();
-    lock.release();
+    await backing.close();
     throw err;
   }
   const scheme = tlsPair ? 'https' : 'http';
@@ -113,7 +104,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   // `localhost` reaches a loopback-bound server too: a viewer opened that way is still "ours".
   const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`${scheme}://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
-  const bus = new MemoryBus((err) => log(`bus: a listener failed: ${(err as Error)?.stack ?? String(err)}`, { level: 'error' }));
   const courier = new Courier(bus);
   const local = new LocalSockets(bus, randomId());
   const sessions = new SessionService({ store, sessionMaxSeconds: config.sessionMaxSeconds, log });
@@ -195,7 +185,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   addHandoffRoutes(router, { handoffs, sessions, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
   if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);
-  addOpsRoutes(router, { metrics, metricsToken: config.metricsToken, checks: [], draining: () => closing !== null });
+  addOpsRoutes(router, { metrics, metricsToken: config.metricsToken, checks: backing.checks, draining: () => closing !== null });
   addPageRoutes(router, config.rootDir);
 
   httpServer.on('request', (req, res) => void router.handle(req, res));
@@ -254,9 +244,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await stopped;
     await stun?.close();
     delivery.close();
-    await bus.close();
-    await store.close();
-    lock.release();
+    await backing.close();
     log('stopped');
   };
   return { url: publicUrl, port, stunPort: stun?.port ?? null, relayCounters: relayHub?.switch.counters ?? null, reloadTls: () => certificate?.reload() ?? false, close: () => (closing ??= shutdown()) };

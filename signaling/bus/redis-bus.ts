@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { isId } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
+import { quitRedis } from '../state/redis-connection.js';
 import type { Bus, BusCounters, Delivery, DeliveryHandler, Listening } from './bus.js';
 import { decodeDelivery, encodeDelivery } from './bus-codec.js';
 
@@ -71,9 +72,7 @@ export class RedisBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.listeners.clear();
-      await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
-      this.publisher.disconnect();
-      this.subscriber.disconnect();
+      await Promise.all([quitRedis(this.publisher), quitRedis(this.subscriber)]);
     })();
     return this.closing;
   }

@@ -82,8 +82,7 @@ export class RedisConnection {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(this.running);
-      await this.redis.quit().catch(() => {});
-      this.redis.disconnect();
+      await quitRedis(this.redis);
     })();
     return this.closing;
   }
@@ -149,8 +148,33 @@ export class RedisConnection {
   }
 }
 
+/** A client that quits waits this long for Redis to close the connection before it drops it. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+/**
+ * Quits a Redis client: a connection still being made is first given a
+ * bounded while to get ready (closed in the middle of its ready check, ioredis
+ * leaves a timer behind); a ready one gets QUIT (what was sent before is
+ * answered first), any other is dropped. Then waits for the connection to
+ * end, dropping it after the bound. Leaves nothing running behind it.
+ */
+export async function quitRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, QUIT_TIMEOUT_MS); });
+  if (redis.status === 'connecting' || redis.status === 'connect') {
+    await Promise.race([new Promise((resolve) => redis.once('ready', resolve)), ended, late]);
+  }
+  if (redis.status === 'ready') await redis.quit().catch(() => {});
+  else redis.disconnect();
+  await Promise.race([ended, late]);
+  if ((redis.status as string) !== 'end') redis.disconnect();
+  clearTimeout(timer);
+}
+
 /** Host and port of a Redis URL, for messages (never its password). */
-function redisHost(redisUrl: string): string {
+export function redisHost(redisUrl: string): string {
   try {
     const url = new URL(redisUrl);
     return `${url.hostname}:${url.port || '6379'}`;

@@ -88,7 +88,7 @@ describe('guest-resume', () => {
     expect((await other.host.socket.expect('guest-left')).guestId).toBe(other.credentials.guestId);
     const late = await resumeAsGuest(server, other.credentials);
     expect((await late.expect('error')).error.code).toBe('ERR_LINK_REVOKED');
-    expect(readState(server).guests.find((g) => g.id === other.credentials.guestId)?.leftAt).not.toBeNull();
+    expect((await readState(server)).guests.find((g) => g.id === other.credentials.guestId)?.leftAt).not.toBeNull();
   });
 
   it('refuses after the session ended with ERR_SESSION_ENDED', async () => {
@@ -121,7 +121,7 @@ describe('guest grace', () => {
     expect(left.guestId).toBe(credentials.guestId);
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(400);
     expect(server.logs).toContain(`guest ${credentials.guestId} left ${host.sessionId}`);
-    expect(readState(server).guests.find((g) => g.id === credentials.guestId)?.leftAt).toEqual(expect.any(Number));
+    expect((await readState(server)).guests.find((g) => g.id === credentials.guestId)?.leftAt).toEqual(expect.any(Number));
 
     const late = await resumeAsGuest(server, credentials);
     expect((await late.expect('error')).error.code).toBe('ERR_NOT_FOUND');
@@ -140,7 +140,7 @@ describe('guest grace', () => {
   it('stores only the hash of the resume token', async () => {
     const server = await startTestServer();
     const { credentials } = await hostWithGuest(server);
-    const state = readState(server);
+    const state = (await readState(server));
     expect(JSON.stringify(state)).not.toContain(credentials.resumeToken);
     expect(state.guests).toEqual([expect.objectContaining({ id: credentials.guestId, name: 'Bea', leftAt: null })]);
   });

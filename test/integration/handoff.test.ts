@@ -88,7 +88,7 @@ describe('handoff between the origins of a site', () => {
     expect(code(await issue(server, onBlog, BLOG))).toBe('ERR_NOT_SUPPORTED');
 
     const { token } = (await issue(server, s)).body as { token: string };
-    expect(storedStateText(server.config.dataDir)).not.toContain(token); // Kept in memory only, and only hashed.
+    expect((await storedStateText(server.config.dataDir))).not.toContain(token); // Kept in memory only, and only hashed.
     expect(code(await redeem(server, 'not a token', CHECKOUT))).toBe('ERR_INVALID_PARAMS');
 
     const host = await sayHello(server, s.session.sessionId, s.hostToken);

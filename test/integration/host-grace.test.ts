@@ -23,7 +23,7 @@ describe('host grace', () => {
     expect(welcome.guests.map((g) => g.id)).toEqual([credentials.guestId]);
 
     await sleep(1000); // Past the grace the first socket started: it was cancelled.
-    expect(storedSession(server, host.sessionId)?.endedAt).toBeNull();
+    expect((await storedSession(server, host.sessionId))?.endedAt).toBeNull();
     expect(guest.pending).toEqual([]);
     expect(guest.ws.readyState).toBe(WebSocket.OPEN);
     expect(back.pending).toEqual([]);
@@ -43,7 +43,7 @@ describe('host grace', () => {
     expect(await guest.expect('session-ended', 3000)).toEqual({ type: 'session-ended', reason: 'host-ended' });
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(350);
     expect((await guest.waitClosed()).code).toBe(1000);
-    expect(storedSession(server, host.sessionId)).toMatchObject({ endReason: 'host-ended', endedAt: expect.any(Number) });
+    expect((await storedSession(server, host.sessionId))).toMatchObject({ endReason: 'host-ended', endedAt: expect.any(Number) });
     expect(server.logs.some((l) => l.startsWith(`no host in ${host.sessionId} within the grace of 0.4 s`))).toBe(true);
     expect((await request(server, '/healthz')).body.sessions).toBe(0);
 
@@ -58,8 +58,8 @@ describe('host grace', () => {
     await sleep(200);
     await (await sayHello(server, kept.session.sessionId, kept.hostToken)).expect('welcome');
     await sleep(500);
-    expect(storedSession(server, abandoned.session.sessionId)).toMatchObject({ endReason: 'host-ended', endedAt: expect.any(Number) });
-    expect(storedSession(server, kept.session.sessionId)?.endedAt).toBeNull();
+    expect((await storedSession(server, abandoned.session.sessionId))).toMatchObject({ endReason: 'host-ended', endedAt: expect.any(Number) });
+    expect((await storedSession(server, kept.session.sessionId))?.endedAt).toBeNull();
     expect((await request(server, '/healthz')).body.sessions).toBe(1);
   });
 
@@ -70,7 +70,7 @@ describe('host grace', () => {
     await newer.expect('welcome');
     expect((await host.socket.waitClosed()).code).toBe(4000);
     await sleep(600);
-    expect(storedSession(server, host.sessionId)?.endedAt).toBeNull();
+    expect((await storedSession(server, host.sessionId))?.endedAt).toBeNull();
     expect(guest.pending).toEqual([]);
   });
 });

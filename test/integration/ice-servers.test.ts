@@ -18,13 +18,13 @@ const TURN = { urls: ['turn:turn.example.com:3478?transport=tcp', 'turns:turn.ex
 describe('ICE servers given to hosts and guests', () => {
   it('is the built-in STUN server on its bound port, under the name the client used', async () => {
     const server = await startTestServer();
-    const stunEntry = { urls: `stun:127.0.0.1:${server.stunPort}` };
     const { host, guest, credentials } = await hostWithGuest(server);
-    expect(host.welcome.iceServers).toEqual([stunEntry]);
+    expect(host.welcome.iceServers).toEqual([{ urls: `stun:127.0.0.1:${server.stunPort}` }]);
     guest.close();
     await guest.waitClosed();
     const resumed = await resumeAsGuest(server, credentials);
-    expect((await resumed.expect('joined')).iceServers).toEqual([stunEntry]);
+    // Its own server's STUN (the second one's, with two servers).
+    expect((await resumed.expect('joined')).iceServers).toEqual([{ urls: `stun:127.0.0.1:${server.guestStunPort}` }]);
 
     // A host that reached the server under another name (a proxy, a DNS name) is sent to that name.
     const { session, hostToken } = await createSession(server);
@@ -58,7 +58,7 @@ describe('ICE servers given to hosts and guests', () => {
     await guest.waitClosed();
     const resumed = await resumeAsGuest(server, credentials);
     const joined = await resumed.expect('joined');
-    expect(joined.iceServers[0]).toEqual(hostStun);
+    expect(joined.iceServers[0]).toEqual({ urls: `stun:127.0.0.1:${server.guestStunPort}` });
     verify(joined.iceServers[1], credentials.guestId);
 
     const fresh = await joinAsGuest(server, await createLink(host.socket), 'Cy');

@@ -54,8 +54,8 @@ describe('POST /api/ith with inviteEmail', () => {
     expect(result.guestLink).toMatch(new RegExp(`^${server.url}/s/[A-Za-z0-9_-]{32}\\?name=Agent%20Ann$`));
     expect(result.joinCode).toBeUndefined();
     // The invitation lasts as long as a link, but never past its session's end (4 h by default, before the 24 h of a link).
-    const { sessionId } = readState(server).hostInvites[0]!;
-    expect(result.expiresAt).toBe(storedSession(server, sessionId)?.expiresAt);
+    const { sessionId } = (await readState(server)).hostInvites[0]!;
+    expect(result.expiresAt).toBe((await storedSession(server, sessionId))?.expiresAt);
     expect(result.expiresAt).toBeGreaterThanOrEqual(before + server.config.sessionMaxSeconds * 1000);
 
     expect(mailbox.received).toHaveLength(1);
@@ -80,10 +80,10 @@ describe('POST /api/ith with inviteEmail', () => {
     const res = await invite(server, { inviteEmail: 'bob@example.com' });
     expect(res.status).toBe(502);
     expect(res.body.error).toEqual({ code: 'ERR_DELIVERY_FAILED', message: 'The mail server could not be reached' });
-    const [invitation] = readState(server).hostInvites;
+    const [invitation] = (await readState(server)).hostInvites;
     expect(invitation?.revokedAt).toEqual(expect.any(Number));
-    expect(storedSession(server, invitation!.sessionId)?.endedAt).toEqual(expect.any(Number));
-    expect(storedLinks(server, invitation!.sessionId).every((l) => l.revokedAt !== null)).toBe(true);
+    expect((await storedSession(server, invitation!.sessionId))?.endedAt).toEqual(expect.any(Number));
+    expect((await storedLinks(server, invitation!.sessionId)).every((l) => l.revokedAt !== null)).toBe(true);
     expect((await request(server, '/healthz')).body.sessions).toBe(0);
   });
 });
@@ -101,7 +101,7 @@ describe('the host link', () => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     }
     expect((await request(server, path, { method: 'HEAD' })).status).toBe(302);
-    expect(readState(server).hostInvites[0]?.claimedAt).toBeNull();
+    expect((await readState(server)).hostInvites[0]?.claimedAt).toBeNull();
   });
 
   it('appends the token to a fragment the landing URL already has', async () => {
@@ -168,7 +168,7 @@ describe('claiming', () => {
     const foreign = await claim(server, tokenOfHostLink(result.hostLink), 'https://evil.example');
     expect(foreign.status).toBe(403);
     expect(foreign.body.error.code).toBe('ERR_UNAUTHORIZED');
-    expect(readState(server).hostInvites[0]?.claimedAt).toBeNull();
+    expect((await readState(server)).hostInvites[0]?.claimedAt).toBeNull();
   });
 
   it('ends a claimed session whose new host never says hello within the host grace', async () => {

@@ -94,7 +94,7 @@ describe('email invites', () => {
     expect(reply.error.message).toMatch(/refused the message to ghost@nowhere\.example: 550 No such mailbox/);
     expect(mailbox.recipients).toEqual(['ghost@nowhere.example']);
     expect(mailbox.received).toEqual([]);
-    const links = storedLinks(server, host.sessionId);
+    const links = (await storedLinks(server, host.sessionId));
     expect(links).toHaveLength(1);
     expect(links[0]!.revokedAt).not.toBeNull();
     // The host's socket is fine: the next request works.
@@ -108,6 +108,6 @@ describe('email invites', () => {
     expect(reply).toMatchObject({
       ok: false, error: { code: 'ERR_DELIVERY_FAILED', message: 'The mail server could not be reached' },
     });
-    expect(storedLinks(server, host.sessionId).every((l) => l.revokedAt !== null)).toBe(true);
+    expect((await storedLinks(server, host.sessionId)).every((l) => l.revokedAt !== null)).toBe(true);
   });
 });

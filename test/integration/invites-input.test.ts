@@ -50,7 +50,7 @@ describe('invites with bad parameters', () => {
     expect(smtp.recipients).toEqual([]);
     expect(smtp.received).toEqual([]);
     expect(hook.calls).toEqual([]);
-    expect(storedLinks(server, host.sessionId)).toEqual([]);
+    expect((await storedLinks(server, host.sessionId))).toEqual([]);
     // Still connected and serving requests.
     await requestOk(host.socket, { type: 'invite-guest', invite: { guestEmail: 'bea@example.com' } });
     expect(smtp.received).toHaveLength(1);
@@ -61,7 +61,7 @@ describe('invites with bad parameters', () => {
     const host = await connectHost(server);
     for (const [, invite] of BAD_INVITES) await expectInvalid(host.socket, invite);
     expect(outboxFiles(server)).toEqual([]);
-    expect(storedLinks(server, host.sessionId)).toEqual([]);
+    expect((await storedLinks(server, host.sessionId))).toEqual([]);
     expect(host.socket.pending).toEqual([]);
   });
 
@@ -86,7 +86,7 @@ describe('invite rate limit', () => {
     const refused = await invite(host.socket, 99);
     expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_RATE_LIMITED' } });
     expect(outboxFiles(server)).toHaveLength(INVITES_PER_WINDOW);
-    expect(storedLinks(server, host.sessionId)).toHaveLength(INVITES_PER_WINDOW); // No link for the refused one.
+    expect((await storedLinks(server, host.sessionId))).toHaveLength(INVITES_PER_WINDOW); // No link for the refused one.
 
     const other = await connectHost(server, 'Cy');
     expect((await invite(other.socket, 0)).ok).toBe(true);

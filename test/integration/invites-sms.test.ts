@@ -67,7 +67,7 @@ describe('SMS invites', () => {
       ok: false, error: { code: 'ERR_DELIVERY_FAILED', message: 'The SMS gateway refused the message (HTTP 500)' },
     });
     expect(hook.calls).toHaveLength(1);
-    const [link] = storedLinks(server, host.sessionId);
+    const [link] = (await storedLinks(server, host.sessionId));
     expect(link?.revokedAt).not.toBeNull();
 
     // The link that was (maybe) sent cannot be used.

@@ -1,9 +1,6 @@
 // Starting and stopping: random ports, servers side by side, idempotent close.
 
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../signaling/server.js';
 import { request } from './support/http.js';
@@ -51,19 +48,6 @@ describe('server lifecycle', () => {
     expect(server.url).toBe('https://cobrowse.example/base');
     const host = await connectHost(server); // Its sockets send the public origin: allowed as the server's own.
     expect(await createLink(host.socket)).toMatch(/^https:\/\/cobrowse\.example\/base\/s\/[A-Za-z0-9_-]{32}$/);
-  });
-
-  it('refuses a second server on a data directory in use, and lets one in once the first stopped or died', async () => {
-    const a = await startTestServer();
-    await expect(startServer({ ...a.config, port: 0, log: () => {} }))
-      .rejects.toThrow(`CWMN_DATA_DIR ${a.config.dataDir} is in use by another cwmn server (process ${process.pid})`);
-    await a.close();
-    const b = await startTestServer({ dataDir: a.config.dataDir });
-    await b.close();
-    // A server that died left its lock behind: the next one takes it over.
-    fs.writeFileSync(path.join(a.config.dataDir, 'server.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: os.hostname() }));
-    const c = await startTestServer({ dataDir: a.config.dataDir });
-    expect((await request(c, '/healthz')).status).toBe(200);
   });
 
   it('rejects when the port is taken, leaving nothing running', async () => {

@@ -41,7 +41,7 @@ describe('invite links', () => {
     expect(answers.filter((t) => t === 'joined')).toHaveLength(1);
     expect(answers.filter((t) => t === 'error')).toHaveLength(19);
     await host.socket.expect('guest-joined');
-    const stored = readState(server);
+    const stored = (await readState(server));
     expect(stored.guests).toHaveLength(1);
     expect(stored.sessions[0]?.guestSeq).toBe(1);
   });

@@ -85,7 +85,7 @@ describe('public link', () => {
     const host = await connectHost(first);
     const on = await setPublicLink(host.socket, true);
     // Shared on purpose, so kept in clear (every other token is stored hashed).
-    expect(storedSession(first, host.sessionId)?.publicLinkToken).toBe(on.url!.split('/s/')[1]);
+    expect((await storedSession(first, host.sessionId))?.publicLinkToken).toBe(on.url!.split('/s/')[1]);
     await first.close();
 
     const second = await startTestServer({ dataDir, port: first.port });

@@ -282,6 +282,7 @@ describe('relay', () => {
     ]) {
       const raw = await rawRelay(server);
       raw.ws.send(JSON.stringify(hello));
+      await until((r) => { const t = setInterval(() => { if (raw.messages.some((m) => m.includes('relay-ready'))) { clearInterval(t); r(undefined); } }, 10); }, 'relay-ready');
       for (let i = 0; i < 300 && raw.ws.readyState === WebSocket.OPEN; i++) {
         const frame = noise(1 + Math.floor(next() * 300));
         if (next() < 0.5) frame[0] = 1 + Math.floor(next() * 2); // a plausible kind byte, now and then

@@ -27,7 +27,7 @@ describe('remove-guest', () => {
     expect(await a.expect('session-ended')).toEqual({ type: 'session-ended', reason: 'removed' });
     expect((await a.waitClosed()).code).toBe(1000);
     expect((await host.socket.expect('guest-left')).guestId).toBe(aId);
-    expect(storedSession(server, host.sessionId)?.removedGuestIds).toEqual([aId]);
+    expect((await storedSession(server, host.sessionId))?.removedGuestIds).toEqual([aId]);
 
     // The other guest stays and is still relayed.
     expect(b.ws.readyState).toBe(WebSocket.OPEN);

@@ -18,7 +18,7 @@ describe('restart mid-session', () => {
     const { host, guest, credentials } = await hostWithGuest(first);
     await first.close();
     await Promise.all([host.socket.waitClosed(), guest.waitClosed()]);
-    const state = storedStateText(dataDir);
+    const state = (await storedStateText(dataDir));
     expect(state).toContain(credentials.guestId);
     expect(state).not.toContain(credentials.resumeToken);
     expect(state).not.toContain(host.hostToken);
@@ -63,7 +63,7 @@ describe('restart mid-session', () => {
     await resumed.expect('joined');
     expect((await request(second, '/healthz')).body.sessions).toBe(1);
     expect(await resumed.expect('session-ended', 3000)).toEqual({ type: 'session-ended', reason: 'host-ended' });
-    expect(storedSession(second, host.sessionId)?.endReason).toBe('host-ended');
+    expect((await storedSession(second, host.sessionId))?.endReason).toBe('host-ended');
     expect((await request(second, '/healthz')).body.sessions).toBe(0);
   });
 

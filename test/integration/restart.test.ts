@@ -1,10 +1,14 @@
-// Persistence: a stopped and restarted server (same data dir) still knows its
-// sessions and links.
+// The file store: a stopped and restarted server (same data dir) still knows
+// its sessions and links, its files are what they should be, and one data dir
+// has one server. (On Redis, servers share state and may share a data dir:
+// see cluster.test.ts.)
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { startServer } from '../../signaling/server.js';
 import { request } from './support/http.js';
 import { startTestServer, stopServers, tempDir } from './support/server.js';
 import { storedStateText, strayStateFiles } from './support/state.js';
@@ -55,7 +59,7 @@ describe('restart on the same data dir', () => {
     await hostRequest(host.socket, 'end-session');
     await first.close();
 
-    const state = storedStateText(dataDir);
+    const state = (await storedStateText(dataDir));
     expect(state).toContain(host.sessionId);
     expect(state).not.toContain(host.hostToken);
     expect(state).not.toContain(tokenOf(url));
@@ -97,4 +101,20 @@ describe('restart on the same data dir', () => {
     fs.writeFileSync(path.join(dataDir, 'state.json'), '{ not json');
     await expect(startTestServer({ dataDir })).rejects.toThrow(/state\.json is not valid JSON/);
   });
+});
+
+describe('one server per data dir (the file store)', () => {
+  it('refuses a second server on a data directory in use, and lets one in once the first stopped or died', async () => {
+    const a = await startTestServer();
+    await expect(startServer({ ...a.config, port: 0, log: () => {} }))
+      .rejects.toThrow(`CWMN_DATA_DIR ${a.config.dataDir} is in use by another cwmn server (process ${process.pid})`);
+    await a.close();
+    const b = await startTestServer({ dataDir: a.config.dataDir });
+    await b.close();
+    // A server that died left its lock behind: the next one takes it over.
+    fs.writeFileSync(path.join(a.config.dataDir, 'server.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: os.hostname() }));
+    const c = await startTestServer({ dataDir: a.config.dataDir });
+    expect((await request(c, '/healthz')).status).toBe(200);
+  });
+
 });

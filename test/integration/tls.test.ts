@@ -2,7 +2,6 @@
 // refusals at start that name the variable, pages and the signaling socket
 // over TLS, and a new certificate taken on SIGHUP by the running process.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +9,8 @@ import WebSocket from 'ws';
 import { parseServerToHost, PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { readTlsPair } from '../../signaling/http/tls.js';
 import { CaptureBrowser, RENDER_PAGE_PATH } from '../../signaling/replay/capture.js';
-import { REPO_ROOT, startTestServer, stopServers, tempDir } from './support/server.js';
+import { startProcess, stopProcesses, waitFor } from './support/process.js';
+import { startTestServer, stopServers, tempDir } from './support/server.js';
 import { TestSocket } from './support/socket.js';
 import { httpsJson, makeCertificate, servedFingerprint, type TestCertificate } from './support/tls.js';
 
@@ -98,47 +98,7 @@ describe('TLS and the replay renderer', () => {
   });
 });
 
-/** The built server in its own process, with its output kept. */
-interface ServerProcess {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-const children = new Set<ChildProcess>();
-afterEach(async () => {
-  for (const child of children) {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-  children.clear();
-});
-
-async function startProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/server/main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CWMN_STUN_PORT: 'off', CWMN_DATA_DIR: tempDir(), CWMN_ROOT: REPO_ROOT, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => { text += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { text += c.toString(); });
-  const port = await waitFor(() => /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1], () => text);
-  return { child, port: Number(port), output: () => text };
-}
-
-/** Polls `probe` every 50 ms for at most 10 s. */
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, context: () => string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out; server output:\n${context()}`);
-}
+afterEach(stopProcesses);
 
 describe('TLS on SIGHUP', () => {
   it('takes the new certificate for new connections, keeps open ones, and keeps the old pair when the new files are bad', async () => {
@@ -180,15 +140,7 @@ describe('TLS on SIGHUP', () => {
   it('refuses to start, naming the variable, when the certificate cannot be read', async () => {
     const dir = tempDir('cwmn-tls-');
     const cert = makeCertificate(dir, 'a');
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/server/main.js')], {
-      env: { ...process.env, PORT: '0', CWMN_STUN_PORT: 'off', CWMN_DATA_DIR: tempDir(), CWMN_ROOT: REPO_ROOT, CWMN_TLS_CERT: path.join(dir, 'nope.pem'), CWMN_TLS_KEY: cert.keyFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/cwmn server failed to start: CWMN_TLS_CERT: cannot read .*nope\.pem/);
+    await expect(startProcess({ CWMN_TLS_CERT: path.join(dir, 'nope.pem'), CWMN_TLS_KEY: cert.keyFile }))
+      .rejects.toThrow(/cwmn server failed to start: CWMN_TLS_CERT: cannot read .*nope\.pem/);
   });
 });

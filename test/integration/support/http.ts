@@ -1,7 +1,7 @@
 // HTTP helpers for tests (Node's fetch lets tests set the Origin header).
 
 import type { CreateSessionResponse } from '../../../src/protocol/index.js';
-import type { TestServer } from './server.js';
+import type { Endpoint } from './server.js';
 
 /** A fetched response with its parsed JSON body (undefined when not JSON). */
 export interface JsonResponse {
@@ -11,7 +11,7 @@ export interface JsonResponse {
 }
 
 /** Fetches `path` on `server` and parses the JSON body. */
-export async function request(server: TestServer, path: string, init: RequestInit = {}): Promise<JsonResponse> {
+export async function request(server: Endpoint, path: string, init: RequestInit = {}): Promise<JsonResponse> {
   const res = await fetch(server.httpUrl + path, { redirect: 'manual', ...init });
   const text = await res.text();
   let body: unknown;
@@ -24,14 +24,14 @@ export async function request(server: TestServer, path: string, init: RequestIni
 }
 
 /** POSTs JSON to `path` with the given Origin. */
-export function postJson(server: TestServer, path: string, body: unknown, origin: string | null = server.origin): Promise<JsonResponse> {
+export function postJson(server: Endpoint, path: string, body: unknown, origin: string | null = server.origin): Promise<JsonResponse> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (origin !== null) headers.Origin = origin;
   return request(server, path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
 /** Creates a session over HTTP and returns the response body (fails the test otherwise). */
-export async function createSession(server: TestServer, hostName = 'Ada', origin: string = server.origin): Promise<CreateSessionResponse> {
+export async function createSession(server: Endpoint, hostName = 'Ada', origin: string = server.origin): Promise<CreateSessionResponse> {
   const res = await postJson(server, '/api/sessions', { hostName, hostEmail: 'ada@example.com', isReplay: false }, origin);
   if (res.status !== 201) throw new Error(`POST /api/sessions answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as CreateSessionResponse;

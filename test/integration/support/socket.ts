@@ -7,7 +7,7 @@ import {
   type Parsed, type ServerToGuest, type ServerToHost,
 } from '../../../src/protocol/index.js';
 import { createSession } from './http.js';
-import type { TestServer } from './server.js';
+import type { Endpoint } from './server.js';
 
 /** How long a test waits for a message or a close before failing. */
 export const WAIT_MS = 5000;
@@ -113,10 +113,12 @@ export type HostSocket = TestSocket<ServerToHost>;
 /** A guest's socket. */
 export type GuestSocket = TestSocket<ServerToGuest>;
 
-/** Opens a socket to `server` with the given Origin header (default: the server's own). */
-export function openSocket(server: TestServer, origin: string | null = server.origin, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+/** Opens a socket to `server` (where hosts connect, unless `url` says otherwise) with the given Origin header (default: the server's own). */
+export function openSocket(
+  server: Endpoint, origin: string | null = server.origin, options: WebSocket.ClientOptions = {}, url = server.wsUrl,
+): Promise<WebSocket> {
   const headers: Record<string, string> = origin === null ? {} : { Origin: origin };
-  const ws = new WebSocket(server.wsUrl, { headers, ...options });
+  const ws = new WebSocket(url, { headers, ...options });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
@@ -124,13 +126,13 @@ export function openSocket(server: TestServer, origin: string | null = server.or
 }
 
 /** Opens a socket that reads server messages as a host does. */
-export async function openHostSocket(server: TestServer, origin?: string | null, options?: WebSocket.ClientOptions): Promise<HostSocket> {
+export async function openHostSocket(server: Endpoint, origin?: string | null, options?: WebSocket.ClientOptions): Promise<HostSocket> {
   return new TestSocket(await openSocket(server, origin, options), parseServerToHost);
 }
 
-/** Opens a socket that reads server messages as a guest does. */
-export async function openGuestSocket(server: TestServer, origin?: string | null): Promise<GuestSocket> {
-  return new TestSocket(await openSocket(server, origin), parseServerToGuest);
+/** Opens a socket where guests connect (the second server on Redis), reading server messages as a guest does. */
+export async function openGuestSocket(server: Endpoint, origin?: string | null): Promise<GuestSocket> {
+  return new TestSocket(await openSocket(server, origin, {}, server.guestWsUrl), parseServerToGuest);
 }
 
 /** A host connected to a new session. */
@@ -142,7 +144,7 @@ export interface ConnectedHost {
 }
 
 /** Creates a session over HTTP and introduces its host on a socket. */
-export async function connectHost(server: TestServer, hostName = 'Ada'): Promise<ConnectedHost> {
+export async function connectHost(server: Endpoint, hostName = 'Ada'): Promise<ConnectedHost> {
   const { session, hostToken } = await createSession(server, hostName);
   const socket = await openHostSocket(server);
   socket.send({ type: 'host-hello', v: PROTOCOL_VERSION, sessionId: session.sessionId, hostToken });
@@ -194,7 +196,7 @@ export function tokenOf(url: string): string {
 }
 
 /** Opens a guest socket and presents the link's token. */
-export async function joinAsGuest(server: TestServer, url: string, name = ''): Promise<GuestSocket> {
+export async function joinAsGuest(server: Endpoint, url: string, name = ''): Promise<GuestSocket> {
   const guest = await openGuestSocket(server);
   guest.send({ type: 'guest-join', v: PROTOCOL_VERSION, token: tokenOf(url), name });
   return guest;
