@@ -34,6 +34,12 @@ interface End {
   ws: WebSocket;
   /** Bytes handed to the socket and not yet written. */
   backlog: number;
+  /**
+   * The other ends this socket was told are present (guest ids for the host's
+   * socket, 'host' for a guest's): an end learns of another both by its
+   * announcement and by its answer, and is told once.
+   */
+  told: Set<string>;
 }
 
 interface RelayRoom {
@@ -63,7 +69,7 @@ export class RelaySwitch {
   async attachHost(sessionId: string, ws: WebSocket): Promise<void> {
     const room = this.room(sessionId);
     const previous = room.host;
-    room.host = { ws, backlog: 0 };
+    room.host = { ws, backlog: 0, told: new Set() };
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
     await this.ready(room, ws);
     this.announce(sessionId, { role: 'guests' }, { role: 'host' }, true);
@@ -73,7 +79,7 @@ export class RelaySwitch {
   async attachGuest(sessionId: string, guestId: string, ws: WebSocket): Promise<void> {
     const room = this.room(sessionId);
     const previous = room.guests.get(guestId);
-    room.guests.set(guestId, { ws, backlog: 0 });
+    room.guests.set(guestId, { ws, backlog: 0, told: new Set() });
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
     await this.ready(room, ws);
     this.announce(sessionId, { role: 'host' }, { role: 'guest', guestId }, true);
@@ -140,9 +146,14 @@ export class RelaySwitch {
       case 'relay-peer':
         for (const [guestId, end] of ends) {
           const from = delivery.from;
-          sendControl(end.ws, guestId === null && from.role === 'guest'
-            ? { type: 'relay-peer', guestId: from.guestId, present: delivery.present }
-            : { type: 'relay-peer', present: delivery.present });
+          const who = from.role === 'guest' ? from.guestId : 'host';
+          if (end.told.has(who) !== delivery.present) {
+            if (delivery.present) end.told.add(who);
+            else end.told.delete(who);
+            sendControl(end.ws, guestId === null && from.role === 'guest'
+              ? { type: 'relay-peer', guestId: from.guestId, present: delivery.present }
+              : { type: 'relay-peer', present: delivery.present });
+          }
           // Told of a newcomer: it learns of this end in turn.
           if (delivery.present && !delivery.answer) {
             this.announce(sessionId, from, guestId === null ? { role: 'host' } : { role: 'guest', guestId }, true, true);

@@ -34,8 +34,14 @@ function until<T>(register: (resolve: (value: T) => void) => void, what: string,
   });
 }
 
+/** The relay of the server hosts connect to. */
 function relayUrl(server: TestServer): string {
   return new URL(RELAY_PATH, server.wsUrl).href;
+}
+
+/** The relay of the server guests connect to (the other one of a pair on Redis: frames then cross the bus). */
+function guestRelayUrl(server: TestServer): string {
+  return new URL(RELAY_PATH, server.guestWsUrl).href;
 }
 
 interface Pair {
@@ -59,7 +65,7 @@ async function relayedPair(server: TestServer, options: { secret?: string; guest
   closers.push(() => relay.close());
   const hostChannel = relay.channel(joined.guestId, { secret: options.secret, requireAuth: options.requireAuth ?? false });
   const guest = openGuestRelay({
-    url: options.guestUrl ?? relayUrl(server), guestId: joined.guestId, resumeToken: joined.resumeToken!,
+    url: options.guestUrl ?? guestRelayUrl(server), guestId: joined.guestId, resumeToken: joined.resumeToken!,
     secret: 'guestSecret' in options ? options.guestSecret : options.secret, WebSocket: NodeWebSocket,
   });
   closers.push(() => guest.channel.close());
@@ -242,7 +248,7 @@ describe('relay', () => {
       const joined = await socket.expect('joined');
       closers.push(() => socket.ws.close());
       const hostChannel = relay.channel(joined.guestId, { requireAuth: false });
-      const guest = openGuestRelay({ url: relayUrl(server), guestId: joined.guestId, resumeToken: joined.resumeToken!, WebSocket: NodeWebSocket });
+      const guest = openGuestRelay({ url: guestRelayUrl(server), guestId: joined.guestId, resumeToken: joined.resumeToken!, WebSocket: NodeWebSocket });
       closers.push(() => guest.channel.close());
       const frames: Uint8Array[] = [];
       guest.channel.on('dom', (f) => frames.push(f));
