@@ -138,6 +138,36 @@ describe('two servers on one Redis', () => {
     expect(d.output().match(/ended \(expired\)/g)).toHaveLength(1);
   });
 
+  it('rides out a Redis restart under way: requests fail with ERR_SERVER meanwhile, sockets stay, all works again after', async () => {
+    const d = await deploy(2);
+    const { host, guest, guestId } = await spread(d, 0, 1);
+    // Load while Redis goes away: a second host keeps creating links and signalling.
+    const busy = await spread(d, 1, 0);
+    let stop = false;
+    const load = (async () => {
+      for (let i = 0; !stop && i < 500; i++) {
+        busy.host.socket.send({ type: 'signal', to: busy.guestId, data: offer });
+        await sendRequest(busy.host.socket, { type: 'create-link' }, 10_000).catch(() => {});
+        await sleep(20);
+      }
+    })();
+    await d.redis.restart(async () => {
+      const reply = await sendRequest(host.socket, { type: 'create-link' }, 10_000);
+      expect(reply.ok ? 'created' : reply.error.code).toBe('ERR_SERVER');
+    });
+    const url = await waitForLink(host);
+    expect(url).toMatch(/\/s\//);
+    host.socket.send({ type: 'signal', to: guestId, data: offer });
+    expect((await guest.take((m) => m.type === 'signal', 10_000)).type).toBe('signal');
+    stop = true;
+    await load;
+    expect(d.servers.map((s) => s.child.exitCode)).toEqual([null, null]);
+    // Each server says once that Redis went away, and once that it is back.
+    expect(d.output().match(/store: Redis unavailable/g)).toHaveLength(2);
+    expect(d.output().match(/store: Redis is back/g)).toHaveLength(2);
+    expect(d.output()).not.toMatch(/uncaught|unhandled/i);
+  });
+
   it('waits for Redis at start, saying so (not up meanwhile), and serves once it answers', async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
@@ -153,6 +183,16 @@ describe('two servers on one Redis', () => {
     expect(await ready.json()).toEqual({ ready: true, draining: false, failing: [] });
   });
 });
+
+/** A link from the host's server, asking again while it answers ERR_SERVER (its store finding Redis again). */
+async function waitForLink(host: ConnectedHost): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const reply = await sendRequest(host.socket, { type: 'create-link' }, 10_000);
+    if (reply.ok) return (reply.result as { url: string }).url;
+    await sleep(100);
+  }
+  throw new Error('no link after Redis came back');
+}
 
 /** A guest resuming (its viewer reloaded, or its server went away). */
 async function joinAsGuestAgain(server: Endpoint, guestId: string, resumeToken: string): Promise<GuestSocket> {
