@@ -27,6 +27,7 @@ import { startStunServer, type RunningStunServer } from './ice/stun-server.js';
 import { InviteService } from './invites.js';
 import { LinkService } from './links.js';
 import { Metrics, Timings } from './ops/metrics.js';
+import { timedStore } from './ops/timed-store.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
@@ -85,7 +86,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const tlsPair = config.tls ? readTlsPair(config.tls) : null;
   const domains = new DomainSettings({ file: config.domainsFile, base: { sessionMaxSeconds: config.sessionMaxSeconds }, log });
   const backing = await openBacking(config);
-  const { store, bus } = backing;
+  const timings = new Timings();
+  const store = timedStore(backing.store, (operation, seconds) => timings.observeStore(operation, seconds));
+  const { bus } = backing;
   const httpServer = createWebServer(tlsPair);
   const certificate = config.tls && tlsPair ? new ServedCertificate(httpServer, config.tls, tlsPair, log) : null;
   let port: number;
@@ -140,7 +143,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   });
   const hub = new SocketHub({
     roles: {
-      sessions, links, publicLinks, invites, guests, store, local, courier, presence, origins, domains, ice,
+      sessions, links, publicLinks, invites, guests, store, local, courier, presence, origins, domains, ice, timings,
       relay: config.relay, relayFanoutGuests: config.relay === 'off' ? null : config.relayFanoutGuests,
       log,
     },
@@ -149,7 +152,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     log,
     audit: config.audit,
   });
-  const timings = new Timings();
   const replays = createReplayService(config, {
     publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.endInBackground(id, 'host-ended'),
     observeRender: (seconds, outcome) => timings.observeRender(seconds, outcome),

@@ -17,10 +17,14 @@ export async function introduce(client: Client<ServerMessage>, text: string, dep
   }
   if (kind === 'guest-join' || kind === 'guest-resume') {
     const parsed = parseGuestMessage(text);
-    if (parsed.ok && parsed.value.type === 'guest-join') return admitGuest(client.as(), parsed.value, deps);
-    if (parsed.ok && parsed.value.type === 'guest-resume') return resumeGuest(client.as(), parsed.value, deps);
-    client.fail(parsed.ok ? unexpected() : parsed.error);
-    return null;
+    if (!parsed.ok || (parsed.value.type !== 'guest-join' && parsed.value.type !== 'guest-resume')) {
+      client.fail(parsed.ok ? unexpected() : parsed.error);
+      return null;
+    }
+    const started = performance.now();
+    const role = await (parsed.value.type === 'guest-join' ? admitGuest(client.as(), parsed.value, deps) : resumeGuest(client.as(), parsed.value, deps));
+    if (role) deps.timings.observeJoin((performance.now() - started) / 1000);
+    return role;
   }
   client.fail(kind === null
     ? { code: ErrorCode.PROTOCOL, message: 'Message is not a JSON object' }

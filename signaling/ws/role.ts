@@ -7,6 +7,7 @@ import type { GuestService } from '../guests.js';
 import type { IceProvider } from '../ice/ice-provider.js';
 import type { InviteService } from '../invites.js';
 import type { LinkService } from '../links.js';
+import type { Timings } from '../ops/metrics.js';
 import type { OriginPolicy } from '../origins.js';
 import type { PublicLinkService } from '../public-links.js';
 import type { SessionService } from '../sessions.js';
@@ -42,6 +43,8 @@ export interface RoleDeps {
   domains: DomainSettings;
   /** ICE servers of each host and guest (`welcome`, `joined`). */
   ice: IceProvider;
+  /** Where how long admissions take is observed. */
+  timings: Pick<Timings, 'observeJoin'>;
   /** The server's relay setting, told to hosts and guests. */
   relay: RelayMode;
   /** Told to hosts: past this many guests, every guest goes through the relay. */

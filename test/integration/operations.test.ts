@@ -37,6 +37,9 @@ describe('GET /metrics', () => {
     const guestSide = server.second ? (await metricsText(server, {}, server.second.port)).text : text;
     expect(sample(guestSide, 'cwmn_guests_connected')).toBe(1);
     expect(sample(guestSide, 'cwmn_sessions'), 'sessions are the deployment\'s').toBe(1);
+    expect(sample(guestSide, 'cwmn_guest_join_seconds_count')).toBe(1);
+    expect(sample(guestSide, 'cwmn_store_operation_seconds_count{operation="admitGuest"}')).toBe(1);
+    expect(sample(text, 'cwmn_store_operation_seconds_count{operation="createSession"}')).toBe(1);
     expect(sample(text, 'cwmn_sockets{kind="signaling"}')).toBe(server.second ? 1 : 2);
     expect(sample(text, 'cwmn_render_queue{state="waiting"}')).toBe(0);
     expect(sample(text, 'cwmn_relay_bytes_total{direction="in"}')).toBe(0);
