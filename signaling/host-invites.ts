@@ -123,12 +123,12 @@ export class HostInviteService {
         }));
       } catch (err) {
         await this.withdraw(invite, guestLink.tokenHash);
-        log(`invitation to host ${invite.sessionId} not delivered; withdrawn`);
+        log(`invitation to host ${invite.sessionId} not delivered; withdrawn`, { sessionId: invite.sessionId, level: 'warn' });
         if (err instanceof CwmnError && err.code === ErrorCode.DELIVERY_FAILED) throw err;
         throw new CwmnError(ErrorCode.DELIVERY_FAILED, 'The invitation could not be sent', { cause: err });
       }
     }
-    log(`invitation to host ${invite.sessionId} made${request.inviteEmail ? ' and mailed' : ''}${joinCode === null ? '' : ' with a join code'}`);
+    log(`invitation to host ${invite.sessionId} made${request.inviteEmail ? ' and mailed' : ''}${joinCode === null ? '' : ' with a join code'}`, { sessionId: invite.sessionId });
     return result;
   }
 
@@ -159,7 +159,7 @@ export class HostInviteService {
     const hostToken = randomToken();
     const claimed = await this.options.store.claimHostInvite(hashToken(token), hashToken(hostToken), this.now());
     if (!claimed.ok) throw wireToError(refusalOf(claimed, HOST_LINK_REFUSALS));
-    this.options.log(`invitation to host ${claimed.session.id} claimed`);
+    this.options.log(`invitation to host ${claimed.session.id} claimed`, { sessionId: claimed.session.id });
     this.options.onClaimed(claimed.session.id);
     return { session: await this.options.sessions.info(claimed.session), hostToken };
   }

@@ -200,7 +200,7 @@ export class SessionService {
     const turn = this.endQueue.splice(0, ENDS_PER_TURN);
     for (const { sessionId, reason } of turn) {
       this.end(sessionId, reason).catch((err: unknown) => {
-        this.options.log(`session ${sessionId} could not be ended (${reason}): ${(err as Error)?.stack ?? String(err)}`);
+        this.options.log(`session ${sessionId} could not be ended (${reason}): ${(err as Error)?.stack ?? String(err)}`, { sessionId, level: 'error' });
       });
     }
     if (this.endQueue.length > 0) setImmediate(() => this.drainEnds());

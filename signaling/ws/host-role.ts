@@ -99,16 +99,16 @@ class HostRole implements Role {
       case 'create-link': {
         await sessions.running(this.sessionId);
         const link = await links.create(this.sessionId);
-        log(`link created for ${this.sessionId}`);
+        log(`link created for ${this.sessionId}`, { sessionId: this.sessionId });
         return { url: link.url, expiresAt: link.expiresAt };
       }
       case 'remove-guest':
         await removeGuest(this.deps, this.sessionId, message.guestId);
-        log(`guest ${message.guestId} removed from ${this.sessionId}`);
+        log(`guest ${message.guestId} removed from ${this.sessionId}`, { sessionId: this.sessionId, guestId: message.guestId });
         return {};
       case 'set-public-link': {
         const state = await publicLinks.setEnabled(this.sessionId, message.enabled);
-        log(`public link of ${this.sessionId} ${state.enabled ? 'enabled' : 'disabled'}`);
+        log(`public link of ${this.sessionId} ${state.enabled ? 'enabled' : 'disabled'}`, { sessionId: this.sessionId });
         return state;
       }
       case 'invite-guest':
@@ -126,7 +126,7 @@ class HostRole implements Role {
   }
 
   private replyError(rid: number, err: unknown): void {
-    if (!(err instanceof CwmnError)) this.deps.log(`host request of ${this.sessionId} failed: ${(err as Error)?.stack ?? String(err)}`);
+    if (!(err instanceof CwmnError)) this.deps.log(`host request of ${this.sessionId} failed: ${(err as Error)?.stack ?? String(err)}`, { sessionId: this.sessionId, level: 'error' });
     this.client.send({ type: 'reply', rid, ok: false, error: toWireError(err) });
   }
 
