@@ -187,6 +187,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   addHandoffRoutes(router, { handoffs, sessions, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
   if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);
+  let closing: Promise<void> | null = null; // Set by `close()`: from then on the server is draining.
   addOpsRoutes(router, { metrics, metricsToken: config.metricsToken, checks: backing.checks, draining: () => closing !== null });
   addPageRoutes(router, config.rootDir);
 
@@ -230,7 +231,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     ? 'relay: off (a guest whose network allows no peer connection cannot join)'
     : `relay: ${config.relay} at ${RELAY_PATH}${config.relayFanoutGuests === null ? '' : `, every guest past ${config.relayFanoutGuests} in a session`}`);
 
-  let closing: Promise<void> | null = null;
   const shutdown = async () => {
     clearInterval(pruneTimer);
     clearInterval(sweepTimer);
