@@ -11,7 +11,8 @@ import { WebSocket } from 'ws';
 import {
   addressFromGuest, CloseCode, readHostFrame, type RelayControl,
 } from '../../src/protocol/index.js';
-import type { Bus, Delivery, Listening, RelayEnd, Recipient } from '../bus/bus.js';
+import type { Bus, Delivery, RelayEnd, Recipient } from '../bus/bus.js';
+import { SessionRooms, type SessionRoom } from '../bus/session-rooms.js';
 
 /** A guest the server holds more than this for is closed. */
 export const MAX_GUEST_BACKLOG_BYTES = 32 * 1024 * 1024;
@@ -42,22 +43,20 @@ interface End {
   told: Set<string>;
 }
 
-interface RelayRoom {
-  host: End | null;
-  guests: Map<string, End>;
-  listening: Listening;
-}
+type RelayRoom = SessionRoom<End, End>;
 
 export class RelaySwitch {
-  private readonly rooms = new Map<string, RelayRoom>();
+  private readonly rooms: SessionRooms<End, End>;
   readonly counters: RelayCounters = { bytesIn: 0, bytesOut: 0, framesIn: 0, dropped: 0 };
 
-  constructor(private readonly bus: Bus) {}
+  constructor(private readonly bus: Bus) {
+    this.rooms = new SessionRooms(bus, (sessionId, room, delivery) => this.deliver(sessionId, room, delivery));
+  }
 
   /** Number of relay sockets attached here. */
   get size(): number {
     let n = 0;
-    for (const room of this.rooms.values()) n += room.guests.size + (room.host ? 1 : 0);
+    for (const room of this.rooms.all()) n += room.guests.size + (room.host ? 1 : 0);
     return n;
   }
 
@@ -67,7 +66,7 @@ export class RelaySwitch {
    * the guests hear of it (and it of them).
    */
   async attachHost(sessionId: string, ws: WebSocket): Promise<void> {
-    const room = this.room(sessionId);
+    const room = this.rooms.open(sessionId);
     const previous = room.host;
     room.host = { ws, backlog: 0, told: new Set() };
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
@@ -77,7 +76,7 @@ export class RelaySwitch {
 
   /** A guest's relay socket (replacing an older one here of the same guest): as for the host's, with the host told. */
   async attachGuest(sessionId: string, guestId: string, ws: WebSocket): Promise<void> {
-    const room = this.room(sessionId);
+    const room = this.rooms.open(sessionId);
     const previous = room.guests.get(guestId);
     room.guests.set(guestId, { ws, backlog: 0, told: new Set() });
     previous?.ws.close(CloseCode.REPLACED, 'replaced');
@@ -98,7 +97,7 @@ export class RelaySwitch {
       room.guests.delete(guestId);
       this.announce(sessionId, { role: 'host' }, { role: 'guest', guestId }, false);
     }
-    this.dropIfEmpty(sessionId, room);
+    this.rooms.prune(sessionId);
   }
 
   /** A binary frame from the session's host: published for the guest(s) its header names. False when malformed. */
@@ -122,12 +121,11 @@ export class RelaySwitch {
 
   /** Stops listening on every session's topic (shutdown; the hub closes the sockets). */
   close(): void {
-    for (const room of this.rooms.values()) room.listening.stop();
-    this.rooms.clear();
+    this.rooms.close();
   }
 
   private async ready(room: RelayRoom, ws: WebSocket): Promise<void> {
-    await room.listening.ready;
+    await room.ready;
     sendControl(ws, { type: 'relay-ready' });
   }
 
@@ -135,9 +133,8 @@ export class RelaySwitch {
     this.bus.publish(sessionId, { op: 'relay-peer', to, from, present, answer });
   }
 
-  private deliver(sessionId: string, delivery: Delivery): void {
-    const room = this.rooms.get(sessionId);
-    if (!room || delivery.op === 'send' || (delivery.op === 'close' && delivery.lane !== 'relay')) return;
+  private deliver(sessionId: string, room: RelayRoom, delivery: Delivery): void {
+    if (delivery.op === 'send' || (delivery.op === 'close' && delivery.lane !== 'relay')) return;
     const ends = endsOf(room, delivery.to);
     switch (delivery.op) {
       case 'frame':
@@ -174,22 +171,6 @@ export class RelaySwitch {
     }
     this.write(end, bytes);
     if (guestId !== null && end.backlog > MAX_GUEST_BACKLOG_BYTES) end.ws.close(CLOSE_TOO_SLOW, 'too slow');
-  }
-
-  private room(sessionId: string): RelayRoom {
-    let room = this.rooms.get(sessionId);
-    if (!room) {
-      const listening = this.bus.listen(sessionId, (delivery) => this.deliver(sessionId, delivery));
-      room = { host: null, guests: new Map(), listening };
-      this.rooms.set(sessionId, room);
-    }
-    return room;
-  }
-
-  private dropIfEmpty(sessionId: string, room: RelayRoom): void {
-    if (room.host || room.guests.size > 0 || this.rooms.get(sessionId) !== room) return;
-    room.listening.stop();
-    this.rooms.delete(sessionId);
   }
 
   private countIn(frame: Uint8Array): void {

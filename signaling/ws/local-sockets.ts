@@ -5,7 +5,8 @@
 // where the sockets on this process are.
 
 import { CloseCode, type ServerToGuest, type ServerToHost } from '../../src/protocol/index.js';
-import type { Bus, Delivery, Listening, Recipient } from '../bus/bus.js';
+import type { Bus, Delivery, Recipient } from '../bus/bus.js';
+import { SessionRooms, type SessionRoom } from '../bus/session-rooms.js';
 import { socketHolder } from '../state/holders.js';
 import type { SocketHolder } from '../state/store.js';
 import type { Client } from './client.js';
@@ -24,17 +25,15 @@ export interface Attached {
   open(): void;
 }
 
-interface LocalRoom {
-  host: Held<ServerToHost> | null;
-  guests: Map<string, Held<ServerToGuest>>;
-  listening: Listening;
-}
+type LocalRoom = SessionRoom<Held<ServerToHost>, Held<ServerToGuest>>;
 
 export class LocalSockets {
-  private readonly rooms = new Map<string, LocalRoom>();
+  private readonly rooms: SessionRooms<Held<ServerToHost>, Held<ServerToGuest>>;
   private sockets = 0;
 
-  constructor(private readonly bus: Bus, private readonly serverId: string) {}
+  constructor(bus: Bus, private readonly serverId: string) {
+    this.rooms = new SessionRooms(bus, (sessionId, room, delivery) => this.deliver(sessionId, room, delivery));
+  }
 
   /**
    * Makes `client` the session's host socket here (an older one here is
@@ -43,12 +42,12 @@ export class LocalSockets {
    * Messages for it wait until it is opened (the first one it gets is its welcome).
    */
   async attachHost(sessionId: string, client: Client<ServerToHost>): Promise<Attached> {
-    const room = this.room(sessionId);
+    const room = this.rooms.open(sessionId);
     const held = this.held(client);
     const older = room.host;
     room.host = held;
     older?.client.close(CloseCode.REPLACED, 'replaced');
-    await room.listening.ready;
+    await room.ready;
     return attached(held);
   }
 
@@ -58,18 +57,18 @@ export class LocalSockets {
     if (!room?.host || room.host.client !== client) return null;
     const { holder } = room.host;
     room.host = null;
-    this.dropIfEmpty(sessionId, room);
+    this.rooms.prune(sessionId);
     return holder;
   }
 
   /** Makes `client` a guest's socket here (closing an older one here, as for hosts); resolves to its holder. */
   async attachGuest(sessionId: string, guestId: string, client: Client<ServerToGuest>): Promise<Attached> {
-    const room = this.room(sessionId);
+    const room = this.rooms.open(sessionId);
     const held = this.held(client);
     const older = room.guests.get(guestId);
     room.guests.set(guestId, held);
     older?.client.close(CloseCode.REPLACED, 'replaced');
-    await room.listening.ready;
+    await room.ready;
     return attached(held);
   }
 
@@ -79,7 +78,7 @@ export class LocalSockets {
     const held = room?.guests.get(guestId);
     if (!room || !held || held.client !== client) return null;
     room.guests.delete(guestId);
-    this.dropIfEmpty(sessionId, room);
+    this.rooms.prune(sessionId);
     return held.holder;
   }
 
@@ -91,7 +90,7 @@ export class LocalSockets {
   /** Hosts and guests with a socket here (a walk over every room: for scrapes, not for hot paths). */
   census(): { hosts: number; guests: number } {
     const census = { hosts: 0, guests: 0 };
-    for (const room of this.rooms.values()) {
+    for (const room of this.rooms.all()) {
       if (room.host) census.hosts++;
       census.guests += room.guests.size;
     }
@@ -100,24 +99,11 @@ export class LocalSockets {
 
   /** Stops listening on every session's topic (shutdown; the sockets themselves are closed by the hub). */
   close(): void {
-    for (const room of this.rooms.values()) room.listening.stop();
-    this.rooms.clear();
+    this.rooms.close();
   }
 
-  private room(sessionId: string): LocalRoom {
-    let room = this.rooms.get(sessionId);
-    if (!room) {
-      const listening = this.bus.listen(sessionId, (delivery) => this.deliver(sessionId, delivery));
-      room = { host: null, guests: new Map(), listening };
-      this.rooms.set(sessionId, room);
-    }
-    return room;
-  }
-
-  private deliver(sessionId: string, delivery: Delivery): void {
+  private deliver(sessionId: string, room: LocalRoom, delivery: Delivery): void {
     if ((delivery.op !== 'send' && delivery.op !== 'close') || delivery.lane !== 'signaling') return; // The relay's.
-    const room = this.rooms.get(sessionId);
-    if (!room) return;
     const targets = this.recipients(room, delivery.to);
     if (delivery.op === 'send') {
       for (const { held } of targets) {
@@ -131,7 +117,7 @@ export class LocalSockets {
       remove();
       held.client.close(delivery.code, delivery.reason);
     }
-    this.dropIfEmpty(sessionId, room);
+    this.rooms.prune(sessionId);
   }
 
   private recipients(room: LocalRoom, to: Recipient): { held: Held<ServerToHost | ServerToGuest>; remove: () => void }[] {
@@ -147,12 +133,6 @@ export class LocalSockets {
 
   private held<T extends ServerToHost | ServerToGuest>(client: Client<T>): Held<T> {
     return { client, holder: socketHolder(this.serverId, ++this.sockets), queue: [] };
-  }
-
-  private dropIfEmpty(sessionId: string, room: LocalRoom): void {
-    if (room.host || room.guests.size > 0 || this.rooms.get(sessionId) !== room) return;
-    room.listening.stop();
-    this.rooms.delete(sessionId);
   }
 }
 
