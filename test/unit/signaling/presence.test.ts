@@ -71,17 +71,24 @@ async function setup() {
   return { store, a, b, session, admit };
 }
 
+/** A session whose host is connected to the first server and its guest to the second. */
+async function spread() {
+  const deployment = await setup();
+  const { a, b, session, admit } = deployment;
+  const host = fakeClient<ServerToHost>();
+  (await a.presence.hostArrived(session.id, host.client)).open();
+  const record = await admit('Bea');
+  const guest = fakeClient<ServerToGuest>();
+  (await b.presence.guestArrived(session.id, record.id, guest.client)).open();
+  return { ...deployment, host, record, guest };
+}
+
 /** Lets deliveries published so far arrive. */
 const delivered = () => sleep(0);
 
 describe('Presence', () => {
   it('lets an away guest go after the guest grace, telling the host once, wherever its socket was', async () => {
-    const { store, a, b, session, admit } = await setup();
-    const host = fakeClient<ServerToHost>();
-    (await a.presence.hostArrived(session.id, host.client)).open();
-    const record = await admit('Bea');
-    const guest = fakeClient<ServerToGuest>();
-    (await b.presence.guestArrived(session.id, record.id, guest.client)).open();
+    const { store, a, b, session, host, record, guest } = await spread();
     await b.presence.guestDeparted(session.id, record.id, guest.client, false);
     await sleep(GUEST_GRACE_MS / 2);
     expect((await store.getGuest(record.id))?.leftAt).toBeNull();
@@ -156,12 +163,7 @@ describe('Presence', () => {
   });
 
   it('closes everyone of an ended session on every server, and what they do after announces nothing', async () => {
-    const { store, a, b, session, admit } = await setup();
-    const host = fakeClient<ServerToHost>();
-    (await a.presence.hostArrived(session.id, host.client)).open();
-    const record = await admit('Bea');
-    const guest = fakeClient<ServerToGuest>();
-    (await b.presence.guestArrived(session.id, record.id, guest.client)).open();
+    const { store, a, b, session, host, record, guest } = await spread();
     await b.sessions.end(session.id, 'expired');
     await delivered();
     expect(guest.sent).toEqual([{ type: 'session-ended', reason: 'expired' }]);
