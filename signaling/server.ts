@@ -32,6 +32,7 @@ import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
 import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
+import { ServerLease } from './server-lease.js';
 import { SessionService } from './sessions.js';
 import { StoreTimers } from './timers.js';
 import { randomId } from './tokens.js';
@@ -108,7 +109,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const loopbackAlias = config.host === '127.0.0.1' || config.host === '::1' ? [`${scheme}://localhost:${port}`] : [];
   const origins = new OriginPolicy(config.allowedOrigins, [publicUrl, boundUrl, ...loopbackAlias], () => domains.listedOrigins());
   const courier = new Courier(bus);
-  const local = new LocalSockets(bus, randomId());
+  const lease = new ServerLease(store, randomId(), log);
+  const local = new LocalSockets(bus, lease.serverId);
   const sessions = new SessionService({ store, sessionMaxSeconds: config.sessionMaxSeconds, log });
   const handoffs = new HandoffService({ sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
@@ -123,7 +125,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log });
   const guests = new GuestService({ store, sessions });
   const presence = new Presence({
-    store, sessions, guests, local, courier, log,
+    store, sessions, guests, local, courier, log, serverId: lease.serverId,
     hostGraceMs: config.hostGraceSeconds * 1000,
     guestGraceMs: config.guestGraceSeconds * 1000,
   });
@@ -174,6 +176,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     expiry: (id) => sessions.end(id, 'expired'),
     'host-grace': (id) => presence.hostGraceOver(id),
     'guest-grace': (id) => presence.guestGraceOver(id),
+    'server-lease': (id) => presence.serverGone(id),
   }, log);
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
@@ -211,6 +214,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   await sessions.start(); // Sets the expiry timers of sessions loaded from the store.
   // Nobody holds a place after a restart (one server): guests and hosts have their grace to come back.
   await presence.restore((id) => hostInvites.awaitsClaim(id));
+  await lease.start();
   timers.start();
   const pruneTimer = setInterval(() => {
     prune().catch((err: unknown) => log(`state: pruning failed: ${(err as Error)?.stack ?? String(err)}`));
@@ -241,6 +245,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await hub.close();
     await relayHub?.close();
     await presence.settled(); // The closed sockets' places are let go of in the store.
+    await lease.close();
     local.close();
     httpServer.closeAllConnections();
     await stopped;

@@ -10,8 +10,9 @@ import { STATE_VERSION, STORE_TABLES } from './records.js';
 import * as ops from './operations.js';
 import type {
   AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, Persistence, PublicLinkResult,
-  RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
+  HeldPlace, RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
 } from './store.js';
+import { holderServer } from './holders.js';
 import { TimerHeap } from './timer-heap.js';
 
 const NO_PERSISTENCE: Persistence = { write: async () => {} };
@@ -177,12 +178,23 @@ export class MemoryStore implements Store {
     return this.guestHolders.get(guestId) ?? null;
   }
 
+  async placesHeldBy(serverId: string): Promise<HeldPlace[]> {
+    const places: HeldPlace[] = [];
+    for (const [sessionId, holder] of this.hostHolders) if (holderServer(holder) === serverId) places.push({ role: 'host', sessionId, holder });
+    for (const [guestId, holder] of this.guestHolders) if (holderServer(holder) === serverId) places.push({ role: 'guest', guestId, holder });
+    return places;
+  }
+
   async scheduleTimer(timer: StoredTimer): Promise<void> {
     this.timers.set(timer);
   }
 
   async cancelTimer(kind: TimerKind, key: string): Promise<void> {
     this.timers.cancel(kind, key);
+  }
+
+  async timerAt(kind: TimerKind, key: string): Promise<number | null> {
+    return this.timers.at(kind, key);
   }
 
   async takeDueTimers(now: number, limit: number): Promise<StoredTimer[]> {

@@ -18,9 +18,10 @@ import { LuaScript, Reads, type Write } from './redis-cas.js';
 import { parseTimer, RedisLayout, timerMember } from './redis-layout.js';
 import { Attempt } from './redis-attempt.js';
 import { connectRedis, OPERATION_TIMEOUT_MS, RedisConnection } from './redis-connection.js';
+import { holderServer, isSocketHolder } from './holders.js';
 import type {
-  AdmissionResult, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, RecordKeys, SocketHolder, Store,
-  StoredTimer, TimerKind,
+  AdmissionResult, GuestAdmission, HeldPlace, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, RecordKeys, SocketHolder,
+  Store, StoredTimer, TimerKind,
 } from './store.js';
 
 /** Attempts of one operation whose reads keep changing under it. */
@@ -220,6 +221,29 @@ export class RedisStore implements Store {
     return this.run(() => this.redis.get(this.layout.guestHolder(guestId)));
   }
 
+  placesHeldBy(serverId: string): Promise<HeldPlace[]> {
+    return this.run(async () => {
+      const places: HeldPlace[] = [];
+      for (const role of ['host', 'guest'] as const) {
+        const pattern = role === 'host' ? this.layout.hostHolder('*') : this.layout.guestHolder('*');
+        const start = pattern.length - 1;
+        let cursor = '0';
+        do {
+          const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH);
+          cursor = next;
+          const holders = keys.length > 0 ? await this.redis.mget(keys) : [];
+          keys.forEach((key, i) => {
+            const holder = holders[i];
+            if (!isSocketHolder(holder) || holderServer(holder) !== serverId) return;
+            const id = key.slice(start);
+            places.push(role === 'host' ? { role, sessionId: id, holder } : { role, guestId: id, holder });
+          });
+        } while (cursor !== '0');
+      }
+      return places;
+    });
+  }
+
   scheduleTimer(timer: StoredTimer): Promise<void> {
     return this.run(async () => {
       await this.redis.zadd(this.layout.timers(), timer.at, timerMember(timer.kind, timer.key));
@@ -229,6 +253,13 @@ export class RedisStore implements Store {
   cancelTimer(kind: TimerKind, key: string): Promise<void> {
     return this.run(async () => {
       await this.redis.zrem(this.layout.timers(), timerMember(kind, key));
+    });
+  }
+
+  timerAt(kind: TimerKind, key: string): Promise<number | null> {
+    return this.run(async () => {
+      const score = await this.redis.zscore(this.layout.timers(), timerMember(kind, key));
+      return score === null ? null : Number(score);
     });
   }
 

@@ -59,8 +59,17 @@ export type InviteResult =
  */
 export type SocketHolder = string;
 
-/** What a stored timer is for: a session's expiry, an away host's grace, an away guest's grace. */
-export type TimerKind = 'expiry' | 'host-grace' | 'guest-grace';
+/**
+ * What a stored timer is for: a session's expiry, an away host's grace, an
+ * away guest's grace, or a server's lease (renewed while it runs: one that
+ * runs out is a server that stopped without a word).
+ */
+export type TimerKind = 'expiry' | 'host-grace' | 'guest-grace' | 'server-lease';
+
+/** A place a socket holds: the host's of a session, or a guest's. */
+export type HeldPlace =
+  | { role: 'host'; sessionId: string; holder: SocketHolder }
+  | { role: 'guest'; guestId: string; holder: SocketHolder };
 
 /**
  * A timer kept in the store, so that with several servers exactly one of them
@@ -144,11 +153,15 @@ export interface Store {
   releaseGuest(guestId: string, holder: SocketHolder): Promise<boolean>;
   /** The socket of a guest, or null while it is away (or gone). */
   guestHolder(guestId: string): Promise<SocketHolder | null>;
+  /** The places held by sockets of server `serverId` (a walk over every place: for a server that is gone, not for hot paths). */
+  placesHeldBy(serverId: string): Promise<HeldPlace[]>;
 
   /** Sets a timer (replacing the one of the same kind and key, if any). */
   scheduleTimer(timer: StoredTimer): Promise<void>;
   /** Cancels the timer of that kind and key; no-op when there is none. */
   cancelTimer(kind: TimerKind, key: string): Promise<void>;
+  /** When the timer of that kind and key is due, or null when there is none (it fired, or was cancelled). */
+  timerAt(kind: TimerKind, key: string): Promise<number | null>;
   /**
    * Takes up to `limit` timers due at `now` (earliest first) out of the store
    * and returns them: each timer is returned to one caller only, however many

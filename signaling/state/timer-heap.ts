@@ -36,6 +36,11 @@ export class TimerHeap {
     if (this.heap.length > 2 * this.byKey.size + 64) this.rebuild();
   }
 
+  /** When the timer of that kind and key is due, or null when there is none. */
+  at(kind: TimerKind, key: string): number | null {
+    return this.byKey.get(keyOf(kind, key))?.timer.at ?? null;
+  }
+
   /** Removes and returns up to `limit` timers due at `now`, earliest first. */
   takeDue(now: number, limit: number): StoredTimer[] {
     const due: StoredTimer[] = [];

@@ -12,7 +12,8 @@ import { CloseCode, type ServerToGuest, type ServerToHost } from '../../src/prot
 import type { LogFn } from '../config.js';
 import type { GuestService } from '../guests.js';
 import type { SessionService } from '../sessions.js';
-import type { Store } from '../state/store.js';
+import { holderServer } from '../state/holders.js';
+import type { SocketHolder, Store } from '../state/store.js';
 import type { Client } from './client.js';
 import type { Courier } from './courier.js';
 import type { Attached, LocalSockets } from './local-sockets.js';
@@ -24,6 +25,8 @@ export interface PresenceOptions {
   guests: GuestService;
   local: LocalSockets;
   courier: Courier;
+  /** This server's id (see `SocketHolder`). */
+  serverId: string;
   /** How long a session waits for its host, in milliseconds. */
   hostGraceMs: number;
   /** How long a guest's place is kept, in milliseconds. */
@@ -75,9 +78,9 @@ export class Presence {
     return this.options.store.scheduleTimer({ kind: 'host-grace', key: sessionId, at: this.now() + this.options.hostGraceMs });
   }
 
-  /** The host grace of a session is over: the session ends, unless a host is connected (to any server). */
+  /** The host grace of a session is over: the session ends, unless a host is connected (to a server that runs). */
   async hostGraceOver(sessionId: string): Promise<void> {
-    if (await this.options.store.hostHolder(sessionId)) return;
+    if (await this.heldLive(await this.options.store.hostHolder(sessionId))) return;
     const session = await this.options.sessions.get(sessionId);
     if (!session || session.endedAt !== null) return;
     this.options.log(`no host in ${sessionId} within the grace of ${seconds(this.options.hostGraceMs)}`, { sessionId });
@@ -124,9 +127,9 @@ export class Presence {
     return this.options.store.scheduleTimer({ kind: 'guest-grace', key: guestId, at: this.now() + this.options.guestGraceMs });
   }
 
-  /** The guest grace of a guest is over: it leaves, unless it has a socket again (on any server). */
+  /** The guest grace of a guest is over: it leaves, unless it has a socket again (on a server that runs). */
   async guestGraceOver(guestId: string): Promise<void> {
-    if (await this.options.store.guestHolder(guestId)) return;
+    if (await this.heldLive(await this.options.store.guestHolder(guestId))) return;
     const guest = await this.options.store.getGuest(guestId);
     if (guest) await this.guestLeft(guest.sessionId, guestId);
   }
@@ -139,6 +142,26 @@ export class Presence {
     courier.close(sessionId, { role: 'guest', guestId }, CloseCode.NORMAL, 'left', 'relay');
     courier.toHost(sessionId, { type: 'guest-left', guestId });
     log(`guest ${guestId} left ${sessionId}`, { sessionId, guestId });
+  }
+
+  /**
+   * Server `serverId` stopped without a word (its lease ran out): the hosts and
+   * guests its sockets held are away from now on, with their graces to come back
+   * (to any server). Their places stay as they are: a server that was only cut
+   * off renews its lease, and its sockets keep their places.
+   */
+  async serverGone(serverId: string): Promise<void> {
+    if (serverId === this.options.serverId) return; // This one runs: its lease was late, it is renewed.
+    const places = await this.options.store.placesHeldBy(serverId);
+    await Promise.all(places.map((place) => (place.role === 'host' ? this.hostAway(place.sessionId) : this.guestAway(place.guestId))));
+    this.options.log(`server ${serverId} stopped without a word: ${places.length} host(s) and guest(s) it held are away`, { level: 'warn' });
+  }
+
+  /** True when `holder` is a socket of a server that runs (this one, or one whose lease has not run out). */
+  private async heldLive(holder: SocketHolder | null): Promise<boolean> {
+    if (holder === null) return false;
+    const server = holderServer(holder);
+    return server === this.options.serverId || (await this.options.store.timerAt('server-lease', server)) !== null;
   }
 
   private track(departure: Promise<void>): Promise<void> {

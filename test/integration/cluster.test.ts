@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, type ServerToGuest } from '../../src/protocol/index.js';
+import { LEASE_MS, LEASE_RENEW_MS } from '../../signaling/server-lease.js';
 import { startBalancer, type TestBalancer } from './support/balancer.js';
 import { sayHello, sleep } from './support/continuity.js';
 import { startProcess, stopProcesses, type ServerProcess } from './support/process.js';
@@ -99,6 +100,17 @@ describe('two servers on one Redis', () => {
     expect((await guest.expect('signal')).data).toEqual(offer);
     expect(guest.pending.filter((m: ServerToGuest) => m.type === 'session-ended')).toEqual([]);
   });
+
+  it('lets go of a guest whose server was killed and who never came back, once that server\'s lease ran out', async () => {
+    const d = await deploy(2, { CWMN_GUEST_GRACE_SECONDS: '1' });
+    const { host, guestId } = await spread(d, 0, 1);
+    const killed = Date.now();
+    d.servers[1]!.child.kill('SIGKILL');
+    expect(await host.socket.expect('guest-left', LEASE_MS + 10_000)).toEqual({ type: 'guest-left', guestId });
+    // Not before its server's lease (renewed every few seconds) could run out, and its grace after that.
+    expect(Date.now() - killed).toBeGreaterThan(LEASE_MS - LEASE_RENEW_MS + 1000);
+    expect(d.output()).toMatch(/stopped without a word: 1 host\(s\) and guest\(s\) it held are away/);
+  }, 60_000);
 
   it('drains on SIGTERM: sockets are told to go elsewhere (1001), the process exits in time, the session goes on', async () => {
     const d = await deploy(2, { CWMN_DRAIN_SECONDS: '5' });

@@ -43,16 +43,17 @@ function serverOn(store: MemoryStore, bus: MemoryBus, serverId: string) {
   const courier = new Courier(bus);
   sessions.whenEnded((id, reason) => courier.ended(id, reason));
   const presence = new Presence({
-    store, sessions, guests, local, courier, hostGraceMs: HOST_GRACE_MS, guestGraceMs: GUEST_GRACE_MS, log: () => {},
+    store, sessions, guests, local, courier, serverId, hostGraceMs: HOST_GRACE_MS, guestGraceMs: GUEST_GRACE_MS, log: () => {},
   });
   const timers = new StoreTimers(store, {
     expiry: (id) => sessions.end(id, 'expired'),
     'host-grace': (id) => presence.hostGraceOver(id),
     'guest-grace': (id) => presence.guestGraceOver(id),
+    'server-lease': (id) => presence.serverGone(id),
   }, () => {});
   timers.start();
   closers.push(() => timers.close(), () => sessions.close(), () => local.close());
-  return { sessions, guests, local, courier, presence };
+  return { sessions, guests, local, courier, presence, timers };
 }
 
 async function setup() {
@@ -173,5 +174,24 @@ describe('Presence', () => {
     await b.presence.guestDeparted(session.id, record.id, guest.client, false);
     await a.presence.hostDeparted(session.id, host.client);
     expect(await store.takeDueTimers(Date.now() + 60_000, 10)).toEqual([]);
+  });
+
+  it('sees to the places of a server that stopped without a word once its lease runs out, and not to those of one that was late', async () => {
+    const { store, b, session, host, record, admit } = await spread();
+    const bus = new MemoryBus();
+    closers.push(() => bus.close());
+    const c = serverOn(store, bus, 'server-c');
+    const late = await admit('Dee');
+    const kept = fakeClient<ServerToGuest>();
+    (await c.presence.guestArrived(session.id, late.id, kept.client)).open();
+    // b dies, c is cut off for a while: neither takes timers nor renews its lease.
+    await Promise.all([b.timers.close(), c.timers.close()]);
+    for (const server of ['server-b', 'server-c']) await store.scheduleTimer({ kind: 'server-lease', key: server, at: Date.now() + 50 });
+    await sleep(250);
+    await store.scheduleTimer({ kind: 'server-lease', key: 'server-c', at: Date.now() + 60_000 }); // c is back and renews.
+    expect(host.sent).toEqual([]);
+    await sleep(GUEST_GRACE_MS + 200);
+    expect(host.sent).toEqual([{ type: 'guest-left', guestId: record.id }]);
+    expect((await store.getGuest(late.id))?.leftAt).toBeNull();
   });
 });

@@ -362,6 +362,28 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
     expect(await servers[1].guestHolder(id)).toBeNull();
   });
 
+  it('lists the places one server\'s sockets hold, and tells when a timer is due', async () => {
+    const store = await open();
+    const [s1, s2, g1, g2] = [unique('session'), unique('session'), unique('guest'), unique('guest')];
+    await store.holdHost(s1, 'gone/1');
+    await store.holdHost(s2, 'alive/2');
+    await store.holdGuest(g1, 'gone/3');
+    await store.holdGuest(g2, 'gone/4');
+    await store.holdGuest(g2, 'alive/5'); // It came back elsewhere.
+    const places = await store.placesHeldBy('gone');
+    expect(places.sort((x, y) => x.holder.localeCompare(y.holder))).toEqual([
+      { role: 'host', sessionId: s1, holder: 'gone/1' },
+      { role: 'guest', guestId: g1, holder: 'gone/3' },
+    ]);
+    expect(await store.placesHeldBy('nobody')).toEqual([]);
+    expect(await store.timerAt('server-lease', 'gone')).toBeNull();
+    await store.scheduleTimer({ kind: 'server-lease', key: 'gone', at: NOW + 15_000 });
+    expect(await store.timerAt('server-lease', 'gone')).toBe(NOW + 15_000);
+    expect(await store.timerAt('expiry', 'gone')).toBeNull();
+    expect(await store.takeDueTimers(NOW + 15_000, 10)).toEqual([{ kind: 'server-lease', key: 'gone', at: NOW + 15_000 }]);
+    expect(await store.timerAt('server-lease', 'gone')).toBeNull();
+  });
+
   it('takes due timers earliest first, up to the limit; a timer set again is replaced, a cancelled one never comes', async () => {
     const store = await open();
     const [a, b, c, d, e] = Array.from({ length: 5 }, () => unique('session'));
