@@ -4,8 +4,10 @@ import type { RecordKeys, Store } from './state/store.js';
 
 /** Ended sessions and dead links are kept this long, so old links still say why they fail: 7 days. */
 export const RECORD_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-/** How often the server prunes its store: hourly. */
+/** How often the store is pruned (by one server of a deployment): hourly. */
 export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** Key of the stored timer of the next pruning (kind `prune`). */
+export const PRUNE_TIMER_KEY = 'store';
 
 /**
  * Deletes sessions ended more than `retentionMs` ago, links and hosting invites

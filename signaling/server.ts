@@ -29,7 +29,7 @@ import { LinkService } from './links.js';
 import { Metrics, Timings } from './ops/metrics.js';
 import { timedStore } from './ops/timed-store.js';
 import { OriginPolicy } from './origins.js';
-import { PRUNE_INTERVAL_MS, pruneStore } from './prune.js';
+import { PRUNE_INTERVAL_MS, PRUNE_TIMER_KEY, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
 import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
 import { ServerLease } from './server-lease.js';
@@ -177,6 +177,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     'host-grace': (id) => presence.hostGraceOver(id),
     'guest-grace': (id) => presence.guestGraceOver(id),
     'server-lease': (id) => presence.serverGone(id),
+    prune: () => prune(),
   }, log);
   const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
   const router = new Router(log);
@@ -205,20 +206,19 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     else socket.destroy();
   });
 
-  const prune = async () => {
+  // One server of a deployment prunes the store at a time, hourly: pruning is a stored timer.
+  async function prune(): Promise<void> {
     const removed = await pruneStore(store, Date.now());
     if (removed > 0) log(`state: pruned ${removed} old record(s)`);
-  };
-  await prune();
+    await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() + PRUNE_INTERVAL_MS });
+  }
+  if ((await store.timerAt('prune', PRUNE_TIMER_KEY)) === null) await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() });
   replays.start(); // Before sessions.start(): sessions that expired while down end the replay's recording.
   await sessions.start(); // Sets the expiry timers of sessions loaded from the store.
   // Nobody holds a place after a restart (one server): guests and hosts have their grace to come back.
   await presence.restore((id) => hostInvites.awaitsClaim(id));
   await lease.start();
   timers.start();
-  const pruneTimer = setInterval(() => {
-    prune().catch((err: unknown) => log(`state: pruning failed: ${(err as Error)?.stack ?? String(err)}`));
-  }, PRUNE_INTERVAL_MS);
   const sweepTimer = setInterval(() => {
     createLimiter.sweep(LIMITER_SWEEP_SLICE);
     invites.sweep(LIMITER_SWEEP_SLICE);
@@ -236,7 +236,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     : `relay: ${config.relay} at ${RELAY_PATH}${config.relayFanoutGuests === null ? '' : `, every guest past ${config.relayFanoutGuests} in a session`}`);
 
   const shutdown = async () => {
-    clearInterval(pruneTimer);
     clearInterval(sweepTimer);
     await timers.close(); // Before the sockets close: shutting down is not leaving, nobody's grace runs out here.
     sessions.close();

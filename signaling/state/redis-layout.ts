@@ -11,7 +11,7 @@ import type { ChangeSet, StoredTimer, TimerKind } from './store.js';
 /** The record of `table` under `key` as it was before the writes (undefined: absent, or not read). */
 export type Before = <T extends StoreTable>(table: T, key: string) => StoreRow<T> | undefined;
 
-const TIMER_KINDS: readonly TimerKind[] = ['expiry', 'host-grace', 'guest-grace', 'server-lease'];
+const TIMER_KINDS: readonly TimerKind[] = ['expiry', 'host-grace', 'guest-grace', 'server-lease', 'prune'];
 const TABLE_TAGS: { [T in StoreTable]: string } = { sessions: 's', links: 'l', guests: 'g', hostInvites: 'i' };
 
 /** Key names of one deployment (`<prefix>:…`), and the writes of a change set. */

@@ -61,10 +61,10 @@ export type SocketHolder = string;
 
 /**
  * What a stored timer is for: a session's expiry, an away host's grace, an
- * away guest's grace, or a server's lease (renewed while it runs: one that
- * runs out is a server that stopped without a word).
+ * away guest's grace, a server's lease (renewed while it runs: one that runs
+ * out is a server that stopped without a word), the next pruning of the store.
  */
-export type TimerKind = 'expiry' | 'host-grace' | 'guest-grace' | 'server-lease';
+export type TimerKind = 'expiry' | 'host-grace' | 'guest-grace' | 'server-lease' | 'prune';
 
 /** A place a socket holds: the host's of a session, or a guest's. */
 export type HeldPlace =

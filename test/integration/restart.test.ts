@@ -8,15 +8,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { RECORD_RETENTION_MS } from '../../signaling/prune.js';
 import { startServer } from '../../signaling/server.js';
+import { hashToken } from '../../signaling/tokens.js';
 import { request } from './support/http.js';
 import { startTestServer, stopServers, tempDir } from './support/server.js';
-import { storedStateText, strayStateFiles } from './support/state.js';
+import { readState, storedStateText, strayStateFiles } from './support/state.js';
 import {
   connectHost, createLink, hostRequest, joinAsGuest, openHostSocket, tokenOf,
 } from './support/socket.js';
 
 afterEach(stopServers);
+
+/** Polls `done` every 20 ms for at most 5 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 250 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!done()) throw new Error(`timed out waiting for ${what}`);
+}
 
 describe('restart on the same data dir', () => {
   it('keeps sessions and links: the host can come back and an unused link still works', async () => {
@@ -94,6 +102,19 @@ describe('restart on the same data dir', () => {
     const second = await startTestServer({ dataDir });
     expect((await request(second, '/healthz')).body.sessions).toBe(0);
     expect(second.logs).toContain(`session ${host.sessionId} ended (expired)`);
+  });
+
+  it('prunes a session ended long ago soon after the start', async () => {
+    const dataDir = tempDir();
+    const endedAt = Date.now() - RECORD_RETENTION_MS - 60_000;
+    const old = {
+      id: 'old-session-0000000001', isReplay: false, hostName: 'Old', hostEmail: '', origin: '', hostTokenHash: hashToken('x'.repeat(32)),
+      startedAt: endedAt - 1000, expiresAt: endedAt, endedAt, endReason: 'expired', guestSeq: 0, publicLinkToken: null, removedGuestIds: [],
+    };
+    fs.writeFileSync(path.join(dataDir, 'state.json'), JSON.stringify({ version: 1, sessions: [old], links: [], guests: [], hostInvites: [] }));
+    const server = await startTestServer({ dataDir });
+    await until(() => server.logs.includes('state: pruned 1 old record(s)'), 'the pruning');
+    expect((await readState(server)).sessions).toEqual([]);
   });
 
   it('refuses to start on a corrupt state file, with a readable error', async () => {

@@ -50,6 +50,7 @@ function serverOn(store: MemoryStore, bus: MemoryBus, serverId: string) {
     'host-grace': (id) => presence.hostGraceOver(id),
     'guest-grace': (id) => presence.guestGraceOver(id),
     'server-lease': (id) => presence.serverGone(id),
+    prune: async () => {},
   }, () => {});
   timers.start();
   closers.push(() => timers.close(), () => sessions.close(), () => local.close());

@@ -17,7 +17,7 @@ function serviceOn(store: MemoryStore, sessionMaxSeconds: number, now?: () => nu
   const ended: [string, EndReason][] = [];
   sessions.whenEnded((id, reason) => ended.push([id, reason]));
   const timers = new StoreTimers(store, {
-    expiry: (id) => sessions.end(id, 'expired'), 'host-grace': async () => {}, 'guest-grace': async () => {}, 'server-lease': async () => {},
+    expiry: (id) => sessions.end(id, 'expired'), 'host-grace': async () => {}, 'guest-grace': async () => {}, 'server-lease': async () => {}, prune: async () => {},
   }, () => {});
   services.push(sessions, timers);
   return { sessions, ended, timers };
