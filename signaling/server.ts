@@ -1,5 +1,7 @@
-// The composition root: builds the store, services, HTTP routes and the
-// socket hub from one config, starts listening, and returns a way to stop.
+// The composition root: builds the backing (store and bus), the services,
+// HTTP routes and the socket hubs from one config, each part after the parts
+// it uses (what must hear of a later part's events subscribes to it), starts
+// listening, and returns a way to stop.
 
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
