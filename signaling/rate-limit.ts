@@ -1,5 +1,7 @@
 // Token buckets: one per socket for messages, one per client address for
-// HTTP calls and socket opens.
+// HTTP calls and socket opens. The bucket math is pure functions of a
+// bucket's state, so that a bucket kept elsewhere (a shared store) runs the
+// same math.
 
 /** Size and refill speed of a bucket. */
 export interface RateLimit {
@@ -19,42 +21,69 @@ export const SOCKET_OPEN_LIMIT: RateLimit = { burst: 240, perSecond: 4 };
 /** Returns the current time in milliseconds; injectable for tests. */
 export type Clock = () => number;
 
+/** What a bucket holds: its tokens as of `at` (epoch milliseconds). A bucket never seen is full. */
+export interface BucketState {
+  tokens: number;
+  at: number;
+}
+
+/** Result of `takeTokens`: the bucket after the attempt, and whether the tokens were taken. */
+export interface BucketTake {
+  state: BucketState;
+  allowed: boolean;
+}
+
+/** The bucket at `now`: refilled since its last change, up to the burst (undefined: a bucket never seen, full). */
+export function refilled(state: BucketState | undefined, limit: RateLimit, now: number): BucketState {
+  if (!state) return { tokens: limit.burst, at: now };
+  const elapsedSeconds = Math.max(0, now - state.at) / 1000;
+  return { tokens: Math.min(limit.burst, state.tokens + elapsedSeconds * limit.perSecond), at: now };
+}
+
+/** Takes `n` tokens at `now` from the bucket, if it holds that many; it is refilled either way. */
+export function takeTokens(state: BucketState | undefined, limit: RateLimit, now: number, n: number): BucketTake {
+  const current = refilled(state, limit, now);
+  if (current.tokens < n) return { state: current, allowed: false };
+  return { state: { tokens: current.tokens - n, at: now }, allowed: true };
+}
+
+/** Milliseconds until a refilled bucket holds one token (0 when it does). */
+export function msUntilToken(state: BucketState, limit: RateLimit): number {
+  if (state.tokens >= 1) return 0;
+  return Math.ceil(((1 - state.tokens) / limit.perSecond) * 1000);
+}
+
+/** Milliseconds until a refilled bucket is full again (0 when it is): from then on it is the same as a bucket never seen. */
+export function msUntilFull(state: BucketState, limit: RateLimit): number {
+  if (state.tokens >= limit.burst) return 0;
+  return Math.ceil(((limit.burst - state.tokens) / limit.perSecond) * 1000);
+}
+
 /** One token bucket. */
 export class TokenBucket {
-  private tokens: number;
-  private updatedAt: number;
+  private state: BucketState;
 
   constructor(private readonly limit: RateLimit, private readonly now: Clock = Date.now) {
-    this.tokens = limit.burst;
-    this.updatedAt = now();
+    this.state = refilled(undefined, limit, now());
   }
 
   /** Takes `n` tokens (one by default); false when there are fewer (the caller is over the limit). */
   take(n = 1): boolean {
-    this.refill();
-    if (this.tokens < n) return false;
-    this.tokens -= n;
-    return true;
+    const { state, allowed } = takeTokens(this.state, this.limit, this.now(), n);
+    this.state = state;
+    return allowed;
   }
 
   /** Milliseconds until one token is available (0 when one is now). Takes nothing. */
   msUntilToken(): number {
-    this.refill();
-    if (this.tokens >= 1) return 0;
-    return Math.ceil(((1 - this.tokens) / this.limit.perSecond) * 1000);
+    this.state = refilled(this.state, this.limit, this.now());
+    return msUntilToken(this.state, this.limit);
   }
 
   /** True when the bucket is full again, i.e. it would behave like a new one. */
   isFull(): boolean {
-    this.refill();
-    return this.tokens >= this.limit.burst;
-  }
-
-  private refill(): void {
-    const t = this.now();
-    const elapsedSeconds = Math.max(0, t - this.updatedAt) / 1000;
-    this.tokens = Math.min(this.limit.burst, this.tokens + elapsedSeconds * this.limit.perSecond);
-    this.updatedAt = t;
+    this.state = refilled(this.state, this.limit, this.now());
+    return msUntilFull(this.state, this.limit) === 0;
   }
 }
 

@@ -2,20 +2,31 @@
 // (by the shared operations.ts) and applied at once (so the next read sees
 // it, and operations are atomic because they never wait half-way), its change
 // set then handed to the persistence; the operation resolves once the
-// persistence has made it durable.
+// persistence has made it durable. Live state (socket places, timers,
+// handoffs, rate-limit buckets) is kept in memory only: none of it outlives
+// the process.
 
 import type { EndReason } from '../../src/protocol/index.js';
-import type { GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot } from './records.js';
+import type { BucketState, RateLimit } from '../rate-limit.js';
+import type { GuestStoreRecord, HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot } from './records.js';
 import { STATE_VERSION, STORE_TABLES } from './records.js';
 import * as ops from './operations.js';
 import type {
   AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, Persistence, PublicLinkResult,
-  HeldPlace, RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
+  HeldPlace, RateTake, RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
 } from './store.js';
 import { holderServer } from './holders.js';
 import { TimerHeap } from './timer-heap.js';
 
 const NO_PERSISTENCE: Persistence = { write: async () => {} };
+/** Buckets looked at per `takeRateTokens` to forget the expired ones: memory follows the active keys, with no sweeper. */
+const BUCKETS_SWEPT_PER_TAKE = 2;
+
+/** A rate-limit bucket and when it is full again (forgotten from then on). */
+interface KeptBucket {
+  state: BucketState;
+  expiresAt: number;
+}
 
 /** Keeps everything in memory; hands every change set to `persistence`. */
 export class MemoryStore implements Store {
@@ -31,6 +42,12 @@ export class MemoryStore implements Store {
   private readonly hostHolders = new Map<string, SocketHolder>();
   private readonly guestHolders = new Map<string, SocketHolder>();
   private readonly timers = new TimerHeap();
+  /** Handoffs by token hash, and session id → the hash of its handoff. */
+  private readonly handoffs = new Map<string, HandoffRecord>();
+  private readonly handoffBySession = new Map<string, string>();
+  private readonly buckets = new Map<string, KeptBucket>();
+  /** Where forgetting expired buckets goes on from (a Map iterator sees deletions and keys added behind it). */
+  private bucketCursor: Iterator<[string, KeptBucket]> | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(initial?: Partial<StoreSnapshot>, private readonly persistence: Persistence = NO_PERSISTENCE) {
@@ -201,6 +218,35 @@ export class MemoryStore implements Store {
     return this.timers.takeDue(now, limit);
   }
 
+  async putHandoff(handoff: HandoffRecord): Promise<void> {
+    this.dropHandoffNow(handoff.sessionId);
+    this.handoffs.set(handoff.tokenHash, { ...handoff });
+    this.handoffBySession.set(handoff.sessionId, handoff.tokenHash);
+  }
+
+  async getHandoff(tokenHash: string, now: number): Promise<HandoffRecord | undefined> {
+    return ops.liveHandoff(this.handoffs.get(tokenHash), now);
+  }
+
+  async takeHandoff(tokenHash: string, now: number): Promise<HandoffRecord | undefined> {
+    const handoff = this.handoffs.get(tokenHash);
+    if (handoff) this.dropHandoffNow(handoff.sessionId);
+    return ops.liveHandoff(handoff, now);
+  }
+
+  async dropHandoff(sessionId: string): Promise<void> {
+    this.dropHandoffNow(sessionId);
+  }
+
+  async takeRateTokens(bucket: string, limit: RateLimit, now: number, n: number): Promise<RateTake> {
+    this.forgetExpiredBuckets(now);
+    const kept = this.buckets.get(bucket);
+    const { result, keep } = ops.takeRateTokens(kept && now < kept.expiresAt ? kept.state : undefined, limit, now, n);
+    if (keep) this.buckets.set(bucket, { state: keep.state, expiresAt: now + keep.ttlMs });
+    else this.buckets.delete(bucket);
+    return result;
+  }
+
   /** Resolves once every change so far is persisted and whatever persisting it started is done. */
   async settled(): Promise<void> {
     await this.persistence.settled?.();
@@ -220,6 +266,26 @@ export class MemoryStore implements Store {
       guests: [...this.guests.values()],
       hostInvites: [...this.hostInvites.values()],
     };
+  }
+
+  private dropHandoffNow(sessionId: string): void {
+    const hash = this.handoffBySession.get(sessionId);
+    if (hash === undefined) return;
+    this.handoffs.delete(hash);
+    this.handoffBySession.delete(sessionId);
+  }
+
+  private forgetExpiredBuckets(now: number): void {
+    for (let i = 0; i < BUCKETS_SWEPT_PER_TAKE && this.buckets.size > 0; i++) {
+      this.bucketCursor ??= this.buckets.entries();
+      const next = this.bucketCursor.next();
+      if (next.done) {
+        this.bucketCursor = null;
+        continue;
+      }
+      const [key, kept] = next.value;
+      if (kept.expiresAt <= now) this.buckets.delete(key);
+    }
   }
 
   private guestsOf(sessionId: string): GuestStoreRecord[] {

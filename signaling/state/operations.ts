@@ -5,11 +5,12 @@
 // writes), so an operation is defined once, whichever store runs it.
 
 import type { EndReason } from '../../src/protocol/index.js';
-import type { GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord } from './records.js';
+import { msUntilFull, msUntilToken, takeTokens, type BucketState, type RateLimit } from '../rate-limit.js';
+import type { GuestStoreRecord, HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord } from './records.js';
 import { admissionRefusal, defaultGuestName, inviteRefusal, withClaimTokenHash } from './rules.js';
 import { hashToken } from '../tokens.js';
 import type {
-  AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, SocketHolder,
+  AdmissionResult, ChangeSet, GuestAdmission, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, RateTake, SocketHolder,
 } from './store.js';
 
 /** What an operation decided: the result to return, and the records to write (whole; none when nothing changes). */
@@ -167,6 +168,35 @@ export function revokeHostInvite(invite: HostInviteRecord | undefined, at: numbe
 /** What `holdHost`/`holdGuest` resolve to, `previous` being the place's holder before `holder` took it. */
 export function replacedHolder(previous: SocketHolder | null, holder: SocketHolder): SocketHolder | null {
   return previous === holder ? null : previous;
+}
+
+/** The handoff if it is live at `now` (else undefined: it expired, a store may not have dropped it yet). */
+export function liveHandoff(handoff: HandoffRecord | undefined, now: number): HandoffRecord | undefined {
+  return handoff && now < handoff.expiresAt ? handoff : undefined;
+}
+
+/** How long a handoff stored at `now` is kept: until its `expiresAt` (at least a millisecond). */
+export function handoffTtlMs(handoff: HandoffRecord, now: number): number {
+  return Math.max(1, handoff.expiresAt - now);
+}
+
+/** What `takeRateTokens` decided: its result, and the bucket to keep for `ttlMs` (until full again); null: forget the bucket. */
+export interface RateDecision {
+  result: RateTake;
+  keep: { state: BucketState; ttlMs: number } | null;
+}
+
+/**
+ * Takes `n` tokens from a bucket (undefined: never seen, or forgotten once
+ * full), keeping it as refilled whatever the outcome, exactly as an in-process
+ * bucket does (so both give the same answers to the last rounding); a bucket
+ * full again is forgotten, being the same as one never seen.
+ */
+export function takeRateTokens(state: BucketState | undefined, limit: RateLimit, now: number, n: number): RateDecision {
+  const take = takeTokens(state, limit, now, n);
+  const result = { allowed: take.allowed, msUntilToken: msUntilToken(take.state, limit) };
+  const ttlMs = msUntilFull(take.state, limit);
+  return { result, keep: ttlMs > 0 ? { state: take.state, ttlMs } : null };
 }
 
 /** A copy of a session record that shares no array with it. */

@@ -1,9 +1,11 @@
 // What the server keeps about sessions, invite links, guests and hosting
-// invites, and how a stored record is checked when it is read back from disk.
+// invites (and the live state servers share: handoffs), and how a stored
+// record is checked when it is read back from disk or from a shared store.
 
 import {
   isId, isInteger, isRecord, isString, isToken, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, type EndReason,
 } from '../../src/protocol/index.js';
+import type { BucketState } from '../rate-limit.js';
 
 /** A session as stored: everything but live presence (sockets, current guests). */
 export interface SessionRecord {
@@ -95,6 +97,25 @@ export interface HostInviteRecord {
   revokedAt: number | null;
 }
 
+/**
+ * A host's handoff to another origin of its site (see handoffs.ts), keyed by
+ * the hash of its one-time token: the host token sealed (AES-256-GCM) with a
+ * key derived from the token, so that what is stored opens nothing alone.
+ * Live state, never written to `state.json`: a one-server store loses it on
+ * a restart (the page then asks for a new one).
+ */
+export interface HandoffRecord {
+  /** SHA-256 of the handoff token (the token itself is never stored). */
+  tokenHash: string;
+  sessionId: string;
+  /** Base64url: the cipher's nonce, the sealed host token, its authentication tag. */
+  iv: string;
+  sealed: string;
+  tag: string;
+  /** Epoch milliseconds: gone from then on (its session's end at the latest). */
+  expiresAt: number;
+}
+
 /** Everything in a store, as written to `state.json`. */
 export interface StoreSnapshot {
   version: typeof STATE_VERSION;
@@ -159,6 +180,19 @@ export function isHostInviteRecord(v: unknown): v is HostInviteRecord {
     && Array.isArray(v.tokenHashes) && v.tokenHashes.length > 0 && v.tokenHashes.every(isHash)
     && (v.joinCodeHash === null || isHash(v.joinCodeHash))
     && isTime(v.createdAt) && isTime(v.expiresAt) && isTimeOrNull(v.claimedAt) && isTimeOrNull(v.revokedAt);
+}
+
+const BASE64URL_PATTERN = /^[A-Za-z0-9_-]{1,4096}$/;
+
+/** Checks a handoff read back from a shared store. */
+export function isHandoffRecord(v: unknown): v is HandoffRecord {
+  return isRecord(v) && isHash(v.tokenHash) && isId(v.sessionId)
+    && [v.iv, v.sealed, v.tag].every((b) => typeof b === 'string' && BASE64URL_PATTERN.test(b)) && isTime(v.expiresAt);
+}
+
+/** Checks a rate-limit bucket read back from a shared store. */
+export function isBucketState(v: unknown): v is BucketState {
+  return isRecord(v) && typeof v.tokens === 'number' && Number.isFinite(v.tokens) && v.tokens >= 0 && isTime(v.at);
 }
 
 /** Fills in fields a session record written by an older server lacks. */

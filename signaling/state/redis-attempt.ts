@@ -1,8 +1,8 @@
-// One attempt of an operation of the Redis store: the records it reads,
-// through its `Reads` (so that its commit writes only if they are
-// unchanged), each decoded and checked with the records' readers (a value
-// that is not a record reads as absent, and is reported), and remembered for
-// the index entries of its writes.
+// One attempt of an operation of the Redis store: the records (and other
+// values) it reads, through its `Reads` (so that its commit writes only if
+// they are unchanged), each decoded and checked with the records' readers (a
+// value that is not a record reads as absent, and is reported), and
+// remembered for the index entries of its writes.
 
 import type { Redis } from 'ioredis';
 import type { HostInviteRecord, StoreRow, StoreTable } from './records.js';
@@ -16,7 +16,7 @@ export class Attempt {
   private readonly reads: Reads;
   private readonly found = new Map<string, StoreRow<StoreTable> | undefined>();
 
-  constructor(redis: Redis, private readonly layout: RedisLayout, private readonly malformed: (table: StoreTable) => void) {
+  constructor(redis: Redis, private readonly layout: RedisLayout, private readonly malformed: (what: string) => void) {
     this.reads = new Reads(redis);
   }
 
@@ -58,6 +58,22 @@ export class Attempt {
     return id ? this.inviteWithSession(id.toString('utf8')) : null;
   }
 
+  /** The text at `key` (null: absent). */
+  async text(key: string): Promise<string | null> {
+    const [bytes] = await this.reads.get([key]);
+    return bytes ? bytes.toString('utf8') : null;
+  }
+
+  /** The JSON value at `key` if `guard` accepts it (undefined: absent, or malformed and reported as one of `what`). */
+  async json<T>(key: string, guard: (v: unknown) => v is T, what: string): Promise<T | undefined> {
+    const text = await this.text(key);
+    if (text === null) return undefined;
+    const value = parseJson(text);
+    if (guard(value)) return value;
+    this.malformed(what);
+    return undefined;
+  }
+
   readonly before: Before = <T extends StoreTable>(table: T, key: string) => this.found.get(this.layout.record(table, key)) as StoreRow<T> | undefined;
 
   commit(writes: readonly Write[]): Promise<boolean> {
@@ -65,14 +81,16 @@ export class Attempt {
   }
 
   private decode<T extends StoreTable>(table: T, bytes: Buffer): StoreRow<T> | undefined {
-    let value: unknown;
-    try {
-      value = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      value = undefined;
-    }
-    const [row] = readRows(table, [value]).rows;
+    const [row] = readRows(table, [parseJson(bytes.toString('utf8'))]).rows;
     if (!row) this.malformed(table);
     return row;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -7,15 +7,17 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-/** One write of a transaction (one Redis command on one key). */
+/** One write of a transaction (one Redis command on one key). `pset` sets a value that Redis drops after `ttlMs`. */
 export type Write =
   | { op: 'set'; key: string; value: string }
+  | { op: 'pset'; key: string; value: string; ttlMs: number }
   | { op: 'del'; key: string }
   | { op: 'sadd' | 'srem'; key: string; member: string };
 
 // KEYS: the keys read, then one key per write. ARGV[1]: how many keys were
 // read; then per key read, 'v' and the bytes read ('' for absent), or 's',
-// the set's size and its members; then per write, its command and argument.
+// the set's size and its members; then per write, its command and argument
+// (for 'pset', the value and then the milliseconds it is kept).
 const COMPARE_AND_SET_LUA = `
 local reads = tonumber(ARGV[1])
 local a = 2
@@ -37,6 +39,9 @@ for k = reads + 1, #KEYS do
   local command = ARGV[a]
   if command == 'del' then redis.call('DEL', KEYS[k])
   elseif command == 'set' or command == 'sadd' or command == 'srem' then redis.call(command, KEYS[k], ARGV[a + 1])
+  elseif command == 'pset' then
+    redis.call('SET', KEYS[k], ARGV[a + 1], 'PX', ARGV[a + 2])
+    a = a + 1
   else return redis.error_reply('unknown write ' .. tostring(command)) end
   a = a + 2
 end
@@ -118,8 +123,18 @@ export class Reads {
     }
     for (const w of writes) {
       keys.push(w.key);
-      args.push(w.op, w.op === 'set' ? w.value : w.op === 'del' ? '' : w.member);
+      args.push(...writeArgs(w));
     }
     return (await COMPARE_AND_SET.run(this.redis, keys, args)) === 1;
+  }
+}
+
+/** A write's command and arguments, as the compare-and-set script reads them. */
+function writeArgs(w: Write): string[] {
+  switch (w.op) {
+    case 'set': return [w.op, w.value];
+    case 'pset': return [w.op, w.value, String(Math.max(1, Math.ceil(w.ttlMs)))];
+    case 'del': return [w.op, ''];
+    default: return [w.op, w.member];
   }
 }

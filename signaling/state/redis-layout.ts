@@ -1,6 +1,7 @@
 // Where the Redis store keeps what, under one prefix: one key per record (its
 // JSON), one set per table naming its records, the indexes behind the
-// store's look-ups, the places' holders and the timers; and the writes that
+// store's look-ups, the places' holders, the timers, the handoffs and the
+// rate-limit buckets (both dropped by Redis once stale); and the writes that
 // put or delete records together with their index entries.
 
 import type { GuestStoreRecord, HostInviteRecord, StoreRow, StoreTable } from './records.js';
@@ -56,6 +57,21 @@ export class RedisLayout {
   /** The holder of a guest's place. */
   guestHolder(guestId: string): string {
     return `${this.prefix}:gh:${guestId}`;
+  }
+
+  /** A handoff (its JSON) by the hash of its token; kept until the handoff expires. */
+  handoff(tokenHash: string): string {
+    return `${this.prefix}:ho:${tokenHash}`;
+  }
+
+  /** The hash of the token of a session's handoff; kept as long as the handoff. */
+  sessionHandoff(sessionId: string): string {
+    return `${this.prefix}:hs:${sessionId}`;
+  }
+
+  /** A rate-limit bucket (`{tokens, at}` as JSON) by its name; kept until it is full again. */
+  rateBucket(bucket: string): string {
+    return `${this.prefix}:rl:${bucket}`;
   }
 
   /** Sorted set of the timers (members: `timerMember`), scored by when they are due. */

@@ -7,21 +7,26 @@
 // and decides again, a bounded number of times. This server's own callers on
 // one key take turns instead. While Redis is away, operations fail within a
 // few seconds (ERR_SERVER) and work again once it is back (redis-connection.ts).
+// Handoffs and rate-limit buckets are values Redis drops by itself once stale
+// (a handoff at its expiry, a bucket once full again), so nothing sweeps them.
 
 import type { Redis } from 'ioredis';
 import { CwmnError, ErrorCode, type EndReason } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
+import type { RateLimit } from '../rate-limit.js';
 import * as ops from './operations.js';
-import type { GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreRow, StoreTable } from './records.js';
-import { STORE_TABLES } from './records.js';
+import type {
+  GuestStoreRecord, HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreRow, StoreTable,
+} from './records.js';
+import { isBucketState, isHandoffRecord, STORE_TABLES } from './records.js';
 import { LuaScript, Reads, type Write } from './redis-cas.js';
 import { parseTimer, RedisLayout, timerMember } from './redis-layout.js';
 import { Attempt } from './redis-attempt.js';
 import { connectRedis, OPERATION_TIMEOUT_MS, RedisConnection } from './redis-connection.js';
 import { holderServer, isSocketHolder } from './holders.js';
 import type {
-  AdmissionResult, GuestAdmission, HeldPlace, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, RecordKeys, SocketHolder,
-  Store, StoredTimer, TimerKind,
+  AdmissionResult, GuestAdmission, HeldPlace, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, RateTake, RecordKeys,
+  SocketHolder, Store, StoredTimer, TimerKind,
 } from './store.js';
 
 /** Attempts of one operation whose reads keep changing under it. */
@@ -277,6 +282,55 @@ export class RedisStore implements Store {
     });
   }
 
+  putHandoff(handoff: HandoffRecord, now: number): Promise<void> {
+    const index = this.layout.sessionHandoff(handoff.sessionId);
+    return this.cas(index, async (a) => {
+      const previous = await a.text(index);
+      const ttlMs = ops.handoffTtlMs(handoff, now);
+      const writes: Write[] = [
+        { op: 'pset', key: this.layout.handoff(handoff.tokenHash), value: JSON.stringify(handoff), ttlMs },
+        { op: 'pset', key: index, value: handoff.tokenHash, ttlMs },
+      ];
+      if (previous !== null && previous !== handoff.tokenHash) writes.push({ op: 'del', key: this.layout.handoff(previous) });
+      return { result: undefined, writes };
+    });
+  }
+
+  getHandoff(tokenHash: string, now: number): Promise<HandoffRecord | undefined> {
+    return this.run(async () => ops.liveHandoff(await this.begin().json(this.layout.handoff(tokenHash), isHandoffRecord, 'handoffs'), now));
+  }
+
+  takeHandoff(tokenHash: string, now: number): Promise<HandoffRecord | undefined> {
+    const key = this.layout.handoff(tokenHash);
+    return this.cas(key, async (a) => {
+      const handoff = await a.json(key, isHandoffRecord, 'handoffs');
+      if (!handoff) return { result: undefined, writes: [] };
+      const index = this.layout.sessionHandoff(handoff.sessionId);
+      const writes: Write[] = [{ op: 'del', key }];
+      if ((await a.text(index)) === tokenHash) writes.push({ op: 'del', key: index });
+      return { result: ops.liveHandoff(handoff, now), writes };
+    });
+  }
+
+  dropHandoff(sessionId: string): Promise<void> {
+    const index = this.layout.sessionHandoff(sessionId);
+    return this.cas(index, async (a) => {
+      const hash = await a.text(index);
+      const writes: Write[] = hash === null ? [] : [{ op: 'del', key: index }, { op: 'del', key: this.layout.handoff(hash) }];
+      return { result: undefined, writes };
+    });
+  }
+
+  takeRateTokens(bucket: string, limit: RateLimit, now: number, n: number): Promise<RateTake> {
+    const key = this.layout.rateBucket(bucket);
+    return this.cas(key, async (a) => {
+      const kept = await a.json(key, isBucketState, 'rate buckets');
+      const { result, keep } = ops.takeRateTokens(kept, limit, now, n);
+      const writes: Write[] = keep ? [{ op: 'pset', key, value: JSON.stringify(keep.state), ttlMs: keep.ttlMs }] : kept ? [{ op: 'del', key }] : [];
+      return { result, writes };
+    });
+  }
+
   deleteRecords(keys: RecordKeys): Promise<void> {
     const pairs = STORE_TABLES.flatMap((table) => (keys[table] ?? []).map((key) => ({ table, key })));
     return this.run(async () => {
@@ -304,6 +358,11 @@ export class RedisStore implements Store {
       const decision = await read(a);
       return { result: decision.result, writes: this.layout.writes({ put: decision.put, delete: {} }, a.before) };
     }), turn);
+  }
+
+  /** Runs an operation on values other than records that reads, then writes if what it read is unchanged (see `decide`). */
+  private cas<R>(turn: string, plan: (a: Attempt) => Promise<{ result: R; writes: Write[] }>): Promise<R> {
+    return this.connection.run((deadline) => this.transact(deadline, plan), turn);
   }
 
   private async transact<R>(deadline: number, plan: (a: Attempt) => Promise<{ result: R; writes: Write[] }>): Promise<R> {
@@ -356,7 +415,7 @@ export class RedisStore implements Store {
     return new Attempt(this.redis, this.layout, (table) => this.malformed(table));
   }
 
-  private malformed(what: StoreTable | 'timers'): void {
+  private malformed(what: string): void {
     this.counters.malformed++;
     this.log(`store: ignored a malformed value under the ${what} keys in Redis`, { level: 'warn' });
   }

@@ -6,8 +6,9 @@
 // once, a session ends once, a limit is never exceeded, whoever the caller.
 
 import type { EndReason } from '../../src/protocol/index.js';
+import type { RateLimit } from '../rate-limit.js';
 import type {
-  GuestStoreRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot, StoreTable, StoreTables,
+  GuestStoreRecord, HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot, StoreTable, StoreTables,
 } from './records.js';
 import type { AdmissionRefusal, InviteRefusal } from './rules.js';
 
@@ -83,7 +84,19 @@ export interface StoredTimer {
   at: number;
 }
 
-/** Session, link, guest and hosting-invite state. Records are values: what a call returns is never changed later. */
+/** Result of `takeRateTokens`. */
+export interface RateTake {
+  /** Whether the tokens were taken (false: over the limit, nothing taken). */
+  allowed: boolean;
+  /** Milliseconds until the bucket holds one token again (0 when it does). */
+  msUntilToken: number;
+}
+
+/**
+ * Session, link, guest and hosting-invite state, and the live state servers
+ * share: socket places, timers, handoffs, rate-limit buckets. Records are
+ * values: what a call returns is never changed later.
+ */
 export interface Store {
   getSession(id: string): Promise<SessionRecord | undefined>;
   allSessions(): Promise<SessionRecord[]>;
@@ -168,6 +181,26 @@ export interface Store {
    * servers take at the same time.
    */
   takeDueTimers(now: number, limit: number): Promise<StoredTimer[]>;
+
+  /**
+   * Stores a session's handoff, replacing the session's previous one (whose
+   * token then leads nowhere); it is gone at its `expiresAt` by itself.
+   */
+  putHandoff(handoff: HandoffRecord, now: number): Promise<void>;
+  /** The handoff whose token hashes to `tokenHash`, if it is live at `now`. Takes nothing. */
+  getHandoff(tokenHash: string, now: number): Promise<HandoffRecord | undefined>;
+  /** Takes that handoff out of the store: of all callers at the same time, one gets it, the others undefined. */
+  takeHandoff(tokenHash: string, now: number): Promise<HandoffRecord | undefined>;
+  /** Drops the session's handoff; no-op when it has none. */
+  dropHandoff(sessionId: string): Promise<void>;
+
+  /**
+   * Takes `n` tokens at `now` from the bucket named `bucket` (a token bucket
+   * of `limit`, see rate-limit.ts; `n` = 0 only reads it): never more than
+   * the bucket holds, however many take at the same time. A bucket is
+   * forgotten once it is full again, as if never seen.
+   */
+  takeRateTokens(bucket: string, limit: RateLimit, now: number, n: number): Promise<RateTake>;
 
   /** Deletes records by key (see `rowKey`); unknown keys are skipped. */
   deleteRecords(keys: RecordKeys): Promise<void>;

@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedRateLimiter, TokenBucket } from '../../../signaling/rate-limit.js';
+import { KeyedRateLimiter, msUntilFull, refilled, takeTokens, TokenBucket } from '../../../signaling/rate-limit.js';
 
 function clock(start = 1_000_000) {
   let t = start;
   return { now: () => t, advance: (ms: number) => { t += ms; } };
 }
+
+describe('bucket math', () => {
+  const limit = { burst: 4, perSecond: 2 };
+  it('refills linearly up to the burst, from full for a bucket never seen', () => {
+    expect(refilled(undefined, limit, 5)).toEqual({ tokens: 4, at: 5 });
+    expect(refilled({ tokens: 1, at: 0 }, limit, 500)).toEqual({ tokens: 2, at: 500 });
+    expect(refilled({ tokens: 1, at: 0 }, limit, 60_000)).toEqual({ tokens: 4, at: 60_000 });
+  });
+
+  it('takes only what the bucket holds, and says when it is full again', () => {
+    const taken = takeTokens(undefined, limit, 0, 3);
+    expect(taken).toEqual({ state: { tokens: 1, at: 0 }, allowed: true });
+    expect(takeTokens(taken.state, limit, 0, 2)).toEqual({ state: { tokens: 1, at: 0 }, allowed: false });
+    expect(msUntilFull(taken.state, limit)).toBe(1500);
+    expect(msUntilFull(refilled(taken.state, limit, 1500), limit)).toBe(0);
+  });
+});
 
 describe('TokenBucket', () => {
   it('allows a burst, then the sustained rate', () => {

@@ -129,6 +129,39 @@ describe('Redis store', () => {
     expect(await store.guestHolder('guest-000001')).toBeNull();
   });
 
+  it('keeps handoffs and rate-limit buckets only as long as they matter, and reads garbage under them as absent', async () => {
+    const prefix = `redis-store-${++prefixes}`;
+    const store = await open(prefix);
+    const layout = new RedisLayout(prefix);
+    const now = Date.now();
+    const handoff = {
+      tokenHash: hashToken('handoff-token'), sessionId: 'session-handoff', iv: 'aXY', sealed: 'c2VhbGVk', tag: 'dGFn', expiresAt: now + 90_000,
+    };
+    await store.putHandoff(handoff, now);
+    const limit = { burst: 10, perSecond: 2 };
+    await store.takeRateTokens('socket-open:10.0.0.1', limit, now, 4);
+    const raw = new Redis(redis.url);
+    try {
+      for (const key of [layout.handoff(handoff.tokenHash), layout.sessionHandoff(handoff.sessionId)]) {
+        expect(await raw.pttl(key)).toBeGreaterThan(80_000);
+        expect(await raw.pttl(key)).toBeLessThanOrEqual(90_000);
+      }
+      // Four tokens back at two a second: full again (and gone) within 2 s.
+      const bucketTtl = await raw.pttl(layout.rateBucket('socket-open:10.0.0.1'));
+      expect(bucketTtl).toBeGreaterThan(1000);
+      expect(bucketTtl).toBeLessThanOrEqual(2000);
+      // Neither token nor host token is there in clear: only the hash and the sealed bytes.
+      expect(await raw.get(layout.handoff(handoff.tokenHash))).toBe(JSON.stringify(handoff));
+      await raw.set(layout.handoff(hashToken('garbage')), '{"tokenHash":1}');
+      await raw.set(layout.rateBucket('socket-open:10.0.0.2'), 'not json');
+    } finally {
+      raw.disconnect();
+    }
+    expect(await store.getHandoff(hashToken('garbage'), now)).toBeUndefined();
+    expect(await store.takeRateTokens('socket-open:10.0.0.2', limit, now, 10)).toEqual({ allowed: true, msUntilToken: 500 });
+    expect(store.counters.malformed).toBe(2);
+  });
+
   it('decides again when another server wrote what it read first', async () => {
     const prefix = `redis-store-${++prefixes}`;
     const [a, b] = await Promise.all([open(prefix), open(prefix)]);

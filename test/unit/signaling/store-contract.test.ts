@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../../signaling/state/file-store.js';
 import { MemoryStore } from '../../../signaling/state/memory-store.js';
-import type { HostInviteRecord, LinkRecord, SessionRecord } from '../../../signaling/state/records.js';
+import type { HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord } from '../../../signaling/state/records.js';
 import { openRedisStore } from '../../../signaling/state/redis-store.js';
 import type { GuestAdmission, Store, StoredTimer } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
@@ -86,6 +86,13 @@ function newInvite(sessionId: string, overrides: Partial<HostInviteRecord> = {})
   return {
     id: unique('invite'), sessionId, url: 'https://a.example/start', tokenHashes: [hashToken(unique('claim-token'))],
     joinCodeHash: null, createdAt: NOW - 1000, expiresAt: NOW + 60_000, claimedAt: null, revokedAt: null, ...overrides,
+  };
+}
+
+function newHandoff(sessionId: string, overrides: Partial<HandoffRecord> = {}): HandoffRecord {
+  return {
+    tokenHash: hashToken(unique('handoff-token')), sessionId, iv: 'aXYtYnl0ZXM', sealed: 'c2VhbGVkLWhvc3QtdG9rZW4', tag: 'dGFnLWJ5dGVz',
+    expiresAt: NOW + 60_000, ...overrides,
   };
 }
 
@@ -424,5 +431,57 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
     expect(new Set(taken.map((t) => t.key))).toEqual(new Set(timers.map((t) => t.key)));
     for (const batch of batches.flat()) expect(batch.map((t) => t.at)).toEqual(batch.map((t) => t.at).sort((x, y) => x - y));
     expect(await servers[1].takeDueTimers(NOW + 10_000, 10)).toEqual([notDue]);
+  });
+  it('keeps one handoff per session: a new one replaces it, reading takes nothing, dropping or expiring ends it', async () => {
+    const store = await open();
+    const sessionId = unique('session');
+    const first = newHandoff(sessionId);
+    await store.putHandoff(first, NOW);
+    expect(await store.getHandoff(first.tokenHash, NOW)).toEqual(first);
+    expect(await store.getHandoff(first.tokenHash, NOW)).toEqual(first);
+    const second = newHandoff(sessionId);
+    await store.putHandoff(second, NOW);
+    expect(await store.getHandoff(first.tokenHash, NOW)).toBeUndefined();
+    expect(await store.takeHandoff(first.tokenHash, NOW)).toBeUndefined();
+    // Another session's handoff is another handoff.
+    const other = newHandoff(unique('session'));
+    await store.putHandoff(other, NOW);
+    await store.dropHandoff(sessionId);
+    expect(await store.getHandoff(second.tokenHash, NOW)).toBeUndefined();
+    await store.dropHandoff(sessionId);
+    expect(await store.getHandoff(other.tokenHash, NOW)).toEqual(other);
+    expect(await store.getHandoff(other.tokenHash, other.expiresAt)).toBeUndefined();
+    expect(await store.takeHandoff(other.tokenHash, other.expiresAt)).toBeUndefined();
+    expect(await store.getHandoff(hashToken('no-such-handoff'), NOW)).toBeUndefined();
+  });
+
+  it('hands a handoff to one taker only, however many take it at the same time', async () => {
+    const servers = await openServers();
+    const handoff = newHandoff(unique('session'));
+    await servers[0].putHandoff(handoff, NOW);
+    const taken = await all(20, (i) => via(servers, i).takeHandoff(handoff.tokenHash, NOW));
+    expect(taken.filter((h) => h !== undefined)).toEqual([handoff]);
+    expect(await servers[1].getHandoff(handoff.tokenHash, NOW)).toBeUndefined();
+    // The session's next handoff is stored as if it had none.
+    const next = newHandoff(handoff.sessionId);
+    await servers[1].putHandoff(next, NOW);
+    expect(await servers[0].takeHandoff(next.tokenHash, NOW)).toEqual(next);
+  });
+
+  it('never gives more rate tokens than the bucket holds, however many take at the same time', async () => {
+    const servers = await openServers();
+    const limit = { burst: 10, perSecond: 2 };
+    const bucket = unique('bucket');
+    const taken = await all(RACERS, (i) => via(servers, i).takeRateTokens(bucket, limit, NOW, 1));
+    expect(taken.filter((t) => t.allowed)).toHaveLength(10);
+    expect(taken.filter((t) => !t.allowed).every((t) => t.msUntilToken === 500)).toBe(true);
+    // Reading takes nothing; half a second later one token is back, and no more.
+    expect(await servers[0].takeRateTokens(bucket, limit, NOW + 250, 0)).toEqual({ allowed: true, msUntilToken: 250 });
+    const later = await all(RACERS, (i) => via(servers, i).takeRateTokens(bucket, limit, NOW + 500, 1));
+    expect(later.filter((t) => t.allowed)).toHaveLength(1);
+    // Another bucket is full; a bucket left alone until full again is the same as a new one.
+    expect(await servers[1].takeRateTokens(unique('bucket'), limit, NOW, 10)).toEqual({ allowed: true, msUntilToken: 500 });
+    expect(await servers[1].takeRateTokens(bucket, limit, NOW + 500 + 5000, 10)).toEqual({ allowed: true, msUntilToken: 500 });
+    expect(await servers[0].takeRateTokens(bucket, limit, NOW + 500 + 5000, 1)).toEqual({ allowed: false, msUntilToken: 500 });
   });
 });
