@@ -1,6 +1,7 @@
 // Email and SMS invites: a personal one-time link, worded and handed to the
 // mail or SMS transport. A link whose invite was not delivered is revoked, so
-// nothing is ever half-sent. Invites are rate limited per session.
+// nothing is ever half-sent. Invites are rate limited per session (one limit
+// for every server of a deployment when its limiters are shared).
 
 import {
   CwmnError, ErrorCode, type GuestInvite, type InviteResult,
@@ -9,7 +10,7 @@ import type { LogFn } from './config.js';
 import type { MailTransport, SmsTransport } from './delivery/delivery.js';
 import { inviteLink, inviteMail, inviteSms, type InviteContent } from './delivery/invite-message.js';
 import type { LinkService } from './links.js';
-import { KeyedRateLimiter, type Clock, type RateLimit } from './rate-limit.js';
+import type { RateLimit, RateLimiter, RateLimiterFactory } from './rate-limit.js';
 import type { SessionService } from './sessions.js';
 
 /** Invites one session may send per window. */
@@ -26,15 +27,16 @@ export interface InviteServiceOptions {
   mail: MailTransport;
   sms: SmsTransport;
   log: LogFn;
-  now?: Clock;
+  /** Makes the limiter of invites per session. */
+  limiters: RateLimiterFactory;
 }
 
 /** Sends guest invites. */
 export class InviteService {
-  private readonly limiter: KeyedRateLimiter;
+  private readonly limiter: RateLimiter;
 
   constructor(private readonly options: InviteServiceOptions) {
-    this.limiter = new KeyedRateLimiter(INVITE_LIMIT, options.now ?? Date.now);
+    this.limiter = options.limiters('invite', INVITE_LIMIT, 'fail');
   }
 
   /**
@@ -48,7 +50,7 @@ export class InviteService {
     const to = invite.guestEmail ?? invite.guestPhone ?? '';
     if (!to) throw new CwmnError(ErrorCode.INVALID_PARAMS, 'guestEmail or guestPhone is required');
     const session = await sessions.running(sessionId);
-    if (!this.limiter.take(sessionId)) {
+    if (!(await this.limiter.take(sessionId))) {
       throw new CwmnError(ErrorCode.RATE_LIMITED,
         `Too many invites: at most ${INVITES_PER_WINDOW} every ${INVITE_WINDOW_MS / 60_000} minutes per session`);
     }
@@ -73,7 +75,7 @@ export class InviteService {
     return { channel, to, expiresAt: link.expiresAt };
   }
 
-  /** Forgets idle rate-limit state, looking at `max` entries at most (see `KeyedRateLimiter.sweep`). */
+  /** Forgets idle rate-limit state, looking at `max` entries at most (see `RateLimiter.sweep`). */
   sweep(max?: number): void {
     this.limiter.sweep(max);
   }

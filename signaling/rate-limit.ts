@@ -1,7 +1,9 @@
-// Token buckets: one per socket for messages, one per client address for
-// HTTP calls and socket opens. The bucket math is pure functions of a
-// bucket's state, so that a bucket kept elsewhere (a shared store) runs the
-// same math.
+// Token buckets: one per socket for messages and bytes (always in this
+// process), and one per client address or session for HTTP calls and socket
+// opens, behind the `RateLimiter` seam: kept in this process
+// (`KeyedRateLimiter`) or in the store shared by several servers
+// (store-rate-limiter.ts). Both run the same bucket math, the pure functions
+// below, so a limit means the same wherever its buckets live.
 
 /** Size and refill speed of a bucket. */
 export interface RateLimit {
@@ -87,16 +89,41 @@ export class TokenBucket {
   }
 }
 
-/** A bucket per key (e.g. client address); full buckets are forgotten by `sweep()`. */
-export class KeyedRateLimiter {
+/** A bucket per key (a client address, a session), wherever the buckets are kept. */
+export interface RateLimiter {
+  /** Takes one token from `key`'s bucket; resolves to false when `key` is over the limit. */
+  take(key: string): Promise<boolean>;
+  /** Milliseconds until `key` may take a token again (0 when it may now). Takes nothing. */
+  msUntilToken(key: string): Promise<number>;
+  /** Forgets idle buckets kept in this process, looking at `max` at most (no-op where buckets expire by themselves). */
+  sweep(max?: number): void;
+}
+
+/** What a limiter does while the place its buckets are kept cannot be reached: let the call through, or fail it. */
+export type WhenUnavailable = 'allow' | 'fail';
+
+/**
+ * Makes the rate limiters of a server, all of one kind (in this process, or
+ * in the shared store): the composition root picks the factory, each part
+ * asks it for its limiters. `name` sets a limiter's buckets apart from
+ * another's (e.g. `socket-open`); `whenUnavailable` matters only to a shared kind.
+ */
+export type RateLimiterFactory = (name: string, limit: RateLimit, whenUnavailable: WhenUnavailable) => RateLimiter;
+
+/** Limiters whose buckets live in this process (one server): never unavailable. */
+export function inProcessRateLimiters(now: Clock = Date.now): RateLimiterFactory {
+  return (_name, limit) => new KeyedRateLimiter(limit, now);
+}
+
+/** A bucket per key in this process; full buckets are forgotten by `sweep()`. */
+export class KeyedRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Where the last partial sweep stopped; a Map iterator sees deletions and keys added behind it. */
   private sweepCursor: Iterator<[string, TokenBucket]> | null = null;
 
   constructor(private readonly limit: RateLimit, private readonly now: Clock = Date.now) {}
 
-  /** Takes one token from `key`'s bucket; false when `key` is over the limit. */
-  take(key: string): boolean {
+  async take(key: string): Promise<boolean> {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.limit, this.now);
@@ -105,8 +132,7 @@ export class KeyedRateLimiter {
     return bucket.take();
   }
 
-  /** Milliseconds until `key` may take a token again (0 when it may now). Takes nothing. */
-  msUntilToken(key: string): number {
+  async msUntilToken(key: string): Promise<number> {
     return this.buckets.get(key)?.msUntilToken() ?? 0;
   }
 

@@ -33,7 +33,7 @@ import { timedStore } from './ops/timed-store.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, PRUNE_TIMER_KEY, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
-import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from './rate-limit.js';
+import { CREATE_SESSION_LIMIT, inProcessRateLimiters } from './rate-limit.js';
 import { ServerLease } from './server-lease.js';
 import { SessionService } from './sessions.js';
 import { StoreTimers } from './timers.js';
@@ -113,6 +113,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const courier = new Courier(bus);
   const lease = new ServerLease(store, randomId(), log);
   const local = new LocalSockets(bus, lease.serverId);
+  const limiters = inProcessRateLimiters(); // One server: its rate-limit buckets in its own memory.
   const sessions = new SessionService({ store, sessionMaxSeconds: config.sessionMaxSeconds, log });
   const handoffs = new HandoffService({ sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
@@ -124,7 +125,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     outboxDir: path.join(config.dataDir, OUTBOX_DIR_NAME),
     log,
   });
-  const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log });
+  const invites = new InviteService({ sessions, links, mail: delivery.mail, sms: delivery.sms, log, limiters });
   const guests = new GuestService({ store, sessions });
   const presence = new Presence({
     store, sessions, guests, local, courier, log, serverId: lease.serverId,
@@ -136,7 +137,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     onClaimed: (id) => presence.hostAway(id), // The new host's page says hello within the grace, or the session ends.
   });
   const relayHub = config.relay === 'off' ? null : new RelayHub({
-    bus, sessions, guests, origins, helloTimeoutMs: config.helloTimeoutMs, pingIntervalMs: config.pingIntervalMs, log,
+    bus, sessions, guests, origins, helloTimeoutMs: config.helloTimeoutMs, pingIntervalMs: config.pingIntervalMs, log, limiters,
     audit: config.auditBytes,
   });
   const ice = new IceProvider({
@@ -154,6 +155,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     helloTimeoutMs: config.helloTimeoutMs,
     pingIntervalMs: config.pingIntervalMs,
     log,
+    limiters,
     audit: config.audit,
   });
   const replays = createReplayService(config, {
@@ -181,7 +183,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     'server-lease': (id) => presence.serverGone(id),
     prune: () => prune(),
   }, log);
-  const createLimiter = new KeyedRateLimiter(CREATE_SESSION_LIMIT);
+  const createLimiter = limiters('create-session', CREATE_SESSION_LIMIT, 'fail');
   const router = new Router(log);
   addApiRoutes(router, {
     sessions, origins, domains, createLimiter, ownOrigin: new URL(publicUrl).origin,
@@ -189,7 +191,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     awaitHost: (id) => presence.hostAway(id), // A session whose page never connects ends after the grace.
     handoffs,
   });
-  const ith = addIthRoutes(router, { hostInvites, origins });
+  const ith = addIthRoutes(router, { hostInvites, origins, limiters });
   addHandoffRoutes(router, { handoffs, sessions, origins });
   addReplayRoutes(router, { replays, origins, renderPageDir: config.replayPageDir });
   if (delivery.outbox) addOutboxRoutes(router, delivery.outbox);

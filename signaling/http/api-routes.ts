@@ -7,7 +7,7 @@ import {
 import { FEATURE_DISABLED_STATUS, FeatureDisabledError, type DomainSettings } from '../domain-settings.js';
 import { normalizeOrigin, type OriginPolicy } from '../origins.js';
 import type { HandoffService } from '../handoffs.js';
-import type { KeyedRateLimiter } from '../rate-limit.js';
+import type { RateLimiter } from '../rate-limit.js';
 import type { ReplayService } from '../replay/replay-service.js';
 import type { SessionService } from '../sessions.js';
 import { readJsonBody } from './body.js';
@@ -24,7 +24,7 @@ export interface ApiDeps {
   /** Features, mask rules and limits per origin. */
   domains: DomainSettings;
   /** Limits session creation per client address. */
-  createLimiter: KeyedRateLimiter;
+  createLimiter: RateLimiter;
   /** The server's own origin: whom a same-origin `GET /api/domain` (sent without `Origin`) asks about. */
   ownOrigin: string;
   /** Replay sessions (absent: `isReplay: true` is refused with `ERR_NOT_SUPPORTED`). */
@@ -80,7 +80,7 @@ function refererOrigin(referer: string | undefined): string | undefined {
 async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promise<void> {
   const origin = req.headers.origin;
   setCorsHeaders(req, res, deps.origins);
-  if (!deps.createLimiter.take(req.socket.remoteAddress ?? '')) {
+  if (!(await deps.createLimiter.take(req.socket.remoteAddress ?? ''))) {
     throw new CwmnError(ErrorCode.RATE_LIMITED, 'Too many sessions created from this address; try again in a minute');
   }
   if (!deps.origins.isAllowed(origin)) {

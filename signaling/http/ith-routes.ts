@@ -13,7 +13,7 @@ import { HOST_LINK_PATH_PREFIX, JOIN_PAGE_PATH, JoinCodeInUseError, type HostInv
 import { INVITE_LIMIT } from '../invites.js';
 import { WRONG_CODE_LIMIT } from '../join-codes.js';
 import type { OriginPolicy } from '../origins.js';
-import { CREATE_SESSION_LIMIT, KeyedRateLimiter } from '../rate-limit.js';
+import { CREATE_SESSION_LIMIT, type RateLimiter, type RateLimiterFactory } from '../rate-limit.js';
 import { answerPreflight } from './api-routes.js';
 import { readFormBody, readJsonBody } from './body.js';
 import { PAGE_CSP, renderHostLinkNotice, renderJoinPage } from './join-page.js';
@@ -25,6 +25,8 @@ import type { RequestContext, Router } from './router.js';
 export interface IthRouteDeps {
   hostInvites: HostInviteService;
   origins: OriginPolicy;
+  /** Makes the routes' limiters per client address. */
+  limiters: RateLimiterFactory;
 }
 
 /** Rate-limit state of the routes; `sweep` forgets idle clients (at most `max` entries of each limiter looked at). */
@@ -36,22 +38,23 @@ export interface IthRoutes {
 export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
   const limits = {
     /** Each invitation makes a session: as many as session creations. */
-    create: new KeyedRateLimiter(CREATE_SESSION_LIMIT),
+    create: deps.limiters('ith-create', CREATE_SESSION_LIMIT, 'fail'),
     /** Mailed invitations per address, as guest invites per session: the server must not become a spam relay. */
-    mail: new KeyedRateLimiter(INVITE_LIMIT),
-    wrongCodes: new KeyedRateLimiter(WRONG_CODE_LIMIT),
+    mail: deps.limiters('ith-mail', INVITE_LIMIT, 'fail'),
+    /** Guessing is refused, not let through, while a shared limiter cannot be reached. */
+    wrongCodes: deps.limiters('wrong-code', WRONG_CODE_LIMIT, 'fail'),
   };
   const preflight = (ctx: RequestContext) => answerPreflight(ctx, deps.origins);
 
   router.on('OPTIONS', '/api/ith', preflight);
   router.on('POST', '/api/ith', async ({ req, res }) => {
     allowOrigin(req, res, deps.origins);
-    if (!limits.create.take(clientKey(req))) {
+    if (!(await limits.create.take(clientKey(req)))) {
       throw new CwmnError(ErrorCode.RATE_LIMITED, 'Too many invitations made from this address; try again in a minute');
     }
     const params = checkInviteToHostParams(await readJsonBody(req, MAX_HTTP_BODY_BYTES));
     if (typeof params === 'string') throw new CwmnError(ErrorCode.INVALID_PARAMS, params);
-    if (params.inviteEmail && !limits.mail.take(clientKey(req))) {
+    if (params.inviteEmail && !(await limits.mail.take(clientKey(req)))) {
       throw new CwmnError(ErrorCode.RATE_LIMITED, 'Too many invitations mailed from this address; try again later');
     }
     try {
@@ -113,8 +116,8 @@ export function addIthRoutes(router: Router, deps: IthRouteDeps): IthRoutes {
  * refused with `ERR_RATE_LIMITED` until the address may try again. Malformed
  * codes cannot match anything and are not counted.
  */
-async function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: KeyedRateLimiter, key: string, typed: unknown): Promise<string> {
-  const waitMs = wrongCodes.msUntilToken(key);
+async function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: RateLimiter, key: string, typed: unknown): Promise<string> {
+  const waitMs = await wrongCodes.msUntilToken(key);
   if (waitMs > 0) {
     const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
     throw new CwmnError(ErrorCode.RATE_LIMITED, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
@@ -128,7 +131,7 @@ async function redeemJoinCode(hostInvites: HostInviteService, wrongCodes: KeyedR
   try {
     return await hostInvites.redeemJoinCode(code);
   } catch (err) {
-    if (err instanceof CwmnError && err.code === ErrorCode.LINK_INVALID) wrongCodes.take(key);
+    if (err instanceof CwmnError && err.code === ErrorCode.LINK_INVALID) await wrongCodes.take(key);
     throw err;
   }
 }

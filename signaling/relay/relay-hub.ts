@@ -16,7 +16,7 @@ import type { Bus } from '../bus/bus.js';
 import type { LogFn } from '../config.js';
 import type { GuestService } from '../guests.js';
 import type { OriginPolicy } from '../origins.js';
-import { KeyedRateLimiter, SOCKET_OPEN_LIMIT, TokenBucket } from '../rate-limit.js';
+import { SOCKET_OPEN_LIMIT, TokenBucket, type RateLimiter, type RateLimiterFactory } from '../rate-limit.js';
 import type { SessionService } from '../sessions.js';
 import { Heartbeat } from '../ws/heartbeat.js';
 import { rejectUpgrade } from '../ws/socket-hub.js';
@@ -36,6 +36,8 @@ export interface RelayHubOptions {
   helloTimeoutMs: number;
   pingIntervalMs: number;
   log: LogFn;
+  /** Makes the limiter of relay socket opens per client address. */
+  limiters: RateLimiterFactory;
   /** Sees every frame received, text and binary (see `ServerConfig.auditBytes`). */
   audit?: (bytes: Uint8Array) => void;
 }
@@ -47,10 +49,11 @@ export class RelayHub {
   readonly switch: RelaySwitch;
   private readonly wss: WebSocketServer;
   private readonly heartbeat: Heartbeat;
-  private readonly openLimiter = new KeyedRateLimiter(SOCKET_OPEN_LIMIT);
+  private readonly openLimiter: RateLimiter;
   private closing = false;
 
   constructor(private readonly options: RelayHubOptions) {
+    this.openLimiter = options.limiters('relay-open', SOCKET_OPEN_LIMIT, 'allow');
     this.switch = new RelaySwitch(options.bus);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RELAY_FRAME_BYTES, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(options.pingIntervalMs);
@@ -61,11 +64,13 @@ export class RelayHub {
     socket.on('error', () => {});
     const ip = req.socket.remoteAddress ?? '';
     if (this.closing) return rejectUpgrade(socket, 503);
-    if (!this.openLimiter.take(ip)) return rejectUpgrade(socket, 429);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, req.headers.origin));
+    void this.openLimiter.take(ip).then((allowed) => {
+      if (!allowed) return rejectUpgrade(socket, 429);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, req.headers.origin));
+    }, () => rejectUpgrade(socket, 503));
   }
 
-  /** Forgets idle rate-limit state, looking at `max` entries at most (see `KeyedRateLimiter.sweep`). */
+  /** Forgets idle rate-limit state, looking at `max` entries at most (see `RateLimiter.sweep`). */
   sweep(max?: number): void {
     this.openLimiter.sweep(max);
   }

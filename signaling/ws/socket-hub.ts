@@ -9,7 +9,7 @@ import { hostNameOf } from '../http/host-name.js';
 import { requestUrl } from '../http/request-url.js';
 import { CloseCode, MAX_SIGNALING_MESSAGE_BYTES } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
-import { KeyedRateLimiter, SOCKET_OPEN_LIMIT } from '../rate-limit.js';
+import { SOCKET_OPEN_LIMIT, type RateLimiter, type RateLimiterFactory } from '../rate-limit.js';
 import type { ClientOrigin } from './client.js';
 import { Connection } from './connection.js';
 import { Heartbeat } from './heartbeat.js';
@@ -27,6 +27,8 @@ export interface SocketHubOptions {
   helloTimeoutMs: number;
   pingIntervalMs: number;
   log: LogFn;
+  /** Makes the limiter of socket opens per client address. */
+  limiters: RateLimiterFactory;
   /** Sees every text message received (see `ServerConfig.audit`). */
   audit?: (text: string) => void;
 }
@@ -35,10 +37,12 @@ export interface SocketHubOptions {
 export class SocketHub {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: Heartbeat;
-  private readonly openLimiter = new KeyedRateLimiter(SOCKET_OPEN_LIMIT);
+  private readonly openLimiter: RateLimiter;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: SocketHubOptions) {
+    // A shared limiter that cannot be reached lets sockets open: a store blip must not refuse every reconnect.
+    this.openLimiter = options.limiters('socket-open', SOCKET_OPEN_LIMIT, 'allow');
     // Oversized messages make ws close the socket with 1009 and emit `error` on it (handled in Connection).
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNALING_MESSAGE_BYTES, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(options.pingIntervalMs);
@@ -53,15 +57,17 @@ export class SocketHub {
     if (this.closing) return rejectUpgrade(socket, 503);
     if (!url) return rejectUpgrade(socket, 400);
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404);
-    if (!this.openLimiter.take(ip)) {
-      this.options.log(`socket ${ip} refused: too many connections`);
-      return rejectUpgrade(socket, 429);
-    }
-    const from = { ip, origin: req.headers.origin, host: hostNameOf(req.headers.host) };
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, from));
+    void this.openLimiter.take(ip).then((allowed) => {
+      if (!allowed) {
+        this.options.log(`socket ${ip} refused: too many connections`);
+        return rejectUpgrade(socket, 429);
+      }
+      const from = { ip, origin: req.headers.origin, host: hostNameOf(req.headers.host) };
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, from));
+    }, () => rejectUpgrade(socket, 503));
   }
 
-  /** Forgets idle rate-limit state, looking at `max` entries at most (see `KeyedRateLimiter.sweep`). */
+  /** Forgets idle rate-limit state, looking at `max` entries at most (see `RateLimiter.sweep`). */
   sweep(max?: number): void {
     this.openLimiter.sweep(max);
   }

@@ -9,6 +9,7 @@ import { LinkService } from '../../../signaling/links.js';
 import { SessionService } from '../../../signaling/sessions.js';
 import { MemoryStore } from '../../../signaling/state/memory-store.js';
 import { GuestService } from '../../../signaling/guests.js';
+import { inProcessRateLimiters } from '../../../signaling/rate-limit.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -38,7 +39,7 @@ async function setup(mail?: MailTransport) {
   cleanups.push(() => sessions.close());
   const links = new LinkService({ store, linkTtlSeconds: 60, publicUrl: 'https://co.example', now: clock });
   const sms: SmsTransport = new OutboxSms(outbox);
-  const invites = new InviteService({ sessions, links, mail: mail ?? new OutboxMailer(outbox), sms, log: () => {}, now: clock });
+  const invites = new InviteService({ sessions, links, mail: mail ?? new OutboxMailer(outbox), sms, log: () => {}, limiters: inProcessRateLimiters(clock) });
   const { session } = await sessions.create({ hostName: 'Ada', hostEmail: '', isReplay: false, origin: '' });
   const guests = new GuestService({ store, sessions, now: clock });
   return { store, sessions, links, guests, invites, outbox, session, advance: (ms: number) => { now += ms; } };

@@ -19,15 +19,15 @@ describe('randomJoinCode', () => {
 });
 
 describe('WRONG_CODE_LIMIT', () => {
-  it('allows 10 wrong codes, then one a minute', () => {
+  it('allows 10 wrong codes, then one a minute', async () => {
     let t = 0;
     const limiter = new KeyedRateLimiter(WRONG_CODE_LIMIT, () => t);
-    for (let i = 0; i < 10; i++) expect(limiter.take('ip')).toBe(true);
-    expect(limiter.msUntilToken('ip')).toBe(60_000);
+    for (let i = 0; i < 10; i++) expect(await limiter.take('ip')).toBe(true);
+    expect(await limiter.msUntilToken('ip')).toBe(60_000);
     t += 30_000;
-    expect(limiter.msUntilToken('ip')).toBe(30_000);
+    expect(await limiter.msUntilToken('ip')).toBe(30_000);
     t += 30_000;
-    expect(limiter.msUntilToken('ip')).toBe(0);
-    expect(limiter.msUntilToken('other')).toBe(0);
+    expect(await limiter.msUntilToken('ip')).toBe(0);
+    expect(await limiter.msUntilToken('other')).toBe(0);
   });
 });
