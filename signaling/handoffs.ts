@@ -4,40 +4,39 @@
 // holds a handoff token (one per session; asking again replaces it), leaves it
 // in `window.name` when the tab navigates away, and the next page trades it
 // here for the host token, once, if its origin is the session's own or one of
-// its `siteOrigins`. The server keeps the token's hash and the host token
-// sealed with a key derived from the token: what it holds opens nothing alone.
-// Handoffs live in memory: after a restart a page asks for a new one.
+// its `siteOrigins`. The store keeps the token's hash and the host token
+// sealed with a key derived from the token (what it holds opens nothing
+// alone), until the session ends or expires: shared by the servers of a
+// deployment, a token made on one is traded once on any. The one-server store
+// keeps handoffs in memory only: after a restart a page asks for a new one.
 
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { CwmnError, ErrorCode } from '../src/protocol/index.js';
 import type { DomainSettings } from './domain-settings.js';
 import type { OriginPolicy } from './origins.js';
-import type { SessionRecord } from './state/records.js';
+import type { Clock } from './rate-limit.js';
+import type { HandoffRecord, SessionRecord } from './state/records.js';
+import type { Store } from './state/store.js';
 import type { SessionService } from './sessions.js';
 import { hashToken, randomToken } from './tokens.js';
 
 /** Collaborators of the handoff service. */
 export interface HandoffServiceOptions {
+  /** Where handoffs are kept (`putHandoff` and its siblings). */
+  store: Store;
   sessions: SessionService;
   domains: DomainSettings;
   origins: OriginPolicy;
-}
-
-interface Handoff {
-  sessionId: string;
-  iv: Buffer;
-  sealed: Buffer;
-  tag: Buffer;
+  now?: Clock;
 }
 
 /** The handoff tokens of running sessions. */
 export class HandoffService {
-  /** By token hash. */
-  private readonly handoffs = new Map<string, Handoff>();
-  /** Session id → hash of its current token. */
-  private readonly current = new Map<string, string>();
+  private readonly now: Clock;
 
-  constructor(private readonly options: HandoffServiceOptions) {}
+  constructor(private readonly options: HandoffServiceOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   /**
    * A new handoff token for the session, replacing its last one. Rejects with the host
@@ -49,14 +48,15 @@ export class HandoffService {
     if (this.siteOrigins(check.session).length === 0) {
       throw new CwmnError(ErrorCode.NOT_SUPPORTED, 'This site lists no other origins for its sessions to continue on');
     }
-    this.forget(sessionId);
     const token = randomToken();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', sealingKey(token), iv);
     const sealed = Buffer.concat([cipher.update(hostToken, 'utf8'), cipher.final()]);
-    const hash = hashToken(token);
-    this.handoffs.set(hash, { sessionId, iv, sealed, tag: cipher.getAuthTag() });
-    this.current.set(sessionId, hash);
+    const handoff: HandoffRecord = {
+      tokenHash: hashToken(token), sessionId, iv: iv.toString('base64url'), sealed: sealed.toString('base64url'),
+      tag: cipher.getAuthTag().toString('base64url'), expiresAt: check.session.expiresAt,
+    };
+    await this.options.store.putHandoff(handoff, this.now()); // Replaces the session's last one.
     return token;
   }
 
@@ -74,33 +74,32 @@ export class HandoffService {
     if (!this.options.origins.isAllowed(origin)) {
       throw new CwmnError(ErrorCode.UNAUTHORIZED, 'This origin may not host sessions on this server');
     }
+    const { store } = this.options;
     const hash = hashToken(token);
     const invalid = () => new CwmnError(ErrorCode.NOT_FOUND, 'This handoff is not valid: it was used, replaced, or the server restarted');
-    const handoff = this.handoffs.get(hash);
-    if (!handoff) throw invalid();
-    const session = await this.options.sessions.get(handoff.sessionId);
-    // Another page may have traded the same token while the session was read: only one gets it.
-    if (this.handoffs.get(hash) !== handoff) throw invalid();
+    const found = await store.getHandoff(hash, this.now());
+    if (!found) throw invalid();
+    const session = await this.options.sessions.get(found.sessionId);
     if (!session || session.endedAt !== null) {
-      this.forget(handoff.sessionId);
+      await this.forget(found.sessionId);
       throw new CwmnError(ErrorCode.SESSION_ENDED, 'The session has ended');
     }
+    // A page of another origin does not spend the token: the right page may still come.
     if (origin !== session.origin && !this.siteOrigins(session).includes(origin ?? '')) {
       throw new CwmnError(ErrorCode.FORBIDDEN, 'This origin is not one of the site origins of the session');
     }
-    this.forget(handoff.sessionId);
-    const decipher = createDecipheriv('aes-256-gcm', sealingKey(token), handoff.iv);
-    decipher.setAuthTag(handoff.tag);
-    const hostToken = Buffer.concat([decipher.update(handoff.sealed), decipher.final()]).toString('utf8');
+    // Another page may be trading the same token meanwhile, on this server or another: only one takes it.
+    const handoff = await store.takeHandoff(hash, this.now());
+    if (!handoff) throw invalid();
+    const decipher = createDecipheriv('aes-256-gcm', sealingKey(token), Buffer.from(handoff.iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(handoff.tag, 'base64url'));
+    const hostToken = Buffer.concat([decipher.update(Buffer.from(handoff.sealed, 'base64url')), decipher.final()]).toString('utf8');
     return { session, hostToken };
   }
 
-  /** Drops the session's handoff (it ended, or a new one replaces it). */
-  forget(sessionId: string): void {
-    const hash = this.current.get(sessionId);
-    if (hash === undefined) return;
-    this.handoffs.delete(hash);
-    this.current.delete(sessionId);
+  /** Drops the session's handoff (it ended). Rejects with the store's error; the handoff then goes at the session's expiry. */
+  forget(sessionId: string): Promise<void> {
+    return this.options.store.dropHandoff(sessionId);
   }
 
   private siteOrigins(session: SessionRecord): string[] {

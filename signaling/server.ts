@@ -115,7 +115,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const local = new LocalSockets(bus, lease.serverId);
   const limiters = inProcessRateLimiters(); // One server: its rate-limit buckets in its own memory.
   const sessions = new SessionService({ store, sessionMaxSeconds: config.sessionMaxSeconds, log });
-  const handoffs = new HandoffService({ sessions, domains, origins });
+  const handoffs = new HandoffService({ store, sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
   const publicLinks = new PublicLinkService({ store, links });
   const delivery = createDelivery({
@@ -172,7 +172,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     renders: () => replays.renders(),
   }, timings);
   sessions.whenEnded((id, reason) => {
-    handoffs.forget(id);
+    handoffs.forget(id).catch((err: unknown) => log(`handoff of ${id} not dropped: ${(err as Error)?.message}`, { level: 'warn' }));
     courier.ended(id, reason);
     replays.handleSessionEnded(id, reason);
   });
