@@ -67,7 +67,7 @@ export class HandoffService {
 
   /**
    * Trades a handoff token for its session, once, for a page of `origin`. Rejects with
-   * `ERR_NOT_FOUND` (unknown, used or replaced), `ERR_SESSION_ENDED`, `ERR_UNAUTHORIZED`
+   * `ERR_NOT_FOUND` (unknown, used, replaced, or its session ended), `ERR_UNAUTHORIZED`
    * (an origin the server does not allow) or `ERR_FORBIDDEN` (not one of the session's site's origins).
    */
   async redeem(token: string, origin: string | undefined): Promise<{ session: SessionRecord; hostToken: string }> {
@@ -76,13 +76,14 @@ export class HandoffService {
     }
     const { store } = this.options;
     const hash = hashToken(token);
-    const invalid = () => new CwmnError(ErrorCode.NOT_FOUND, 'This handoff is not valid: it was used, replaced, or the server restarted');
+    const invalid = () => new CwmnError(ErrorCode.NOT_FOUND, 'This handoff is not valid: it was used, replaced, its session ended, or the server restarted');
     const found = await store.getHandoff(hash, this.now());
     if (!found) throw invalid();
     const session = await this.options.sessions.get(found.sessionId);
+    // Forgotten with its session (the server that ended it drops it, maybe not yet).
     if (!session || session.endedAt !== null) {
       await this.forget(found.sessionId);
-      throw new CwmnError(ErrorCode.SESSION_ENDED, 'The session has ended');
+      throw invalid();
     }
     // A page of another origin does not spend the token: the right page may still come.
     if (origin !== session.origin && !this.siteOrigins(session).includes(origin ?? '')) {

@@ -90,4 +90,12 @@ describe.each(STORES)('handoffs on a shared store: $name', ({ open }) => {
     await b.handoffs.forget(session.id);
     await expect(a.handoffs.redeem(second, CHECKOUT)).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
   });
+
+  it('refuses the token of a session that ended, before or after the server that ended it dropped it', async () => {
+    const { a, b, session, hostToken } = await twoServers();
+    const token = await a.handoffs.issue(session.id, hostToken);
+    await a.store.endSession(session.id, 'host-ended', Date.now()); // Its handoff not dropped yet.
+    await expect(b.handoffs.redeem(token, CHECKOUT)).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    expect(await a.store.getHandoff(hashToken(token), Date.now())).toBeUndefined();
+  });
 });
