@@ -106,7 +106,11 @@ export class ReplayService {
     return this.queue.counts();
   }
 
-  /** Loads stored replays: recordings wait for more uploads, queued and interrupted renders are queued again (oldest first). */
+  /**
+   * Loads stored replays: recordings wait for more uploads, queued and
+   * interrupted renders are queued again (oldest first; an interrupted one
+   * stays `rendering`: with a shared queue, a worker may still be rendering it).
+   */
   start(): void {
     let names: string[] = [];
     try {
@@ -122,10 +126,7 @@ export class ReplayService {
     }
     const pending = loaded.filter((r) => r.state === 'queued' || r.state === 'rendering')
       .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
-    for (const record of pending) {
-      if (record.state === 'rendering') this.put({ ...record, state: 'queued' });
-      this.enqueue(record.sessionId);
-    }
+    for (const record of pending) this.enqueue(record.sessionId);
     if (pending.length > 0) this.options.log(`replay: ${pending.length} render(s) queued again after a restart`);
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), REPLAY_PRUNE_INTERVAL_MS);

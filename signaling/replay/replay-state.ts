@@ -8,8 +8,8 @@ export const REPLAY_TRANSITIONS: Readonly<Record<ReplayState, readonly ReplaySta
   recording: ['queued'],
   /** Waiting for the one render slot. */
   queued: ['rendering'],
-  /** `queued` again when the server stopped mid-render (re-queued on start). */
-  rendering: ['complete', 'error', 'queued'],
+  /** Stays so when the server stopped mid-render: queued again as it is on start (a worker may still be rendering it). */
+  rendering: ['complete', 'error'],
   complete: [],
   error: [],
 };

@@ -3,7 +3,7 @@ import { REPLAY_STATES, type ReplayState } from '../../../src/protocol/index.js'
 import { canTransition, REPLAY_TRANSITIONS } from '../../../signaling/replay/replay-state.js';
 
 const ALLOWED = new Set([
-  'recording>queued', 'queued>rendering', 'rendering>complete', 'rendering>error', 'rendering>queued',
+  'recording>queued', 'queued>rendering', 'rendering>complete', 'rendering>error',
 ]);
 
 describe('replay states', () => {
