@@ -159,7 +159,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     audit: config.audit,
   });
   const replays = createReplayService(config, {
-    publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.endInBackground(id, 'host-ended'),
+    store, publicUrl, boundUrl, mailer: deps.mailer ?? delivery.mail, endSession: (id) => sessions.endInBackground(id, 'host-ended'),
     observeRender: (seconds, outcome) => timings.observeRender(seconds, outcome),
     renderPageKey: () => certificate?.pair.spkiSha256 ?? null,
   });

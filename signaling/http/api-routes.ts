@@ -108,7 +108,7 @@ async function createSession({ req, res }: RequestContext, deps: ApiDeps): Promi
     maxSeconds: replays ? replays.maxSeconds : rules.sessionMaxSeconds,
   });
   if (replays) {
-    replays.service.open({
+    await replays.service.open({
       id: session.id, hostTokenHash: session.hostTokenHash, hostName: session.hostName,
       startedAt: session.startedAt, expiresAt: session.expiresAt,
     });

@@ -2,6 +2,7 @@
 // `server.ts` needs, in one call).
 
 import type { ServerConfig } from '../config.js';
+import type { Store } from '../state/store.js';
 import { RENDER_PAGE_PATH } from './capture.js';
 import type { Mailer } from './mailer.js';
 import { RedisRenderQueue } from './redis-render-queue.js';
@@ -10,6 +11,8 @@ import { ReplayService } from './replay-service.js';
 
 /** What the replay service gets from the rest of the server. */
 export interface ReplayWiring {
+  /** The server's store: replays' records are kept in its `replays`. */
+  store: Store;
   /** Base of video URLs. */
   publicUrl: string;
   /** The server's bound address: the render worker's browser loads the render page from it. */
@@ -24,10 +27,11 @@ export interface ReplayWiring {
   renderPageKey: () => string | null;
 }
 
-/** A replay service for `config`; call `start()` before the session service re-arms its timers. */
+/** A replay service for `config`; call `start()` once the server is up. */
 export function createReplayService(config: ServerConfig, wiring: ReplayWiring): ReplayService {
   return new ReplayService({
     dataDir: config.dataDir,
+    store: wiring.store.replays,
     publicUrl: wiring.publicUrl,
     renderPageUrl: `${wiring.boundUrl}${RENDER_PAGE_PATH}`,
     renderPageKey: wiring.renderPageKey,

@@ -1,5 +1,5 @@
 // The files of one replay under `CWMN_DATA_DIR/replays/<sessionId>/`:
-//   replay.json            the replay's record (state, audio segments, video token, mail)
+//   replay.json            the replay's record (state, audio segments, video token, mail), by the one-server store
 //   events.jsonl           one uploaded batch per line: {"seq":N,"events":[…]}
 //   audio/<segment>/<chunk>.webm   MediaRecorder chunks, one folder per page load
 //   video.mp4              the rendered video
@@ -44,17 +44,15 @@ export class RecordingFiles {
     return Buffer.byteLength(line);
   }
 
-  /** The batch numbers already stored (a torn last line is ignored). */
-  async storedSeqs(): Promise<Set<number>> {
-    const seqs = new Set<number>();
+  /** The batch numbers already stored (a torn last line is ignored); read at a start, once. */
+  storedSeqs(): number[] {
     let text: string;
     try {
-      text = await fsp.readFile(this.events, 'utf8');
+      text = fs.readFileSync(this.events, 'utf8');
     } catch {
-      return seqs;
+      return [];
     }
-    for (const m of text.matchAll(/^\{"seq":(\d+),/gm)) seqs.add(Number(m[1]));
-    return seqs;
+    return [...text.matchAll(/^\{"seq":(\d+),/gm)].map((m) => Number(m[1]));
   }
 
   /** Every stored event, batch by batch in `seq` order; unreadable lines (a torn write) are skipped. */

@@ -1,7 +1,8 @@
-// When a recording ends by itself: one timer per recording replay, either
-// "idle" (no upload for a while: the host is gone; pushed back by every
-// upload) or "closing" (the session expired: a short wait for the last
-// uploads, not pushed back).
+// When a recording ends by itself: one timer per recording replay on this
+// server, either "idle" (no upload for a while: the host is gone; pushed back
+// by every upload this server takes, and checked against the last upload any
+// server took when it fires) or "closing" (the session expired: a short wait
+// for the last uploads, not pushed back).
 
 /** Per-replay end-of-recording timers. */
 export class RecordingTimers {
@@ -18,10 +19,11 @@ export class RecordingTimers {
     this.set(id, delayMs, fn, false);
   }
 
-  /** An upload arrived: an idle timer starts over. */
-  touch(id: string): void {
+  /** An upload arrived: an idle timer starts over; with no timer yet (the first upload this server takes), an idle one is set. */
+  touch(id: string, delayMs: number, fn: () => void): void {
     const entry = this.timers.get(id);
-    if (entry?.idle) entry.timer.refresh();
+    if (!entry) this.idle(id, delayMs, fn);
+    else if (entry.idle) entry.timer.refresh();
   }
 
   /** Drops the replay's timer. */

@@ -1,5 +1,6 @@
-// What the server keeps about one replay (`replays/<sessionId>/replay.json`),
-// how a record read back from disk is checked, and the atomic write.
+// What the server keeps about one replay (in the store; the one-server store
+// writes it to `replays/<sessionId>/replay.json`), how a record read back is
+// checked, and the atomic write.
 
 import fs from 'node:fs';
 import { writeFileAtomicSync } from '../atomic-file.js';
@@ -59,7 +60,7 @@ function isMailRequest(v: unknown): v is MailRequest {
     && (v.error === null || typeof v.error === 'string');
 }
 
-/** Checks a record read from disk. */
+/** Checks a record read back from disk or from a shared store. */
 export function isReplayRecord(v: unknown): v is ReplayRecord {
   return isRecord(v) && v.version === REPLAY_RECORD_VERSION && isId(v.sessionId) && typeof v.hostTokenHash === 'string'
     && isString(v.hostName, 1000) && (REPLAY_STATES as readonly unknown[]).includes(v.state)

@@ -56,7 +56,7 @@ export function addReplayRoutes(router: Router, deps: ReplayRouteDeps): void {
   });
 
   api('POST', 'events', async ({ req, res }, id, token) => {
-    replays.authorize(id, token); // Refuse a stranger before reading megabytes.
+    await replays.authorize(id, token); // Refuse a stranger before reading megabytes.
     const raw = await readRawBody(req, MAX_REPLAY_EVENTS_BODY_BYTES);
     const body = parseJson(await decodeBody(raw, req.headers['content-encoding'], MAX_REPLAY_EVENTS_INFLATED_BYTES));
     const problem = checkReplayEventsUpload(body);
@@ -66,7 +66,7 @@ export function addReplayRoutes(router: Router, deps: ReplayRouteDeps): void {
   });
 
   api('POST', 'audio', async ({ req, res, url }, id, token) => {
-    replays.authorize(id, token);
+    await replays.authorize(id, token);
     const query = parseReplayAudioQuery(url.searchParams);
     if (typeof query === 'string') throw new CwmnError(ErrorCode.INVALID_PARAMS, query);
     const body = await readRawBody(req, MAX_REPLAY_AUDIO_CHUNK_BYTES);
@@ -75,19 +75,19 @@ export function addReplayRoutes(router: Router, deps: ReplayRouteDeps): void {
   });
 
   api('POST', 'finish', async ({ req, res }, id, token) => {
-    replays.authorize(id, token);
+    await replays.authorize(id, token);
     const body = parseJson(await readRawBody(req, MAX_HTTP_BODY_BYTES), true);
     const problem = checkReplayFinishRequest(body);
     if (problem) throw new CwmnError(ErrorCode.INVALID_PARAMS, problem);
-    sendJson(res, 200, replays.finish(id, token, (body as ReplayFinishRequest).endedAt ?? null));
+    sendJson(res, 200, await replays.finish(id, token, (body as ReplayFinishRequest).endedAt ?? null));
   });
 
-  api('GET', 'status', ({ res }, id, token) => {
-    sendJson(res, 200, replays.status(id, token));
+  api('GET', 'status', async ({ res }, id, token) => {
+    sendJson(res, 200, await replays.status(id, token));
   });
 
   api('POST', 'send', async ({ req, res }, id, token) => {
-    replays.authorize(id, token);
+    await replays.authorize(id, token);
     const body = parseJson(await readRawBody(req, MAX_HTTP_BODY_BYTES));
     const problem = checkReplaySendRequest(body);
     if (problem) throw new CwmnError(ErrorCode.INVALID_PARAMS, problem);
@@ -102,7 +102,7 @@ export function addReplayRoutes(router: Router, deps: ReplayRouteDeps): void {
   });
 
   router.on('GET', /^\/replays\/([A-Za-z0-9_-]{16,64})\.mp4$/, async ({ req, res, params }) => {
-    const file = replays.videoFile(params[0]!);
+    const file = await replays.videoFile(params[0]!);
     if (!file || !(await sendVideo(file, req.method, req.headers.range, res))) {
       throw new CwmnError(ErrorCode.NOT_FOUND, 'This video does not exist or has expired');
     }

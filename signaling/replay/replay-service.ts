@@ -1,27 +1,30 @@
-// Replays on the server: a record per replay session (written through to
-// `replays/<id>/replay.json`), uploads while recording, the end of recording
-// (finish, session end or expiry, silence), the render queue's outcome, the
-// video's token and lifetime, mail to recipients, abandoning.
+// Replays on the server: a record per replay session, kept in the store (so
+// that any server of a deployment takes its next upload and serves its status
+// and its video), uploads while recording, the end of recording (finish,
+// session end or expiry, silence), the render queue's outcome, the video's
+// token and lifetime, mail to recipients, abandoning. Every change of a
+// record is one atomic store operation: whichever servers hear of the same
+// event, a replay moves once, and one of them sends its mail. Render progress
+// is kept by each server, which hears it from the render queue.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   CwmnError, ErrorCode, MAX_REPLAY_RECORDING_BYTES, parseEmailList,
   type EndReason, type ReplayAudioChunkQuery, type ReplayEventsUpload, type ReplayMailStatus,
-  type ReplaySendRequest, type ReplayState, type ReplayStatus,
+  type ReplaySendRequest, type ReplayStatus,
 } from '../../src/protocol/index.js';
 import type { LogFn } from '../config.js';
 import type { Clock } from '../rate-limit.js';
+import { REPLAY_MOVES } from '../state/replay-operations.js';
+import type { ReplayChange, ReplayStore } from '../state/replay-store.js';
 import { randomToken, tokenMatches } from '../tokens.js';
 import { defaultSubject, sendVideoMail, type Mailer } from './mailer.js';
 import { RecordingFiles, REPLAYS_DIR_NAME } from './recording-files.js';
 import type { RenderJob, RenderStats } from './render-job.js';
 import type { RenderCounts, RenderQueue, RenderQueueEvents } from './render-queue.js';
-import {
-  expiredReason, mailStatus, readReplayRecord, REPLAY_RECORD_VERSION, writeJsonAtomic, type ReplayRecord,
-} from './replay-record.js';
+import { expiredReason, mailStatus, REPLAY_RECORD_VERSION, type MailRequest, type ReplayRecord } from './replay-record.js';
 import { RecordingTimers } from './recording-timers.js';
-import { canTransition } from './replay-state.js';
 
 /** Failed replays are kept this long (the host can still read why), then deleted. */
 export const FAILED_REPLAY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -34,8 +37,10 @@ export const RENDER_LIMIT_EXTRA_MS = 60_000;
 
 /** Settings and collaborators of the replay service. */
 export interface ReplayServiceOptions {
-  /** `CWMN_DATA_DIR`: replays live in its `replays/` folder. */
+  /** `CWMN_DATA_DIR`: replays' files live in its `replays/` folder (shared by the servers of a deployment). */
   dataDir: string;
+  /** Where replays' records are kept, and what their uploads counted. */
+  store: ReplayStore;
   /** Base of video URLs (the server's public URL). */
   publicUrl: string;
   /** Absolute URL of the render page, as the worker's browser reaches it (the bound address). */
@@ -79,10 +84,8 @@ const notFound = () => new CwmnError(ErrorCode.NOT_FOUND, 'No such replay');
 /** Replays: records, uploads, rendering outcome, video, mail. */
 export class ReplayService {
   private readonly root: string;
-  private readonly records = new Map<string, ReplayRecord>();
-  private readonly byVideoToken = new Map<string, string>();
-  private readonly seqs = new Map<string, Promise<Set<number>>>();
-  private readonly bytes = new Map<string, number>();
+  private readonly store: ReplayStore;
+  /** Render progress (0–1) of the replays rendering, as the queue reports it to this server. */
   private readonly progress = new Map<string, number>();
   private readonly timers = new RecordingTimers();
   private readonly queue: RenderQueue;
@@ -92,12 +95,13 @@ export class ReplayService {
 
   constructor(private readonly options: ReplayServiceOptions) {
     this.root = path.join(options.dataDir, REPLAYS_DIR_NAME);
+    this.store = options.store;
     this.now = options.now ?? Date.now;
     this.queue = options.renderQueue({
-      onStarted: (id) => this.rendering(id),
+      onStarted: (id) => this.inBackground(id, 'could not note that its render started', () => this.rendering(id)),
       onProgress: (id, done, total) => this.progress.set(id, total > 0 ? Math.min(0.99, done / total) : 0),
-      onDone: (id, stats) => this.completed(id, stats),
-      onFailed: (id, reason) => this.failed(id, reason),
+      onDone: (id, stats) => this.inBackground(id, 'could not note its video', () => this.completed(id, stats)),
+      onFailed: (id, reason) => this.inBackground(id, 'could not note that its render failed', () => this.failed(id, reason)),
     });
   }
 
@@ -107,57 +111,50 @@ export class ReplayService {
   }
 
   /**
-   * Loads stored replays: recordings wait for more uploads, queued and
-   * interrupted renders are queued again (oldest first; an interrupted one
-   * stays `rendering`: with a shared queue, a worker may still be rendering it).
+   * Takes up the stored replays: recordings wait for more uploads, queued and
+   * interrupted renders are queued (again; oldest first; a queue shared by
+   * several servers keeps one job per replay). Resolves once done; never
+   * rejects (a failure is logged).
    */
-  start(): void {
-    let names: string[] = [];
+  async start(): Promise<void> {
     try {
-      names = fs.readdirSync(this.root);
-    } catch {
-      // No replay yet: the folder is made with the first one.
+      const replays = await this.store.allReplays();
+      for (const record of replays) if (record.state === 'recording') this.armIdle(record.sessionId);
+      const pending = replays.filter((r) => r.state === 'queued' || r.state === 'rendering')
+        .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
+      for (const record of pending) this.enqueue(record);
+      if (pending.length > 0) this.options.log(`replay: ${pending.length} unfinished render(s) queued again`);
+      await this.prune();
+    } catch (err) {
+      this.options.log(`replay: could not take up the stored replays: ${(err as Error)?.message ?? String(err)}`, { level: 'error' });
     }
-    const loaded = names.map((name) => readReplayRecord(this.files(name).record)).filter((r): r is ReplayRecord => r !== null);
-    for (const record of loaded) {
-      this.records.set(record.sessionId, record);
-      if (record.videoToken) this.byVideoToken.set(record.videoToken, record.sessionId);
-      if (record.state === 'recording') this.armIdle(record.sessionId);
-    }
-    const pending = loaded.filter((r) => r.state === 'queued' || r.state === 'rendering')
-      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
-    for (const record of pending) this.enqueue(record.sessionId);
-    if (pending.length > 0) this.options.log(`replay: ${pending.length} render(s) queued again after a restart`);
-    this.prune();
-    this.pruneTimer = setInterval(() => this.prune(), REPLAY_PRUNE_INTERVAL_MS);
+    if (!this.closed) this.pruneTimer = setInterval(() => void this.prune(), REPLAY_PRUNE_INTERVAL_MS);
   }
 
-  /** Creates the record of a new replay session (persisted before it returns). */
-  open(replay: NewReplay): void {
-    if (this.records.has(replay.id)) return;
+  /** Creates the record of a new replay session (stored before it resolves). */
+  async open(replay: NewReplay): Promise<void> {
     fs.mkdirSync(this.files(replay.id).dir, { recursive: true, mode: 0o700 });
-    this.put({
+    const created = await this.store.createReplay({
       version: REPLAY_RECORD_VERSION, sessionId: replay.id, hostTokenHash: replay.hostTokenHash, hostName: replay.hostName,
       state: 'recording', createdAt: replay.startedAt, expiresAt: replay.expiresAt, finishedAt: null, endedAt: null,
       audioSegments: [], error: null, videoToken: null, videoExpiresAt: null, mail: null,
     });
-    this.armIdle(replay.id);
+    if (created) this.armIdle(replay.id);
   }
 
   /** The session of a replay ended: by the host at once; at expiry, after a short wait for the last uploads. */
   handleSessionEnded(sessionId: string, reason: EndReason): void {
-    const record = this.records.get(sessionId);
-    if (!record || record.state !== 'recording') return;
-    if (reason !== 'expired') {
-      this.finishRecording(sessionId, null);
-      return;
-    }
-    this.timers.closing(sessionId, this.options.lateUploadMs, () => this.finishRecording(sessionId, null));
+    this.inBackground(sessionId, 'could not end its recording', async () => {
+      const record = await this.store.getReplay(sessionId);
+      if (!record || record.state !== 'recording') return;
+      if (reason !== 'expired') return this.finishRecording(sessionId, null);
+      this.timers.closing(sessionId, this.options.lateUploadMs, () => this.finishInBackground(sessionId));
+    });
   }
 
-  /** The replay of `sessionId` if `hostToken` is its host's; throws `ERR_NOT_FOUND` / `ERR_FORBIDDEN`. */
-  authorize(sessionId: string, hostToken: string | null): ReplayRecord {
-    const record = this.records.get(sessionId);
+  /** The replay of `sessionId` if `hostToken` is its host's; rejects with `ERR_NOT_FOUND` / `ERR_FORBIDDEN`. */
+  async authorize(sessionId: string, hostToken: string | null): Promise<ReplayRecord> {
+    const record = await this.store.getReplay(sessionId);
     if (!record) throw notFound();
     if (!hostToken || !tokenMatches(hostToken, record.hostTokenHash)) {
       throw new CwmnError(ErrorCode.FORBIDDEN, 'The host token does not match this replay');
@@ -165,51 +162,47 @@ export class ReplayService {
     return record;
   }
 
-  /** Stores one events batch (flushed to disk before it resolves); false for a batch stored before. */
+  /** Stores one events batch (flushed to disk before it resolves); false for a batch stored before, by any server. */
   async uploadEvents(sessionId: string, hostToken: string | null, upload: ReplayEventsUpload): Promise<boolean> {
-    this.recordingOf(sessionId, hostToken);
-    let seqs = this.seqs.get(sessionId);
-    if (!seqs) {
-      seqs = this.files(sessionId).storedSeqs();
-      this.seqs.set(sessionId, seqs);
-    }
-    const seen = await seqs;
-    if (seen.has(upload.seq)) return false;
-    seen.add(upload.seq); // Before the write: a concurrent retry of the same batch is a duplicate.
+    await this.recordingOf(sessionId, hostToken);
+    // Noted before the write: a retry of the same batch meanwhile, here or on another server, is a duplicate.
+    if (!(await this.store.addReplaySeq(sessionId, upload.seq))) return false;
     try {
-      this.recordingOf(sessionId, hostToken); // Still recording after the wait.
-      this.reserve(sessionId, JSON.stringify(upload.events).length);
+      await this.count(sessionId, JSON.stringify(upload.events).length);
       await this.files(sessionId).appendEvents(upload.seq, upload.events);
     } catch (err) {
-      seen.delete(upload.seq);
+      await this.store.dropReplaySeq(sessionId, upload.seq).catch((dropErr: unknown) => {
+        this.options.log(`replay ${sessionId}: batch ${upload.seq} not stored, and still noted: ${(dropErr as Error)?.message}`, { level: 'warn' });
+      });
       throw err;
     }
-    this.timers.touch(sessionId);
+    this.armIdle(sessionId);
     return true;
   }
 
   /** Stores one audio chunk; false for a chunk stored before. */
   async uploadAudio(sessionId: string, hostToken: string | null, chunk: ReplayAudioChunkQuery, body: Buffer): Promise<boolean> {
-    const record = this.recordingOf(sessionId, hostToken);
+    const record = await this.recordingOf(sessionId, hostToken);
     if (!record.audioSegments.some((s) => s.segment === chunk.segment)) {
-      this.put({ ...record, audioSegments: [...record.audioSegments, { segment: chunk.segment, startedAt: chunk.startedAt }] });
+      const added = await this.store.changeReplay(sessionId, { kind: 'audio-segment', segment: { segment: chunk.segment, startedAt: chunk.startedAt } });
+      if (!added) await this.recordingOf(sessionId, hostToken); // Gone or ended meanwhile: says which.
     }
-    this.timers.touch(sessionId);
+    await this.count(sessionId, body.length);
+    this.armIdle(sessionId);
     if (body.length === 0) return false;
-    this.reserve(sessionId, body.length);
     return this.files(sessionId).writeAudioChunk(chunk.segment, chunk.chunk, body);
   }
 
   /** Ends the recording and queues its render; idempotent once recording has ended. */
-  finish(sessionId: string, hostToken: string | null, endedAt: number | null): ReplayStatus {
-    const record = this.authorize(sessionId, hostToken);
-    if (record.state === 'recording') this.finishRecording(sessionId, endedAt);
+  async finish(sessionId: string, hostToken: string | null, endedAt: number | null): Promise<ReplayStatus> {
+    const record = await this.authorize(sessionId, hostToken);
+    if (record.state === 'recording') await this.finishRecording(sessionId, endedAt);
     return this.status(sessionId, hostToken);
   }
 
-  /** Where the replay is; cheap (memory only). */
-  status(sessionId: string, hostToken: string | null): ReplayStatus {
-    const record = this.authorize(sessionId, hostToken);
+  /** Where the replay is. */
+  async status(sessionId: string, hostToken: string | null): Promise<ReplayStatus> {
+    const record = await this.authorize(sessionId, hostToken);
     const progress = record.state === 'complete' ? 1 : record.state === 'rendering' ? (this.progress.get(sessionId) ?? 0) : 0;
     const status: ReplayStatus = { state: record.state, progress, completed: record.state === 'complete' };
     if (record.state === 'error') status.error = record.error ?? 'The video could not be rendered';
@@ -223,23 +216,30 @@ export class ReplayService {
 
   /** Mails the video to each recipient: now when it is ready, else as soon as it is. */
   async send(sessionId: string, hostToken: string | null, request: ReplaySendRequest): Promise<ReplayMailStatus> {
-    const record = this.authorize(sessionId, hostToken);
+    const record = await this.authorize(sessionId, hostToken);
     const to = parseEmailList(request.toEmails);
     if (!to) throw new CwmnError(ErrorCode.INVALID_PARAMS, 'toEmails must be comma-separated valid email addresses');
-    if (record.state === 'error') throw new CwmnError(ErrorCode.INVALID_STATE, 'The video could not be rendered: there is nothing to send');
-    const mail = {
+    const nothingToSend = () => new CwmnError(ErrorCode.INVALID_STATE, 'The video could not be rendered: there is nothing to send');
+    if (record.state === 'error') throw nothingToSend();
+    const mail: MailRequest = {
       to, subject: request.subject?.trim() || defaultSubject(record.hostName), message: request.message?.trim() ?? '',
-      state: 'pending' as const, error: null,
+      state: 'pending', error: null,
     };
-    this.put({ ...record, mail });
-    if (record.state === 'complete') await this.deliver(sessionId);
-    return mailStatus(this.records.get(sessionId)!);
+    const requested = await this.store.changeReplay(sessionId, { kind: 'mail', mail });
+    if (!requested) {
+      await this.authorize(sessionId, hostToken); // Abandoned meanwhile: not found.
+      throw nothingToSend(); // Failed meanwhile.
+    }
+    // Complete already: sent here. Else whoever notes the video sends it (it finds the request in the record).
+    if (requested.state === 'complete') await this.deliver(requested);
+    return mailStatus((await this.store.getReplay(sessionId)) ?? requested);
   }
 
   /** Discards the replay: stops its render, deletes its recording and video, ends its session. */
   async abandon(sessionId: string, hostToken: string | null): Promise<void> {
-    const record = this.authorize(sessionId, hostToken);
-    this.forget(record);
+    await this.authorize(sessionId, hostToken);
+    this.forget(sessionId);
+    await this.store.deleteReplay(sessionId);
     await this.queue.cancel(sessionId);
     this.options.endSession(sessionId);
     await this.files(sessionId).removeAll();
@@ -247,9 +247,8 @@ export class ReplayService {
   }
 
   /** The video file of a video token, or null when there is none (unknown, expired, abandoned). */
-  videoFile(videoToken: string): string | null {
-    const id = this.byVideoToken.get(videoToken);
-    const record = id === undefined ? undefined : this.records.get(id);
+  async videoFile(videoToken: string): Promise<string | null> {
+    const record = await this.store.findReplayByVideoToken(videoToken);
     if (!record || record.state !== 'complete' || (record.videoExpiresAt ?? 0) <= this.now()) return null;
     return this.files(record.sessionId).video;
   }
@@ -271,48 +270,41 @@ export class ReplayService {
     return new RecordingFiles(path.join(this.root, sessionId));
   }
 
-  private put(record: ReplayRecord): void {
-    if (!this.records.has(record.sessionId) && record.state !== 'recording') return; // Abandoned meanwhile.
-    this.records.set(record.sessionId, record);
-    writeJsonAtomic(this.files(record.sessionId).record, record);
+  /** Makes a move of the transition table (see `REPLAY_MOVES`); the replay as moved, or null when someone else moved it or it is gone. */
+  private async move(sessionId: string, change: Extract<ReplayChange, { kind: keyof typeof REPLAY_MOVES }>): Promise<ReplayRecord | null> {
+    const moved = await this.store.changeReplay(sessionId, change);
+    if (moved) this.options.log(`replay ${sessionId}: ${REPLAY_MOVES[change.kind].from} -> ${REPLAY_MOVES[change.kind].to}`);
+    return moved;
   }
 
-  /** Moves a replay to `state` (with other changes); false when the table forbids it or the replay is gone. */
-  private move(sessionId: string, state: ReplayState, changes: Partial<ReplayRecord> = {}): boolean {
-    const record = this.records.get(sessionId);
-    if (!record || !canTransition(record.state, state)) return false;
-    this.put({ ...record, ...changes, state });
-    this.options.log(`replay ${sessionId}: ${record.state} -> ${state}`);
-    return true;
-  }
-
-  private recordingOf(sessionId: string, hostToken: string | null): ReplayRecord {
-    const record = this.authorize(sessionId, hostToken);
+  private async recordingOf(sessionId: string, hostToken: string | null): Promise<ReplayRecord> {
+    const record = await this.authorize(sessionId, hostToken);
     if (record.state !== 'recording') throw new CwmnError(ErrorCode.SESSION_ENDED, 'The recording has ended');
     return record;
   }
 
-  /** Counts `size` more bytes against the recording's limit; throws `ERR_TOO_LARGE` past it. */
-  private reserve(sessionId: string, size: number): void {
-    const total = (this.bytes.get(sessionId) ?? this.files(sessionId).size()) + size;
-    if (total > MAX_REPLAY_RECORDING_BYTES) {
+  /** Counts an upload of `bytes` against the recording's limit; rejects with `ERR_TOO_LARGE` past it. */
+  private async count(sessionId: string, bytes: number): Promise<void> {
+    if (!(await this.store.countReplayUpload(sessionId, bytes, MAX_REPLAY_RECORDING_BYTES, this.now()))) {
       throw new CwmnError(ErrorCode.TOO_LARGE, `The recording exceeds ${MAX_REPLAY_RECORDING_BYTES} bytes`);
     }
-    this.bytes.set(sessionId, total);
   }
 
-  private finishRecording(sessionId: string, endedAt: number | null): void {
-    const record = this.records.get(sessionId);
-    if (!record || record.state !== 'recording') return;
+  private async finishRecording(sessionId: string, endedAt: number | null): Promise<void> {
+    const finished = await this.move(sessionId, { kind: 'finish', at: this.now(), endedAt });
+    if (!finished) return; // Ended already, here or on another server.
     this.timers.clear(sessionId);
-    this.move(sessionId, 'queued', { finishedAt: this.now(), endedAt: endedAt ?? record.endedAt });
     this.options.endSession(sessionId);
-    this.enqueue(sessionId);
+    this.enqueue(finished);
   }
 
-  private enqueue(sessionId: string): void {
-    const record = this.records.get(sessionId);
-    if (!record || this.closed) return;
+  private finishInBackground(sessionId: string): void {
+    this.inBackground(sessionId, 'could not end its recording', () => this.finishRecording(sessionId, null));
+  }
+
+  private enqueue(record: ReplayRecord): void {
+    if (this.closed) return;
+    const { sessionId } = record;
     const maxDurationMs = this.options.maxSeconds * 1000;
     const job: RenderJob = {
       dir: this.files(sessionId).dir, pageUrl: this.options.renderPageUrl, pageKey: this.options.renderPageKey?.() ?? null,
@@ -324,34 +316,31 @@ export class ReplayService {
     this.queue.enqueue(sessionId, job, RENDER_LIMIT_FACTOR * recordedMs + RENDER_LIMIT_EXTRA_MS);
   }
 
-  private rendering(sessionId: string): void {
+  private async rendering(sessionId: string): Promise<void> {
     this.progress.set(sessionId, 0);
-    this.move(sessionId, 'rendering');
+    await this.move(sessionId, { kind: 'render' });
   }
 
-  private completed(sessionId: string, stats: RenderStats): void {
-    const videoToken = randomToken();
-    if (!this.move(sessionId, 'complete', { videoToken, videoExpiresAt: this.now() + this.options.videoTtlMs })) return;
-    this.byVideoToken.set(videoToken, sessionId);
+  private async completed(sessionId: string, stats: RenderStats): Promise<void> {
     this.progress.delete(sessionId);
+    const videoToken = randomToken();
+    const complete = await this.move(sessionId, { kind: 'complete', videoToken, videoExpiresAt: this.now() + this.options.videoTtlMs });
+    if (!complete) return; // Noted by another server (each hears the queue), or gone.
     this.options.log(`replay ${sessionId}: ${stats.frames} frames (${stats.screenshots} screenshots) in ${stats.renderMs} ms`);
-    if (this.records.get(sessionId)?.mail?.state === 'pending') {
-      this.deliver(sessionId).catch(() => {}); // The outcome is in the record.
+    if (complete.mail?.state === 'pending') {
+      this.deliver(complete).catch(() => {}); // The outcome is in the record.
     }
   }
 
-  private failed(sessionId: string, reason: string): void {
-    const record = this.records.get(sessionId);
-    const mail = record?.mail?.state === 'pending' ? { ...record.mail, state: 'failed' as const, error: reason } : record?.mail ?? null;
+  private async failed(sessionId: string, reason: string): Promise<void> {
     this.progress.delete(sessionId);
-    if (this.move(sessionId, 'error', { error: reason, mail })) this.options.log(`replay ${sessionId}: render failed: ${reason}`);
+    if (await this.move(sessionId, { kind: 'fail', reason })) this.options.log(`replay ${sessionId}: render failed: ${reason}`);
   }
 
-  /** Sends the pending mail to each recipient; the record says how it went. Rejects with `ERR_DELIVERY_FAILED`. */
-  private async deliver(sessionId: string): Promise<void> {
-    const record = this.records.get(sessionId);
-    if (!record?.mail || record.mail.state !== 'pending' || !record.videoToken) return;
-    const { mail } = record;
+  /** Sends the pending mail of `record` to each recipient; the record says how it went. Rejects with `ERR_DELIVERY_FAILED`. */
+  private async deliver(record: ReplayRecord): Promise<void> {
+    const { sessionId, mail } = record;
+    if (!mail || mail.state !== 'pending' || !record.videoToken) return;
     try {
       await sendVideoMail(this.options.mailer, mail, {
         hostName: record.hostName, videoUrl: this.videoUrl(record.videoToken), videoExpiresAt: record.videoExpiresAt ?? this.now(),
@@ -360,43 +349,71 @@ export class ReplayService {
     } catch (err) {
       const reason = `The mail could not be delivered: ${(err as Error).message}`;
       this.options.log(`replay ${sessionId}: ${reason}`);
-      this.updateMail(sessionId, mail, { state: 'failed', error: reason });
+      await this.store.changeReplay(sessionId, { kind: 'mail-outcome', sent: mail, state: 'failed', error: reason });
       throw new CwmnError(ErrorCode.DELIVERY_FAILED, reason, { cause: err });
     }
-    this.updateMail(sessionId, mail, { state: 'sent', error: null });
+    // Unless a newer request replaced this one meanwhile.
+    await this.store.changeReplay(sessionId, { kind: 'mail-outcome', sent: mail, state: 'sent', error: null });
     this.options.log(`replay ${sessionId}: video sent to ${mail.to.length} recipient(s)`);
   }
 
-  /** Updates the mail request it was given, unless a newer one replaced it meanwhile. */
-  private updateMail(sessionId: string, mail: NonNullable<ReplayRecord['mail']>, changes: Partial<NonNullable<ReplayRecord['mail']>>): void {
-    const current = this.records.get(sessionId);
-    if (current?.mail === mail) this.put({ ...current, mail: { ...mail, ...changes } });
+  /**
+   * A recording was opened or taken up here, or an upload arrived: it ends
+   * after `idleMs` without uploads (see `idleOver`), unless it waits for the
+   * last uploads of an expired session (that timer is kept).
+   */
+  private armIdle(sessionId: string): void {
+    this.timers.touch(sessionId, this.options.idleMs, () => this.idleOver(sessionId));
   }
 
-  private armIdle(sessionId: string): void {
-    this.timers.idle(sessionId, this.options.idleMs, () => {
+  /**
+   * This server took no upload for `idleMs`: ends the recording, unless
+   * another server took one since (then waits for what is left of the idle
+   * time after that one).
+   */
+  private idleOver(sessionId: string): void {
+    this.inBackground(sessionId, 'could not check its uploads', async () => {
+      const [record, uploads] = await Promise.all([this.store.getReplay(sessionId), this.store.replayUploads(sessionId)]);
+      if (!record || record.state !== 'recording') return;
+      const lastAt = uploads?.lastAt ?? null;
+      const quietMs = lastAt === null ? Number.POSITIVE_INFINITY : this.now() - lastAt;
+      if (quietMs < this.options.idleMs) {
+        this.timers.idle(sessionId, this.options.idleMs - quietMs, () => this.idleOver(sessionId));
+        return;
+      }
       this.options.log(`replay ${sessionId}: no upload for ${Math.round(this.options.idleMs / 1000)} s: rendering what was uploaded`);
-      this.finishRecording(sessionId, null);
+      await this.finishRecording(sessionId, null);
+    }, () => this.armIdle(sessionId));
+  }
+
+  /** Runs `work` for a replay outside of any request; a failure is logged (then `onFailure` runs: to try again later). */
+  private inBackground(sessionId: string, what: string, work: () => Promise<void>, onFailure?: () => void): void {
+    work().catch((err: unknown) => {
+      if (this.closed) return;
+      this.options.log(`replay ${sessionId}: ${what}: ${(err as Error)?.message ?? String(err)}`, { level: 'warn' });
+      onFailure?.();
     });
   }
 
-  /** Removes a replay from memory (its files are deleted by the caller). */
-  private forget(record: ReplayRecord): void {
-    this.timers.clear(record.sessionId);
-    this.records.delete(record.sessionId);
-    if (record.videoToken) this.byVideoToken.delete(record.videoToken);
-    for (const map of [this.seqs, this.bytes, this.progress]) map.delete(record.sessionId);
+  /** Forgets what this server keeps of a replay (its timer, its progress). */
+  private forget(sessionId: string): void {
+    this.timers.clear(sessionId);
+    this.progress.delete(sessionId);
   }
 
-  /** Deletes expired videos and old failures, with their recordings. */
-  private prune(): void {
-    for (const record of [...this.records.values()]) {
-      const why = expiredReason(record, this.now(), FAILED_REPLAY_RETENTION_MS);
-      if (!why) continue;
-      this.forget(record);
-      fs.rmSync(this.files(record.sessionId).dir, { recursive: true, force: true });
-      this.options.log(`replay ${record.sessionId}: deleted (${why})`);
+  /** Deletes expired videos and old failures, with their recordings (by the one server that deletes each). */
+  private async prune(): Promise<void> {
+    try {
+      for (const record of await this.store.allReplays()) {
+        const why = expiredReason(record, this.now(), FAILED_REPLAY_RETENTION_MS);
+        if (!why) continue;
+        this.forget(record.sessionId);
+        if (!(await this.store.deleteReplay(record.sessionId))) continue;
+        fs.rmSync(this.files(record.sessionId).dir, { recursive: true, force: true });
+        this.options.log(`replay ${record.sessionId}: deleted (${why})`);
+      }
+    } catch (err) {
+      this.options.log(`replay: pruning failed: ${(err as Error)?.message ?? String(err)}`, { level: 'warn' });
     }
   }
 }
-

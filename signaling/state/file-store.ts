@@ -1,6 +1,7 @@
 // The server's store: in memory, each change appended to `<dataDir>/state.journal`
 // (and synced, in groups) before the call resolves, the journal folded into
-// `<dataDir>/state.json` from time to time; both read again at start.
+// `<dataDir>/state.json` from time to time; both read again at start. Each
+// replay's record is written to its own `replay.json` (replay-files.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { COMPACT_MIN_BYTES, Journal, JOURNAL_FILE_NAME, readJournal, replayChang
 import type { StoreSnapshot } from './records.js';
 import { readStateFile, STATE_FILE_NAME } from './state-file.js';
 import { MemoryStore } from './memory-store.js';
+import { openReplayFiles } from './replay-files.js';
 
 /** What a data dir holds: the snapshot with the journal replayed over it. */
 export interface PersistedState {
@@ -62,5 +64,5 @@ export function openFileStore(dataDir: string, log: LogFn, options: FileStoreOpt
       throw err;
     }
   }
-  return new MemoryStore(state.snapshot, journal);
+  return new MemoryStore(state.snapshot, journal, openReplayFiles(dataDir));
 }

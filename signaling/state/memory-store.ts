@@ -2,7 +2,8 @@
 // (by the shared operations.ts) and applied at once (so the next read sees
 // it, and operations are atomic because they never wait half-way), its change
 // set then handed to the persistence; the operation resolves once the
-// persistence has made it durable. Live state (socket places, timers,
+// persistence has made it durable. Its replays (memory-replays.ts) have a
+// persistence of their own. Live state (socket places, timers,
 // handoffs, rate-limit buckets) is kept in memory only: none of it outlives
 // the process.
 
@@ -16,6 +17,8 @@ import type {
   HeldPlace, RateTake, RecordKeys, SocketHolder, Store, StoredTimer, TimerKind,
 } from './store.js';
 import { holderServer } from './holders.js';
+import { MemoryReplays } from './memory-replays.js';
+import type { ReplayPersistence } from './replay-store.js';
 import { TimerHeap } from './timer-heap.js';
 
 const NO_PERSISTENCE: Persistence = { write: async () => {} };
@@ -48,9 +51,13 @@ export class MemoryStore implements Store {
   private readonly buckets = new Map<string, KeptBucket>();
   /** Where forgetting expired buckets goes on from (a Map iterator sees deletions and keys added behind it). */
   private bucketCursor: Iterator<[string, KeptBucket]> | null = null;
+  /** Replays, with a persistence of their own. */
+  readonly replays: MemoryReplays;
   private closing: Promise<void> | null = null;
 
-  constructor(initial?: Partial<StoreSnapshot>, private readonly persistence: Persistence = NO_PERSISTENCE) {
+  /** Starts from `initial`; hands its changes to `persistence`, those of replays to `replayPersistence` (which found them at start). */
+  constructor(initial?: Partial<StoreSnapshot>, private readonly persistence: Persistence = NO_PERSISTENCE, replayPersistence?: ReplayPersistence) {
+    this.replays = new MemoryReplays(replayPersistence);
     this.apply({
       put: {
         sessions: initial?.sessions ?? [], links: initial?.links ?? [], guests: initial?.guests ?? [], hostInvites: initial?.hostInvites ?? [],
@@ -253,6 +260,7 @@ export class MemoryStore implements Store {
   }
 
   close(): Promise<void> {
+    if (!this.closing) this.replays.close();
     this.closing ??= this.persistence.close?.() ?? Promise.resolve();
     return this.closing;
   }

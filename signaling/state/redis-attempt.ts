@@ -66,12 +66,19 @@ export class Attempt {
 
   /** The JSON value at `key` if `guard` accepts it (undefined: absent, or malformed and reported as one of `what`). */
   async json<T>(key: string, guard: (v: unknown) => v is T, what: string): Promise<T | undefined> {
-    const text = await this.text(key);
-    if (text === null) return undefined;
-    const value = parseJson(text);
-    if (guard(value)) return value;
-    this.malformed(what);
-    return undefined;
+    const [value] = await this.jsons([key], guard, what);
+    return value;
+  }
+
+  /** The JSON values at `keys` (see `json`), in one command. */
+  async jsons<T>(keys: readonly string[], guard: (v: unknown) => v is T, what: string): Promise<(T | undefined)[]> {
+    return (await this.reads.get(keys)).map((bytes) => {
+      if (bytes === null) return undefined;
+      const value = parseJson(bytes.toString('utf8'));
+      if (guard(value)) return value;
+      this.malformed(what);
+      return undefined;
+    });
   }
 
   readonly before: Before = <T extends StoreTable>(table: T, key: string) => this.found.get(this.layout.record(table, key)) as StoreRow<T> | undefined;

@@ -1,9 +1,11 @@
 // Where the Redis store keeps what, under one prefix: one key per record (its
 // JSON), one set per table naming its records, the indexes behind the
 // store's look-ups, the places' holders, the timers, the handoffs and the
-// rate-limit buckets (both dropped by Redis once stale); and the writes that
-// put or delete records together with their index entries.
+// rate-limit buckets (both dropped by Redis once stale), the replays and what
+// their uploads counted; and the writes that put or delete records (and
+// replays) together with their index entries.
 
+import type { ReplayRecord } from '../replay/replay-record.js';
 import type { GuestStoreRecord, HostInviteRecord, StoreRow, StoreTable } from './records.js';
 import { rowKey, STORE_TABLES } from './records.js';
 import type { Write } from './redis-cas.js';
@@ -74,6 +76,31 @@ export class RedisLayout {
     return `${this.prefix}:rl:${bucket}`;
   }
 
+  /** A replay's record (its JSON), by session id. */
+  replay(sessionId: string): string {
+    return `${this.prefix}:r:${sessionId}`;
+  }
+
+  /** Set of the session ids of every replay. */
+  replays(): string {
+    return `${this.prefix}:all:r`;
+  }
+
+  /** The session id of the replay whose video has a token. */
+  replayByVideo(videoToken: string): string {
+    return `${this.prefix}:rv:${videoToken}`;
+  }
+
+  /** Set of the events batches stored of a recording. */
+  replaySeqs(sessionId: string): string {
+    return `${this.prefix}:rq:${sessionId}`;
+  }
+
+  /** What a recording's uploads counted (`{bytes, lastAt}` as JSON). */
+  replayUploads(sessionId: string): string {
+    return `${this.prefix}:ru:${sessionId}`;
+  }
+
   /** Sorted set of the timers (members: `timerMember`), scored by when they are due. */
   timers(): string {
     return `${this.prefix}:timers`;
@@ -86,6 +113,27 @@ export class RedisLayout {
       for (const row of changes.put[table] ?? []) writes.push(...this.put(table, row, before));
       for (const key of changes.delete[table] ?? []) writes.push(...this.remove(table, key, before(table, key)));
     }
+    return writes;
+  }
+
+  /** The writes that put a replay's record, with its entries (a video token is set once, never changed). */
+  replayPut(record: ReplayRecord): Write[] {
+    const writes: Write[] = [
+      { op: 'set', key: this.replay(record.sessionId), value: JSON.stringify(record) },
+      { op: 'sadd', key: this.replays(), member: record.sessionId },
+    ];
+    if (record.videoToken) writes.push({ op: 'set', key: this.replayByVideo(record.videoToken), value: record.sessionId });
+    return writes;
+  }
+
+  /** The writes that delete a replay with its entries and what its uploads counted. */
+  replayDelete(record: ReplayRecord): Write[] {
+    const id = record.sessionId;
+    const writes: Write[] = [
+      { op: 'del', key: this.replay(id) }, { op: 'srem', key: this.replays(), member: id },
+      { op: 'del', key: this.replaySeqs(id) }, { op: 'del', key: this.replayUploads(id) },
+    ];
+    if (record.videoToken) writes.push({ op: 'del', key: this.replayByVideo(record.videoToken) });
     return writes;
   }
 

@@ -9,6 +9,7 @@
 // few seconds (ERR_SERVER) and work again once it is back (redis-connection.ts).
 // Handoffs and rate-limit buckets are values Redis drops by itself once stale
 // (a handoff at its expiry, a bucket once full again), so nothing sweeps them.
+// Its replays are in redis-replays.ts, on the same machinery.
 
 import type { Redis } from 'ioredis';
 import { CwmnError, ErrorCode, type EndReason } from '../../src/protocol/index.js';
@@ -24,6 +25,7 @@ import { parseTimer, RedisLayout, timerMember } from './redis-layout.js';
 import { Attempt } from './redis-attempt.js';
 import { connectRedis, OPERATION_TIMEOUT_MS, RedisConnection } from './redis-connection.js';
 import { holderServer, isSocketHolder } from './holders.js';
+import { RedisReplays } from './redis-replays.js';
 import type {
   AdmissionResult, GuestAdmission, HeldPlace, InviteResult, NewHostInvite, NewPublicLink, PublicLinkResult, RateTake, RecordKeys,
   SocketHolder, Store, StoredTimer, TimerKind,
@@ -75,6 +77,7 @@ export class RedisStore implements Store {
   private readonly redis: Redis;
   private readonly layout: RedisLayout;
   private readonly log: LogFn;
+  readonly replays: RedisReplays;
 
   /** Uses `redis` (best made by `openRedisStore`: no offline queue, a command timeout) and quits it on `close`. */
   constructor(redis: Redis, options: { prefix: string; log: LogFn }) {
@@ -82,6 +85,9 @@ export class RedisStore implements Store {
     this.redis = redis;
     this.layout = new RedisLayout(options.prefix);
     this.log = options.log;
+    this.replays = new RedisReplays({
+      redis, layout: this.layout, run: (work) => this.run(work), cas: (turn, plan) => this.cas(turn, plan), begin: () => this.begin(),
+    });
   }
 
   getSession(id: string): Promise<SessionRecord | undefined> {

@@ -10,6 +10,7 @@ import type { RateLimit } from '../rate-limit.js';
 import type {
   GuestStoreRecord, HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord, StoreSnapshot, StoreTable, StoreTables,
 } from './records.js';
+import type { ReplayStore } from './replay-store.js';
 import type { AdmissionRefusal, InviteRefusal } from './rules.js';
 
 /** A guest to admit through an invite link (see `Store.admitGuest`). */
@@ -93,11 +94,15 @@ export interface RateTake {
 }
 
 /**
- * Session, link, guest and hosting-invite state, and the live state servers
- * share: socket places, timers, handoffs, rate-limit buckets. Records are
- * values: what a call returns is never changed later.
+ * Session, link, guest and hosting-invite state, replays (see
+ * replay-store.ts), and the live state servers share: socket places, timers,
+ * handoffs, rate-limit buckets. Records are values: what a call returns is
+ * never changed later.
  */
 export interface Store {
+  /** The replays' part of the store. */
+  readonly replays: ReplayStore;
+
   getSession(id: string): Promise<SessionRecord | undefined>;
   allSessions(): Promise<SessionRecord[]>;
   getLink(tokenHash: string): Promise<LinkRecord | undefined>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPLAY_STATES, type ReplayState } from '../../../src/protocol/index.js';
 import { canTransition, REPLAY_TRANSITIONS } from '../../../signaling/replay/replay-state.js';
+import { REPLAY_MOVES } from '../../../signaling/state/replay-operations.js';
 
 const ALLOWED = new Set([
   'recording>queued', 'queued>rendering', 'rendering>complete', 'rendering>error',
@@ -19,5 +20,10 @@ describe('replay states', () => {
     expect(Object.keys(REPLAY_TRANSITIONS).sort()).toEqual([...REPLAY_STATES].sort());
     const final: ReplayState[] = REPLAY_STATES.filter((s) => REPLAY_TRANSITIONS[s].length === 0);
     expect(final).toEqual(['complete', 'error']);
+  });
+
+  it('moves replays in the store by transitions of the table only, one change per transition', () => {
+    const moves = Object.values(REPLAY_MOVES).map(({ from, to }) => `${from}>${to}`);
+    expect(moves.sort()).toEqual([...ALLOWED].sort());
   });
 });

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openFileStore } from '../../../signaling/state/file-store.js';
 import { MemoryStore } from '../../../signaling/state/memory-store.js';
+import { REPLAY_RECORD_VERSION, type MailRequest, type ReplayRecord } from '../../../signaling/replay/replay-record.js';
 import type { HandoffRecord, HostInviteRecord, LinkRecord, SessionRecord } from '../../../signaling/state/records.js';
 import { openRedisStore } from '../../../signaling/state/redis-store.js';
+import type { ReplayStore } from '../../../signaling/state/replay-store.js';
 import type { GuestAdmission, Store, StoredTimer } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 import { startRedis, type TestRedis } from '../../integration/support/redis.js';
@@ -96,6 +98,16 @@ function newHandoff(sessionId: string, overrides: Partial<HandoffRecord> = {}): 
   };
 }
 
+function newReplay(overrides: Partial<ReplayRecord> = {}): ReplayRecord {
+  return {
+    version: REPLAY_RECORD_VERSION, sessionId: unique('replay'), hostTokenHash: hashToken(unique('host-token')), hostName: 'Ada',
+    state: 'recording', createdAt: NOW - 1000, expiresAt: NOW + 600_000, finishedAt: null, endedAt: null, audioSegments: [],
+    error: null, videoToken: null, videoExpiresAt: null, mail: null, ...overrides,
+  };
+}
+
+const mailRequest = (to: string): MailRequest => ({ to: [to], subject: 'Our walkthrough', message: '', state: 'pending', error: null });
+
 function admission(linkTokenHash: string, maxGuests: number | null = null, name = ''): GuestAdmission {
   return {
     linkTokenHash, maxGuests, now: NOW,
@@ -105,7 +117,9 @@ function admission(linkTokenHash: string, maxGuests: number | null = null, name 
 
 const all = <T>(n: number, run: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => run(i)));
 /** Caller `i` of a race goes through one server or the other. */
-const via = (servers: [Store, Store], i: number): Store => servers[i % 2] as Store;
+const via = <S>(servers: readonly [S, S], i: number): S => servers[i % 2] as S;
+/** The replays' part of the store, as each server sees it. */
+const replaysOf = (servers: [Store, Store]): [ReplayStore, ReplayStore] => [servers[0].replays, servers[1].replays];
 
 describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
   let disposers: (() => Promise<void>)[] = [];
@@ -483,5 +497,94 @@ describe.each(IMPLEMENTATIONS)('store contract: $name', (implementation) => {
     expect(await servers[1].takeRateTokens(unique('bucket'), limit, NOW, 10)).toEqual({ allowed: true, msUntilToken: 500 });
     expect(await servers[1].takeRateTokens(bucket, limit, NOW + 500 + 5000, 10)).toEqual({ allowed: true, msUntilToken: 500 });
     expect(await servers[0].takeRateTokens(bucket, limit, NOW + 500 + 5000, 1)).toEqual({ allowed: false, msUntilToken: 500 });
+  });
+  it('stores a replay once, finds it by id and by its video token, and deletes it once with what its uploads counted', async () => {
+    const servers = replaysOf(await openServers());
+    const [store] = servers;
+    const replay = newReplay();
+    expect(await all(10, (i) => via(servers, i).createReplay(replay)).then((r) => r.filter(Boolean).length)).toBe(1);
+    expect(await store.getReplay(replay.sessionId)).toEqual(replay);
+    await store.changeReplay(replay.sessionId, { kind: 'finish', at: NOW, endedAt: NOW - 5 });
+    await store.changeReplay(replay.sessionId, { kind: 'render' });
+    const videoToken = unique('video-token');
+    const complete = await store.changeReplay(replay.sessionId, { kind: 'complete', videoToken, videoExpiresAt: NOW + 1000 });
+    expect(complete).toMatchObject({ state: 'complete', finishedAt: NOW, endedAt: NOW - 5, videoToken, videoExpiresAt: NOW + 1000 });
+    expect(await servers[1].findReplayByVideoToken(videoToken)).toEqual(complete);
+    expect(await store.findReplayByVideoToken(unique('video-token'))).toBeUndefined();
+    const other = newReplay();
+    await store.createReplay(other);
+    expect((await servers[1].allReplays()).map((r) => r.sessionId).sort()).toEqual([replay.sessionId, other.sessionId].sort());
+    await store.addReplaySeq(other.sessionId, 0);
+    await store.countReplayUpload(other.sessionId, 10, 100, NOW);
+    expect(await all(10, (i) => via(servers, i).deleteReplay(other.sessionId)).then((r) => r.filter(Boolean).length)).toBe(1);
+    await store.deleteReplay(replay.sessionId);
+    expect([await store.getReplay(replay.sessionId), await store.findReplayByVideoToken(videoToken)]).toEqual([undefined, undefined]);
+    expect(await store.allReplays()).toEqual([]);
+    expect(await store.replayUploads(other.sessionId)).toBeUndefined();
+    expect(await store.addReplaySeq(other.sessionId, 0)).toBe(true);
+  });
+
+  it('moves a replay along its table once per move, whoever moves it at the same time', async () => {
+    const servers = replaysOf(await openServers());
+    const [store] = servers;
+    const replay = newReplay();
+    await store.createReplay(replay);
+    expect(await store.changeReplay(replay.sessionId, { kind: 'render' })).toBeNull(); // Not from recording.
+    const finished = await all(RACERS, (i) => via(servers, i).changeReplay(replay.sessionId, { kind: 'finish', at: NOW + i, endedAt: null }));
+    expect(finished.filter((r) => r !== null)).toHaveLength(1);
+    const rendering = await all(RACERS, (i) => via(servers, i).changeReplay(replay.sessionId, { kind: 'render' }));
+    expect(rendering.filter((r) => r !== null)).toHaveLength(1);
+    const tokens = Array.from({ length: RACERS }, () => unique('video-token'));
+    const done = await all(RACERS, (i) => via(servers, i).changeReplay(replay.sessionId, i % 2
+      ? { kind: 'complete', videoToken: tokens[i]!, videoExpiresAt: NOW + 1000 }
+      : { kind: 'fail', reason: 'The video could not be rendered' }));
+    const winner = done.filter((r) => r !== null);
+    expect(winner).toHaveLength(1);
+    expect(await store.getReplay(replay.sessionId)).toEqual(winner[0]);
+    const found = await Promise.all(tokens.map((t) => servers[1].findReplayByVideoToken(t)));
+    expect(found.filter((r) => r !== undefined)).toHaveLength(winner[0]!.state === 'complete' ? 1 : 0);
+    expect(await store.changeReplay('no-such-replay', { kind: 'finish', at: NOW, endedAt: null })).toBeNull();
+  });
+
+  it('adds audio segments while recording (each once), mail requests until the render fails, and outcomes to the request they are for', async () => {
+    const servers = replaysOf(await openServers());
+    const [store] = servers;
+    const replay = newReplay();
+    await store.createReplay(replay);
+    const segment = (n: number) => ({ kind: 'audio-segment' as const, segment: { segment: n, startedAt: NOW + n } });
+    await all(20, (i) => via(servers, i).changeReplay(replay.sessionId, segment(i % 10)));
+    const stored = await store.getReplay(replay.sessionId);
+    expect(stored?.audioSegments.map((s) => s.segment).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const first = mailRequest('bea@example.com');
+    expect(await store.changeReplay(replay.sessionId, { kind: 'mail', mail: first })).toMatchObject({ mail: first });
+    await store.changeReplay(replay.sessionId, { kind: 'finish', at: NOW, endedAt: null });
+    expect(await store.changeReplay(replay.sessionId, segment(10))).toBeNull();
+    const second = mailRequest('carl@example.com');
+    await store.changeReplay(replay.sessionId, { kind: 'mail', mail: second });
+    // The outcome of the first request comes late: the second one replaced it.
+    expect(await store.changeReplay(replay.sessionId, { kind: 'mail-outcome', sent: first, state: 'sent', error: null })).toBeNull();
+    await store.changeReplay(replay.sessionId, { kind: 'render' });
+    const failed = await store.changeReplay(replay.sessionId, { kind: 'fail', reason: 'no full snapshot' });
+    expect(failed).toMatchObject({ state: 'error', error: 'no full snapshot', mail: { ...second, state: 'failed', error: 'no full snapshot' } });
+    expect(await store.changeReplay(replay.sessionId, { kind: 'mail', mail: first })).toBeNull();
+  });
+
+  it('notes each events batch once and never counts a recording past its limit, however many upload at the same time', async () => {
+    const servers = replaysOf(await openServers());
+    const id = newReplay().sessionId;
+    const added = await all(RACERS, (i) => via(servers, i).addReplaySeq(id, i % 5));
+    expect(added.filter(Boolean)).toHaveLength(5);
+    await servers[1].dropReplaySeq(id, 3);
+    expect(await servers[0].addReplaySeq(id, 3)).toBe(true);
+    expect(await servers[0].replayUploads(id)).toBeUndefined();
+    const counted = await all(RACERS, (i) => via(servers, i).countReplayUpload(id, 10, 205, NOW + i));
+    expect(counted.filter(Boolean)).toHaveLength(20);
+    const uploads = await servers[1].replayUploads(id);
+    expect(uploads?.bytes).toBe(200);
+    expect(uploads?.lastAt).toBeGreaterThanOrEqual(NOW);
+    // An upload of nothing is counted too (its time), even at the limit.
+    expect(await servers[0].countReplayUpload(id, 10, 205, NOW + 100)).toBe(false);
+    expect(await servers[0].countReplayUpload(id, 0, 205, NOW + 100)).toBe(true);
+    expect(await servers[1].replayUploads(id)).toEqual({ bytes: 200, lastAt: NOW + 100 });
   });
 });

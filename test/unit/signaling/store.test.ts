@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingFiles } from '../../../signaling/replay/recording-files.js';
+import { REPLAY_RECORD_VERSION, type ReplayRecord } from '../../../signaling/replay/replay-record.js';
 import { openFileStore } from '../../../signaling/state/file-store.js';
 import { JOURNAL_FILE_NAME } from '../../../signaling/state/journal.js';
 import {
@@ -205,5 +207,42 @@ describe('state file', () => {
     writeStateFile(file, { version: STATE_VERSION, sessions: [], links: [link], guests: [], hostInvites: [] });
     expect(readStateFile(file).snapshot).toEqual({ version: STATE_VERSION, sessions: [], links: [link], guests: [], hostInvites: [] });
     expect(fs.readdirSync(dir)).toEqual(['state.json']);
+  });
+});
+
+describe('replay files', () => {
+  const replay = (sessionId: string): ReplayRecord => ({
+    version: REPLAY_RECORD_VERSION, sessionId, hostTokenHash: hashToken('host-token-123456'), hostName: 'Ada', state: 'recording',
+    createdAt: 1000, expiresAt: 2000, finishedAt: null, endedAt: null, audioSegments: [], error: null, videoToken: null,
+    videoExpiresAt: null, mail: null,
+  });
+
+  it('keeps each replay in its replay.json across a restart, with what a recording had uploaded counted again from its files', async () => {
+    const dir = tmp();
+    const store = openStore(dir);
+    await store.replays.createReplay(replay('replay-recording'));
+    await store.replays.changeReplay('replay-recording', { kind: 'audio-segment', segment: { segment: 0, startedAt: 1200 } });
+    await store.replays.addReplaySeq('replay-recording', 0);
+    await store.replays.countReplayUpload('replay-recording', 5, 1000, 1300);
+    await store.replays.createReplay(replay('replay-complete'));
+    for (const change of [{ kind: 'finish', at: 1500, endedAt: null }, { kind: 'render' }] as const) await store.replays.changeReplay('replay-complete', change);
+    const complete = await store.replays.changeReplay('replay-complete', { kind: 'complete', videoToken: 'video-token-1234567890', videoExpiresAt: 9000 });
+    await store.replays.createReplay(replay('replay-abandoned'));
+    await store.replays.deleteReplay('replay-abandoned');
+    await store.close();
+    const files = new RecordingFiles(path.join(dir, 'replays', 'replay-recording'));
+    await files.appendEvents(0, []);
+    await files.appendEvents(4, []);
+    fs.mkdirSync(path.join(dir, 'replays', 'not-a-replay'));
+    fs.writeFileSync(path.join(dir, 'replays', 'not-a-replay', 'replay.json'), '{"version":1}');
+
+    const again = openStore(dir);
+    expect(await again.replays.getReplay('replay-recording')).toMatchObject({ state: 'recording', audioSegments: [{ segment: 0, startedAt: 1200 }] });
+    expect(await again.replays.findReplayByVideoToken('video-token-1234567890')).toEqual(complete);
+    expect((await again.replays.allReplays()).map((r) => r.sessionId).sort()).toEqual(['replay-complete', 'replay-recording']);
+    expect([await again.replays.addReplaySeq('replay-recording', 4), await again.replays.addReplaySeq('replay-recording', 5)]).toEqual([false, true]);
+    expect(await again.replays.replayUploads('replay-recording')).toEqual({ bytes: files.size(), lastAt: null });
+    await again.replays.deleteReplay('replay-complete');
+    expect(fs.existsSync(path.join(dir, 'replays', 'replay-complete', 'replay.json'))).toBe(false);
   });
 });
