@@ -1,9 +1,12 @@
 // Renders on separate worker processes (`npm run worker`) that take them from
 // a real redis-server: the server queues and does not render itself; a worker
 // renders into the shared data directory and the server serves the video; a
-// worker killed mid-render loses its job to another worker.
+// worker killed mid-render loses its job to another worker; two servers on one
+// Redis and one data directory take a recording's uploads alternately, and
+// either serves its status and its video.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplayEvent, ReplayStatus } from '../../src/protocol/index.js';
@@ -41,6 +44,11 @@ const isDone = (s: ReplayStatus) => s.state === 'complete' || s.state === 'error
 async function serverOnRedis(): Promise<{ server: ReplayServer; prefix: string }> {
   const prefix = `render-test-${process.pid}-${++prefixes}`;
   return { server: await startReplayServer(bundles, { redisUrl: redis.url, redisPrefix: prefix }), prefix };
+}
+
+/** Another server of `server`'s deployment: the same Redis, prefix and data directory. */
+function secondServer(server: ReplayServer, prefix: string): Promise<ReplayServer> {
+  return startReplayServer(bundles, { redisUrl: redis.url, redisPrefix: prefix, dataDir: server.dataDir });
 }
 
 /** Starts `npm run worker`'s entry on `server`'s Redis and data dir; resolves once it takes renders. */
@@ -104,4 +112,34 @@ describe('render workers on Redis', () => {
     await download(final.videoUrl!, file);
     expect(probe(file).duration).toBeGreaterThan(4);
   }, 180_000);
+  it('two servers on one Redis and one data directory take a recording\'s uploads alternately; either serves its status and its video', async () => {
+    const { server: a, prefix } = await serverOnRedis();
+    const b = await secondServer(a, prefix);
+    const onA = await ReplayHost.create(a, recording.siteOrigin);
+    const onB = new ReplayHost(b, onA.sessionId, onA.hostToken, onA.origin);
+    const hosts = [onA, onB];
+    for (let i = 0, seq = 0; i < short.events.length; i += 10, seq++) {
+      const upload = await hosts[seq % 2]!.postJson('events', { seq, events: short.events.slice(i, i + 10) });
+      expect(upload, `batch ${seq}`).toEqual({ status: 200, body: { stored: true } });
+    }
+    // A retry on the other server is known there.
+    expect((await onB.postJson('events', { seq: 0, events: short.events.slice(0, 10) })).body).toEqual({ stored: false });
+    expect((await onB.postJson('finish', { endedAt: short.events.at(-1)!.timestamp })).status).toBe(200);
+    expect((await onA.postJson('send', { toEmails: 'bea@example.com' })).status).toBe(202);
+
+    const worker = await startWorker(a, prefix);
+    const final = (await onA.waitFor(isDone, 60_000)).at(-1)!;
+    expect(final, worker.lines.join('\n')).toMatchObject({ state: 'complete', completed: true });
+    const other = await onB.waitFor((s) => s.mail?.state === 'sent');
+    expect(other.at(-1)).toMatchObject({ state: 'complete', videoUrl: final.videoUrl?.replace(a.url, b.url), mail: { state: 'sent', recipients: 1 } });
+    expect([...a.mails, ...b.mails].map((m) => m.to)).toEqual(['bea@example.com']); // Sent once, by one of them.
+    for (const server of [a, b]) {
+      const file = path.join(tempDir('cwmn-render-'), 'video.mp4');
+      expect((await download(final.videoUrl!.replace(a.url, server.url), file)).status).toBe(200);
+      expect(probe(file).streams.map((s) => s.codec_type)).toContain('video');
+    }
+    // The whole recording is in the render: every batch, from both servers, once.
+    const stored = fs.readFileSync(path.join(onA.dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(stored.sort((x, y) => x - y)).toEqual([...stored.keys()]);
+  }, 120_000);
 });
