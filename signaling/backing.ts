@@ -2,18 +2,21 @@
 // `CWMN_REDIS_URL` unset: the journaled file store of `CWMN_DATA_DIR`, which
 // one server owns (a second one is refused), and a bus inside this process.
 // With it: Redis for both, shared by every server of the deployment, which
-// may then share one `CWMN_DATA_DIR` too (for outbox mail and videos).
+// may then share one `CWMN_DATA_DIR` too (for outbox mail and videos); rate
+// limits per client are then counted there too, once per deployment.
 
 import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import type { LogFn, ServerConfig } from './config.js';
 import type { ReadinessCheck } from './http/ops-routes.js';
+import { inProcessRateLimiters, type RateLimiterFactory } from './rate-limit.js';
 import { lockDataDir } from './state/data-dir-lock.js';
 import { openFileStore } from './state/file-store.js';
 import { redisHost } from './state/redis-connection.js';
 import { openRedisStore } from './state/redis-store.js';
 import type { Store } from './state/store.js';
+import { storeRateLimiters } from './store-rate-limiter.js';
 
 /** Pause between two attempts to reach Redis at start. */
 export const REDIS_START_RETRY_MS = 1000;
@@ -21,6 +24,8 @@ export const REDIS_START_RETRY_MS = 1000;
 export interface Backing {
   store: Store;
   bus: Bus;
+  /** Where rate limits per client and session are counted: this process's memory, or the shared store (once per deployment). */
+  limiters: RateLimiterFactory;
   /** What readiness (`/readyz`) checks: the parts other servers share, when there are any. */
   checks: ReadinessCheck[];
   /** Closes the bus, then the store (after its pending writes), and lets go of the data dir. Idempotent. */
@@ -35,7 +40,7 @@ export async function openBacking(config: ServerConfig): Promise<Backing> {
     try {
       const store = openFileStore(config.dataDir, log);
       const bus = new MemoryBus((err) => log(`bus: a listener failed: ${(err as Error)?.stack ?? String(err)}`, { level: 'error' }));
-      return backing(store, bus, [], () => lock.release());
+      return backing(store, bus, inProcessRateLimiters(), [], () => lock.release());
     } catch (err) {
       lock.release();
       throw err;
@@ -44,17 +49,17 @@ export async function openBacking(config: ServerConfig): Promise<Backing> {
   const store = await untilConnected(() => openRedisStore({ redisUrl: config.redisUrl as string, prefix: config.redisPrefix, log }), log);
   const bus = new RedisBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, log });
   log(`redis: sessions, presence and messages between servers on ${redisHost(config.redisUrl)} (prefix ${config.redisPrefix})`);
-  return backing(store, bus, [
+  return backing(store, bus, storeRateLimiters({ store, log }), [
     // A read that goes all the way to Redis and back, as every operation does.
     { name: 'store', check: async () => { await store.hostHolder('-'); } },
     { name: 'bus', check: () => bus.ping() },
   ], () => {});
 }
 
-function backing(store: Store, bus: Bus, checks: ReadinessCheck[], release: () => void): Backing {
+function backing(store: Store, bus: Bus, limiters: RateLimiterFactory, checks: ReadinessCheck[], release: () => void): Backing {
   let closing: Promise<void> | null = null;
   return {
-    store, bus, checks,
+    store, bus, limiters, checks,
     close: () => (closing ??= (async () => {
       try {
         await bus.close();

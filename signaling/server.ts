@@ -33,7 +33,7 @@ import { timedStore } from './ops/timed-store.js';
 import { OriginPolicy } from './origins.js';
 import { PRUNE_INTERVAL_MS, PRUNE_TIMER_KEY, pruneStore } from './prune.js';
 import { PublicLinkService } from './public-links.js';
-import { CREATE_SESSION_LIMIT, inProcessRateLimiters } from './rate-limit.js';
+import { CREATE_SESSION_LIMIT } from './rate-limit.js';
 import { ServerLease } from './server-lease.js';
 import { SessionService } from './sessions.js';
 import { StoreTimers } from './timers.js';
@@ -91,7 +91,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const backing = await openBacking(config);
   const timings = new Timings();
   const store = timedStore(backing.store, (operation, seconds) => timings.observeStore(operation, seconds));
-  const { bus } = backing;
+  const { bus, limiters } = backing;
   const httpServer = createWebServer(tlsPair);
   const certificate = config.tls && tlsPair ? new ServedCertificate(httpServer, config.tls, tlsPair, log) : null;
   let port: number;
@@ -113,7 +113,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   const courier = new Courier(bus);
   const lease = new ServerLease(store, randomId(), log);
   const local = new LocalSockets(bus, lease.serverId);
-  const limiters = inProcessRateLimiters(); // One server: its rate-limit buckets in its own memory.
   const sessions = new SessionService({ store, sessionMaxSeconds: config.sessionMaxSeconds, log });
   const handoffs = new HandoffService({ store, sessions, domains, origins });
   const links = new LinkService({ store, linkTtlSeconds: config.linkTtlSeconds, publicUrl });
@@ -217,7 +216,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() + PRUNE_INTERVAL_MS });
   }
   if ((await store.timerAt('prune', PRUNE_TIMER_KEY)) === null) await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() });
-  replays.start(); // Before sessions.start(): sessions that expired while down end the replay's recording.
+  void replays.start(); // Picks up recordings and renders the store holds (it never rejects: it logs).
   await sessions.start(); // Sets the expiry timers of sessions loaded from the store.
   // Nobody holds a place after a restart (one server): guests and hosts have their grace to come back.
   await presence.restore((id) => hostInvites.awaitsClaim(id));
