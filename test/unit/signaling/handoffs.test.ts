@@ -11,32 +11,17 @@ import { DomainSettings } from '../../../signaling/domain-settings.js';
 import { HandoffService } from '../../../signaling/handoffs.js';
 import { OriginPolicy } from '../../../signaling/origins.js';
 import { SessionService } from '../../../signaling/sessions.js';
-import { MemoryStore } from '../../../signaling/state/memory-store.js';
 import type { HandoffRecord } from '../../../signaling/state/records.js';
-import { openRedisStore } from '../../../signaling/state/redis-store.js';
 import type { Store } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
-import { startRedis, type TestRedis } from '../../integration/support/redis.js';
+import { stopTwoServerRedis, twoServerStores } from './support/two-servers.js';
 
 const SHOP = 'https://shop.example.com';
 const CHECKOUT = 'https://checkout.example.com';
 
-let redis: Promise<TestRedis> | undefined;
-let prefixes = 0;
-afterAll(async () => { await (await redis)?.stop(); });
+afterAll(stopTwoServerRedis);
 
-const STORES: { name: string; open(): Promise<[Store, Store]> }[] = [
-  { name: 'one process', open: async () => { const store = new MemoryStore(); return [store, store]; } },
-  {
-    name: 'Redis',
-    open: async () => {
-      const { url } = await (redis ??= startRedis());
-      const prefix = `handoffs-${++prefixes}`;
-      const server = () => openRedisStore({ redisUrl: url, prefix, log: () => {} });
-      return Promise.all([server(), server()]);
-    },
-  },
-];
+const STORES = twoServerStores('handoffs');
 
 describe.each(STORES)('handoffs on a shared store: $name', ({ open }) => {
   const cleanups: (() => Promise<void> | void)[] = [];

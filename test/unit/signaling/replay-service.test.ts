@@ -13,32 +13,17 @@ import type { MailMessage } from '../../../signaling/replay/mailer.js';
 import type { RenderJob, RenderStats } from '../../../signaling/replay/render-job.js';
 import type { RenderQueue, RenderQueueEvents } from '../../../signaling/replay/render-queue.js';
 import { ReplayService } from '../../../signaling/replay/replay-service.js';
-import { MemoryStore } from '../../../signaling/state/memory-store.js';
-import { openRedisStore } from '../../../signaling/state/redis-store.js';
 import type { Store } from '../../../signaling/state/store.js';
 import { hashToken, randomId, randomToken } from '../../../signaling/tokens.js';
-import { startRedis, type TestRedis } from '../../integration/support/redis.js';
+import { stopTwoServerRedis, twoServerStores } from './support/two-servers.js';
 
 /** No upload for this long ends a recording. */
 const IDLE_MS = 300;
 const STATS: RenderStats = { durationMs: 1000, frames: 25, screenshots: 3, width: 800, height: 600, audioSegments: 0, refused: 0, renderMs: 40 };
 
-let redis: Promise<TestRedis> | undefined;
-let prefixes = 0;
-afterAll(async () => { await (await redis)?.stop(); });
+afterAll(stopTwoServerRedis);
 
-const STORES: { name: string; open(): Promise<[Store, Store]> }[] = [
-  { name: 'one process', open: async () => { const store = new MemoryStore(); return [store, store]; } },
-  {
-    name: 'Redis',
-    open: async () => {
-      const { url } = await (redis ??= startRedis());
-      const prefix = `replays-${++prefixes}`;
-      const server = () => openRedisStore({ redisUrl: url, prefix, log: () => {} });
-      return Promise.all([server(), server()]);
-    },
-  },
-];
+const STORES = twoServerStores('replays');
 
 /** The render queue of a deployment: one job per replay, every server hears every job's events. */
 class SharedQueue {
