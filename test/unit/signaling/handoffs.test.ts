@@ -12,7 +12,6 @@ import { HandoffService } from '../../../signaling/handoffs.js';
 import { OriginPolicy } from '../../../signaling/origins.js';
 import { SessionService } from '../../../signaling/sessions.js';
 import type { HandoffRecord } from '../../../signaling/state/records.js';
-import type { Store } from '../../../signaling/state/store.js';
 import { hashToken } from '../../../signaling/tokens.js';
 import { stopTwoServerRedis, twoServerStores } from './support/two-servers.js';
 

@@ -13,7 +13,6 @@ import type { MailMessage } from '../../../signaling/replay/mailer.js';
 import type { RenderJob, RenderStats } from '../../../signaling/replay/render-job.js';
 import type { RenderQueue, RenderQueueEvents } from '../../../signaling/replay/render-queue.js';
 import { ReplayService } from '../../../signaling/replay/replay-service.js';
-import type { Store } from '../../../signaling/state/store.js';
 import { hashToken, randomId, randomToken } from '../../../signaling/tokens.js';
 import { stopTwoServerRedis, twoServerStores } from './support/two-servers.js';
 
