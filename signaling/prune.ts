@@ -12,24 +12,25 @@ export const PRUNE_TIMER_KEY = 'store';
 /**
  * Deletes sessions ended more than `retentionMs` ago, links and hosting invites
  * expired more than `retentionMs` ago, and links, guests and hosting invites
- * whose session is gone (or goes now), in one change. Resolves to how many records went.
+ * whose session goes now, or is gone and they are older than `retentionMs`
+ * (a younger one may belong to a session made after the sessions were read:
+ * another server serves on meanwhile), in one change. Resolves to how many records went.
  */
 export async function pruneStore(store: Store, now: number, retentionMs: number = RECORD_RETENTION_MS): Promise<number> {
   const sessions = await store.allSessions();
-  const kept = new Set<string>();
+  const known = new Set(sessions.map((s) => s.id));
   const keys: Required<RecordKeys> = { sessions: [], links: [], guests: [], hostInvites: [] };
-  for (const s of sessions) {
-    if (s.endedAt !== null && s.endedAt + retentionMs < now) keys.sessions.push(s.id);
-    else kept.add(s.id);
-  }
+  for (const s of sessions) if (s.endedAt !== null && s.endedAt + retentionMs < now) keys.sessions.push(s.id);
+  const going = new Set(keys.sessions);
+  const orphan = (sessionId: string, since: number) => going.has(sessionId) || (!known.has(sessionId) && since + retentionMs < now);
   for (const l of await store.allLinks()) {
-    if (l.expiresAt + retentionMs < now || !kept.has(l.sessionId)) keys.links.push(l.tokenHash);
+    if (l.expiresAt + retentionMs < now || orphan(l.sessionId, l.createdAt)) keys.links.push(l.tokenHash);
   }
   for (const g of await store.allGuests()) {
-    if (!kept.has(g.sessionId)) keys.guests.push(g.id);
+    if (orphan(g.sessionId, g.joinedAt)) keys.guests.push(g.id);
   }
   for (const i of await store.allHostInvites()) {
-    if (i.expiresAt + retentionMs < now || !kept.has(i.sessionId)) keys.hostInvites.push(i.id);
+    if (i.expiresAt + retentionMs < now || orphan(i.sessionId, i.createdAt)) keys.hostInvites.push(i.id);
   }
   const removed = keys.sessions.length + keys.links.length + keys.guests.length + keys.hostInvites.length;
   if (removed > 0) await store.deleteRecords(keys);

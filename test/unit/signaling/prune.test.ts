@@ -48,4 +48,14 @@ describe('pruneStore', () => {
     expect((await store.allHostInvites()).map((i) => i.id)).toEqual(['i-kept']);
     expect(await pruneStore(store, 1000, 500)).toBe(0);
   });
+
+  it('keeps what has no session yet while it is young: a session made after the sessions were read, on another server', async () => {
+    const guest = { name: 'Bea', resumeTokenHash: 'r'.repeat(43), leftAt: null };
+    const store = new MemoryStore({
+      links: [{ ...link, tokenHash: 'young', sessionId: 'made-meanwhile', createdAt: 900, expiresAt: 2000, usedAt: null }],
+      guests: [{ ...guest, id: 'g-young', sessionId: 'made-meanwhile', joinedAt: 950 }],
+    });
+    expect(await pruneStore(store, 1000, 500)).toBe(0);
+    expect(await pruneStore(store, 1600, 500)).toBe(2);
+  });
 });
