@@ -28,6 +28,12 @@ export interface Backing {
   limiters: RateLimiterFactory;
   /** What readiness (`/readyz`) checks: the parts other servers share, when there are any. */
   checks: ReadinessCheck[];
+  /**
+   * True when the state is shared and outlives this process, timers and places
+   * included (Redis): a server that starts has nothing to set again. False for
+   * the file store, whose timers and places die with the process.
+   */
+  shared: boolean;
   /** Closes the bus, then the store (after its pending writes), and lets go of the data dir. Idempotent. */
   close(): Promise<void>;
 }
@@ -40,7 +46,7 @@ export async function openBacking(config: ServerConfig): Promise<Backing> {
     try {
       const store = openFileStore(config.dataDir, log);
       const bus = new MemoryBus((err) => log(`bus: a listener failed: ${(err as Error)?.stack ?? String(err)}`, { level: 'error' }));
-      return backing(store, bus, inProcessRateLimiters(), [], () => lock.release());
+      return backing(store, bus, inProcessRateLimiters(), [], false, () => lock.release());
     } catch (err) {
       lock.release();
       throw err;
@@ -53,13 +59,15 @@ export async function openBacking(config: ServerConfig): Promise<Backing> {
     // A read that goes all the way to Redis and back, as every operation does.
     { name: 'store', check: async () => { await store.hostHolder('-'); } },
     { name: 'bus', check: () => bus.ping() },
-  ], () => {});
+  ], true, () => {});
 }
 
-function backing(store: Store, bus: Bus, limiters: RateLimiterFactory, checks: ReadinessCheck[], release: () => void): Backing {
+function backing(
+  store: Store, bus: Bus, limiters: RateLimiterFactory, checks: ReadinessCheck[], shared: boolean, release: () => void,
+): Backing {
   let closing: Promise<void> | null = null;
   return {
-    store, bus, limiters, checks,
+    store, bus, limiters, checks, shared,
     close: () => (closing ??= (async () => {
       try {
         await bus.close();

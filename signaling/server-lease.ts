@@ -1,7 +1,9 @@
 // This server's lease in the store: a timer it keeps pushing back while it
 // runs. A server that stops without a word (killed, crashed, cut off) stops
 // pushing it; once it runs out, whichever server takes it sees to the places
-// the silent one's sockets held (see `Presence.serverGone`).
+// the silent one's sockets held (see `Presence.serverGone`). A server that
+// stops cleanly lets it run out at once: the places its sockets held are
+// handed over, to the servers that run or to the next one that starts.
 
 import type { LogFn } from './config.js';
 import type { Store } from './state/store.js';
@@ -25,11 +27,13 @@ export class ServerLease {
     }, LEASE_RENEW_MS);
   }
 
-  /** Stops renewing and gives the lease up (a server that says goodbye leaves no place behind). Idempotent. */
+  /** Stops renewing and lets the lease run out now, handing this server's places over. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.timer);
-      await this.store.cancelTimer('server-lease', this.serverId).catch(() => {});
+      await this.store.scheduleTimer({ kind: 'server-lease', key: this.serverId, at: Date.now() }).catch((err: unknown) => {
+        this.log(`lease: not handed over (its places go when it runs out): ${(err as Error)?.message ?? String(err)}`, { level: 'warn' });
+      });
     })();
     return this.closing;
   }

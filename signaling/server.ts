@@ -217,9 +217,12 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
   }
   if ((await store.timerAt('prune', PRUNE_TIMER_KEY)) === null) await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() });
   void replays.start(); // Picks up recordings and renders the store holds (it never rejects: it logs).
-  await sessions.start(); // Sets the expiry timers of sessions loaded from the store.
-  // Nobody holds a place after a restart (one server): guests and hosts have their grace to come back.
-  await presence.restore((id) => hostInvites.awaitsClaim(id));
+  if (!backing.shared) {
+    // The file store's timers and places died with the last process: expiries are set
+    // again, and everyone is away, with their grace to come back. (On Redis they live on.)
+    await sessions.start();
+    await presence.restore((id) => hostInvites.awaitsClaim(id));
+  }
   await lease.start();
   timers.start();
   const sweepTimer = setInterval(() => {
@@ -240,13 +243,14 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   const shutdown = async () => {
     clearInterval(sweepTimer);
-    await timers.close(); // Before the sockets close: shutting down is not leaving, nobody's grace runs out here.
+    await timers.close(); // Before the sockets close: nobody's grace runs out here while stopping.
+    presence.stop(); // Shutting down is not leaving: the lease hands the places over (below).
     sessions.close();
     await replays.close();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await hub.close();
     await relayHub?.close();
-    await presence.settled(); // The closed sockets' places are let go of in the store.
+    await presence.settled();
     await lease.close();
     local.close();
     httpServer.closeAllConnections();

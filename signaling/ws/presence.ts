@@ -39,6 +39,8 @@ export class Presence {
   private readonly now: () => number;
   /** Departures being stored: a server stopping waits for them (see `settled`). */
   private readonly departing = new Set<Promise<void>>();
+  /** Set by `stop()`: sockets closing now are not hosts or guests leaving. */
+  private stopping = false;
 
   constructor(private readonly options: PresenceOptions) {
     this.now = options.now ?? Date.now;
@@ -66,7 +68,7 @@ export class Presence {
 
   private async hostGone(sessionId: string, client: Client<ServerToHost>): Promise<void> {
     const holder = this.options.local.detachHost(sessionId, client);
-    if (holder === null) return; // Replaced, or the session ended.
+    if (holder === null || this.stopping) return; // Replaced, the session ended, or this server is stopping.
     if (!(await this.options.store.releaseHost(sessionId, holder))) return; // Replaced on another server.
     this.options.log(`host left ${sessionId}`, { sessionId });
     // Guests are told nothing yet: this may be a page load, and the host's next page says hello again.
@@ -109,6 +111,15 @@ export class Presence {
     return this.track(this.guestGone(sessionId, guestId, client, failed));
   }
 
+  /**
+   * This server is stopping: the sockets it closes now leave their places as
+   * they are (shutting down is not leaving). Its lease hands them over (see
+   * `ServerLease.close`): they are away from when another server takes it.
+   */
+  stop(): void {
+    this.stopping = true;
+  }
+
   /** Resolves once every departure so far is stored (or failed). */
   async settled(): Promise<void> {
     while (this.departing.size > 0) await Promise.allSettled([...this.departing]);
@@ -116,7 +127,7 @@ export class Presence {
 
   private async guestGone(sessionId: string, guestId: string, client: Client<ServerToGuest>, failed: boolean): Promise<void> {
     const holder = this.options.local.detachGuest(sessionId, guestId, client);
-    if (holder === null) return; // Replaced, removed, or the session ended.
+    if (holder === null || this.stopping) return; // Replaced, removed, the session ended, or this server is stopping.
     if (!(await this.options.store.releaseGuest(guestId, holder))) return;
     if (failed) await this.guestLeft(sessionId, guestId);
     else await this.guestAway(guestId);
