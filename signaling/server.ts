@@ -216,7 +216,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps = {}): 
     await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() + PRUNE_INTERVAL_MS });
   }
   if ((await store.timerAt('prune', PRUNE_TIMER_KEY)) === null) await store.scheduleTimer({ kind: 'prune', key: PRUNE_TIMER_KEY, at: Date.now() });
-  void replays.start(); // Picks up recordings and renders the store holds (it never rejects: it logs).
+  await replays.start(); // Picks up recordings and renders the store holds (it never rejects: it logs).
   if (!backing.shared) {
     // The file store's timers and places died with the last process: expiries are set
     // again, and everyone is away, with their grace to come back. (On Redis they live on.)
