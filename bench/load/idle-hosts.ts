@@ -37,7 +37,7 @@ export async function measureIdleHosts(ctx: LoadContext): Promise<LoadFigure[]> 
   const server = await startLoadServer(ctx.root, ctx.probeFile, {
     // Sessions wait for their host for this long after their creation (default 30 s): opening thousands takes longer.
     CWMN_HOST_GRACE_SECONDS: '3600',
-  }, ctx.options.heapSnapshotDir);
+  }, { heapSnapshotDir: ctx.options.heapSnapshotDir });
   if (ctx.options.heapSnapshotDir) ctx.log(`heap snapshots (before the sockets, with them) go to ${ctx.options.heapSnapshotDir}`);
   const clients: ChildProcess[] = [];
   try {

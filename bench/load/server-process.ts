@@ -44,12 +44,24 @@ export interface LoadServer {
   stop(graceMs?: number): Promise<number>;
 }
 
-/** Starts `dist/server/main.js` of `root` on a free loopback port, with `probeFile` (loop-probe.mjs) loaded. */
+/** Where a server listens and keeps its files, when not its own (see `startLoadServer`). */
+export interface LoadServerPlace {
+  /** Where heap snapshots go (none: null). */
+  heapSnapshotDir?: string | null;
+  /** Its loopback port (default: a free one). */
+  port?: number;
+  /** A data directory shared with other servers, left in place at stop (default: a new one of its own, removed at stop). */
+  dataDir?: string;
+}
+
+/** Starts `dist/server/main.js` of `root` on a loopback port, with `probeFile` (loop-probe.mjs) loaded. */
 export async function startLoadServer(
-  root: string, probeFile: string, env: Record<string, string>, heapSnapshotDir: string | null = null,
+  root: string, probeFile: string, env: Record<string, string>, place: LoadServerPlace = {},
 ): Promise<LoadServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cwmn-load-'));
-  const port = await freePort();
+  const heapSnapshotDir = place.heapSnapshotDir ?? null;
+  const ownDataDir = place.dataDir === undefined;
+  const dataDir = place.dataDir ?? mkdtempSync(join(tmpdir(), 'cwmn-load-'));
+  const port = place.port ?? await freePort();
   const { prefix, limit } = raisedFdLimit();
   // LOAD_SERVER_NODE_FLAGS: more Node flags for the server (e.g. --trace-gc, --cpu-prof); heap snapshots, on SIGUSR2.
   const flags = `${process.env.LOAD_SERVER_NODE_FLAGS ?? ''}${heapSnapshotDir ? ' --heapsnapshot-signal=SIGUSR2' : ''}`;
@@ -89,10 +101,15 @@ export async function startLoadServer(
     child.send({ ...message, id });
   });
   const url = `http://127.0.0.1:${port}`;
+  const giveUp = (why: string) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    return new Error(`${why}:\n${text}`);
+  };
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited at start:\n${text}`);
+    if (child.exitCode !== null) throw giveUp('the server exited at start');
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (i >= 200) throw new Error(`the server did not answer /healthz within 20 s:\n${text}`);
+    if (i >= 200) throw giveUp('the server did not answer /healthz within 20 s');
     await new Promise((r) => setTimeout(r, 100));
   }
   const pid = child.pid!;
@@ -122,13 +139,14 @@ export async function startLoadServer(
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
       return Date.now() - started;
     },
   };
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nobody listens on at the moment. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
