@@ -2,18 +2,26 @@
 // BENCHMARKS.md). Loopback only; every phase is bounded in count and time, the
 // whole run by RUN_DEADLINE_MS; whatever was started is stopped. A missed target
 // is reported; only a figure that could not be measured makes it exit non-zero.
-// Settings: LOAD_SOCKETS, LOAD_HOLD_SECONDS, LOAD_ONLY (scenario ids); to look
-// closer: LOAD_SERVER_ROOT (another checkout's built server), LOAD_HEAP_SNAPSHOTS
-// (a directory for heap snapshots), LOAD_SERVER_LOG (a file for the server's
-// output), LOAD_SERVER_NODE_FLAGS (e.g. --trace-gc).
+// Settings: LOAD_SOCKETS, LOAD_HOLD_SECONDS, LOAD_JOINS_IN_FLIGHT, LOAD_ONLY
+// (scenario ids); to look closer: LOAD_SERVER_ROOT (another checkout's built
+// server), LOAD_HEAP_SNAPSHOTS (a directory for heap snapshots), LOAD_SERVER_LOG
+// (a file for the servers' output), LOAD_SERVER_NODE_FLAGS (e.g. --trace-gc,
+// --cpu-prof), LOAD_DEPLOYMENTS (some of file, redis-1, redis-2: where joins
+// are measured), LOAD_REDIS_APPENDFSYNC (everysec or no instead of
+// always). A run on another server, with heap snapshots, Node flags, fewer
+// deployments or another Redis setting writes partial results only.
 
 import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  GUESTS_PER_SESSION, JOIN_SECONDS, JOIN_SOCKETS_PER_ADDRESS, JOINS, measureGuestJoins, WARMUP_JOINS,
+} from './load/guest-joins.js';
 import { measureIdleHosts } from './load/idle-hosts.js';
 import { raisedFdLimit } from './load/process-stats.js';
 import { machine, printLoadTable, writeLoadReport, type LoadReport } from './load/report.js';
 import type { LoadContext, LoadFigure, LoadScenario } from './load/scenario.js';
+import type { DeploymentKind } from './load/deployment.js';
 
 /** The whole run is stopped past this. */
 const RUN_DEADLINE_MS = 15 * 60_000;
@@ -22,6 +30,9 @@ const DEFAULT_HOLD_SECONDS = 60;
 /** Bounds of the counts one may ask for. */
 const MAX_SOCKETS = 100_000;
 const MAX_HOLD_SECONDS = 600;
+const DEFAULT_JOINS_IN_FLIGHT = 128;
+const MAX_JOINS_IN_FLIGHT = 1_000;
+const DEPLOYMENTS: DeploymentKind[] = ['file', 'redis-1', 'redis-2'];
 
 const SCENARIOS: LoadScenario[] = [
   {
@@ -40,6 +51,23 @@ const SCENARIOS: LoadScenario[] = [
   shared with the clients (and other work), wall-clock stalls include time the server was ready but not running.`,
     run: measureIdleHosts,
   },
+  {
+    id: 'guest-joins',
+    description: `**Guest joins** — on three deployments in turn: one server on the file store, one server on Redis, and two
+  servers on one Redis sharing one data directory, each server a process of its own whose public URL is the first
+  one's. ${Math.ceil((WARMUP_JOINS + JOINS) / GUESTS_PER_SESSION).toLocaleString('en')} sessions are created and each host says \`host-hello\` on a socket; then guests join, N in flight
+  (\`LOAD_JOINS_IN_FLIGHT\`): the host sends \`create-link\`, a new guest socket (from the next of many 127.x addresses,
+  ${JOIN_SOCKETS_PER_ADDRESS} per address) sends \`guest-join\` with the link's token, and the join is done at \`joined\`; a session gets at most
+  ${GUESTS_PER_SESSION} guests, whose sockets stay open, and each host must have been told of each (\`guest-joined\`). ${WARMUP_JOINS} joins warm
+  up, then joins are counted for ${JOIN_SECONDS} s or ${JOINS.toLocaleString('en')} joins, whichever ends first. On two servers session s's host is on
+  server s mod 2 and its k-th guest on server (s + k) mod 2: both servers take hosts and guests, as a round-robin
+  balancer would place them, and half the joins cross from one server to the other. Each deployment is measured twice,
+  in the order A B C C B A, and keeps its better run (the machine's other work comes and goes). The client, the
+  servers and Redis share the machine's two cores: the measured ratio is bounded by them, so beside it is the ratio
+  by CPU, 2 × (one server's CPU per join) ÷ (both servers' CPU per join, together): what two servers would do against
+  one with a core each and Redis and the clients elsewhere, were joins bound by the servers' CPU.`,
+    run: measureGuestJoins,
+  },
 ];
 
 function readCount(name: string, fallback: number, max: number): number {
@@ -48,6 +76,16 @@ function readCount(name: string, fallback: number, max: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} must be an integer from 1 to ${max}, got "${text}"`);
   return n;
+}
+
+/** LOAD_DEPLOYMENTS: some of file, redis-1, redis-2 (default all). */
+function readDeployments(): DeploymentKind[] {
+  const text = process.env.LOAD_DEPLOYMENTS?.trim();
+  if (!text) return DEPLOYMENTS;
+  const picked = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = picked.filter((k) => !DEPLOYMENTS.includes(k as DeploymentKind));
+  if (unknown.length > 0 || picked.length === 0) throw new Error(`LOAD_DEPLOYMENTS: unknown ${unknown.join(', ')}; deployments: ${DEPLOYMENTS.join(', ')}`);
+  return DEPLOYMENTS.filter((k) => picked.includes(k));
 }
 
 async function main(): Promise<void> {
@@ -61,10 +99,13 @@ async function main(): Promise<void> {
     root: serverRoot,
     probeFile: join(root, 'bench/load/loop-probe.mjs'),
     clientFile: join(root, 'dist/bench/load-host-client.mjs'),
+    peerClientFile: join(root, 'dist/bench/load-peer-client.mjs'),
     options: {
       sockets: readCount('LOAD_SOCKETS', DEFAULT_SOCKETS, MAX_SOCKETS),
       holdSeconds: readCount('LOAD_HOLD_SECONDS', DEFAULT_HOLD_SECONDS, MAX_HOLD_SECONDS),
       heapSnapshotDir: process.env.LOAD_HEAP_SNAPSHOTS?.trim() ? resolve(process.env.LOAD_HEAP_SNAPSHOTS.trim()) : null,
+      joinsInFlight: readCount('LOAD_JOINS_IN_FLIGHT', DEFAULT_JOINS_IN_FLIGHT, MAX_JOINS_IN_FLIGHT),
+      deployments: readDeployments(),
     },
     log: (line) => console.log(`[load] ${line}`),
   };
@@ -90,9 +131,16 @@ async function main(): Promise<void> {
     figures,
   };
   printLoadTable(report);
-  // A run on another checkout's server, or with heap snapshots, is not the figure of this one: partial results only.
-  const partial = serverRoot !== root || ctx.options.heapSnapshotDir !== null;
-  writeLoadReport(root, partial ? { ...report, only: [...(only ?? []), serverRoot !== root ? `server of ${serverRoot}` : 'heap snapshots'] } : report);
+  // A run on another checkout's server, with heap snapshots, Node flags, fewer deployments or another Redis is not the
+  // figure of this one: partial results only.
+  const different = [
+    serverRoot !== root ? `server of ${serverRoot}` : null,
+    ctx.options.heapSnapshotDir !== null ? 'heap snapshots' : null,
+    process.env.LOAD_SERVER_NODE_FLAGS?.trim() ? `node ${process.env.LOAD_SERVER_NODE_FLAGS.trim()}` : null,
+    ctx.options.deployments.length < DEPLOYMENTS.length ? `deployments ${ctx.options.deployments.join(', ')}` : null,
+    process.env.LOAD_REDIS_APPENDFSYNC?.trim() ? `appendfsync ${process.env.LOAD_REDIS_APPENDFSYNC.trim()}` : null,
+  ].filter((d): d is string => d !== null);
+  writeLoadReport(root, different.length > 0 ? { ...report, only: [...(only ?? []), ...different] } : report);
   process.exitCode = figures.some((f) => f.pass === null) ? 1 : 0;
 }
 

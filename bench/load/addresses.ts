@@ -10,4 +10,4 @@ export function loopbackAddress(block: number, index: number): string {
 }
 
 /** Address blocks of the load tool's clients. */
-export const ADDRESS_BLOCK = { sessions: 2, hostSockets: 3 } as const;
+export const ADDRESS_BLOCK = { sessions: 2, hostSockets: 3, guestSockets: 4 } as const;

@@ -1,9 +1,8 @@
 // What every load scenario gets and gives back. A scenario is one function
-// from the context to its figures; `LOAD_ONLY` picks scenarios by id. Figures
-// to add later (guest joins per second across two servers, signal forwarding
-// latency p50/p99) are scenarios of their own in this list.
+// from the context to its figures; `LOAD_ONLY` picks scenarios by id.
 
 import type { Figure } from '../report.js';
+import type { DeploymentKind } from './deployment.js';
 
 /** One row of the load table: a row of the benchmark's table. */
 export type LoadFigure = Figure;
@@ -18,6 +17,10 @@ export interface LoadOptions {
    * where memory goes; null: none. Snapshots take seconds and memory: such a run writes only the partial results.
    */
   heapSnapshotDir: string | null;
+  /** Guest joins in flight at once (`LOAD_JOINS_IN_FLIGHT`). */
+  joinsInFlight: number;
+  /** Deployments the joins and signals are measured on (`LOAD_DEPLOYMENTS`; default all: file, redis-1, redis-2). */
+  deployments: DeploymentKind[];
 }
 
 export interface LoadContext {
@@ -27,6 +30,8 @@ export interface LoadContext {
   probeFile: string;
   /** The bundled host-socket client (a process of its own). */
   clientFile: string;
+  /** The bundled client of hosts and guests that join and signal (peer-client.ts, a process of its own). */
+  peerClientFile: string;
   options: LoadOptions;
   log: (line: string) => void;
 }

@@ -1,0 +1,18 @@
+// How the peer client's readings read in the tool's log and the table.
+
+import type { CpuSpent } from './peer-client.js';
+import type { CommandStats } from './redis-info.js';
+
+/** "12.0 (evalsha 4.0, …)": Redis commands per unit of work, the most run first. */
+export function commandsText(commands: CommandStats, per: number): string {
+  const list = Object.entries(commands).sort((a, b) => b[1].calls - a[1].calls);
+  const total = list.reduce((n, [, c]) => n + c.calls, 0);
+  return `${(total / per).toFixed(1)} (${list.slice(0, 10).map(([name, c]) => `${name} ${(c.calls / per).toFixed(1)}`).join(', ')})`;
+}
+
+/** "waited for a core: servers 1200 + 900 ms, Redis 80 ms, client 300 ms of 10.0 s". */
+export function waitedText(cpu: CpuSpent, elapsedMs: number, withRedis: boolean): string {
+  const { waited } = cpu;
+  const redis = withRedis ? `, Redis ${waited.redis} ms` : '';
+  return `waited for a core: server${waited.servers.length > 1 ? 's' : ''} ${waited.servers.join(' + ')} ms${redis}, client ${waited.client} ms of ${(elapsedMs / 1000).toFixed(1)} s`;
+}
