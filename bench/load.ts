@@ -7,7 +7,7 @@
 // server), LOAD_HEAP_SNAPSHOTS (a directory for heap snapshots), LOAD_SERVER_LOG
 // (a file for the servers' output), LOAD_SERVER_NODE_FLAGS (e.g. --trace-gc,
 // --cpu-prof), LOAD_DEPLOYMENTS (some of file, redis-1, redis-2: where joins
-// are measured), LOAD_REDIS_APPENDFSYNC (everysec or no instead of
+// and signals are measured), LOAD_REDIS_APPENDFSYNC (everysec or no instead of
 // always). A run on another server, with heap snapshots, Node flags, fewer
 // deployments or another Redis setting writes partial results only.
 
@@ -19,6 +19,9 @@ import {
 } from './load/guest-joins.js';
 import { measureIdleHosts } from './load/idle-hosts.js';
 import { raisedFdLimit } from './load/process-stats.js';
+import {
+  measureSignalLatency, PAIRS, SIGNAL_SECONDS, SIGNAL_WARMUP_SECONDS, SIGNALS_PER_SECOND,
+} from './load/signal-latency.js';
 import { machine, printLoadTable, writeLoadReport, type LoadReport } from './load/report.js';
 import type { LoadContext, LoadFigure, LoadScenario } from './load/scenario.js';
 import type { DeploymentKind } from './load/deployment.js';
@@ -67,6 +70,19 @@ const SCENARIOS: LoadScenario[] = [
   by CPU, 2 × (one server's CPU per join) ÷ (both servers' CPU per join, together): what two servers would do against
   one with a core each and Redis and the clients elsewhere, were joins bound by the servers' CPU.`,
     run: measureGuestJoins,
+  },
+  {
+    id: 'signal-latency',
+    description: `**Signal latency** — on the same three deployments: ${PAIRS} sessions, each with its host and one guest
+  (joined through a link); on two servers the hosts are on the first and the guests on the second, so that every signal
+  crosses from one to the other through Redis pub/sub (on one server on Redis too, a server publishes what it
+  delivers, its own sockets' messages included). Each pair sends ${SIGNALS_PER_SECOND} signals a second (an ICE candidate carrying a
+  sequence number), host and guest in turn, for ${SIGNAL_WARMUP_SECONDS} s not counted and then ${SIGNAL_SECONDS} s; a signal's latency is from just
+  before its send to the \`message\` event at the other end, both ends in one client process (one clock). Lost: not
+  arrived 2 s after the last was sent. Each deployment is measured twice (A B C C B A) and keeps its run with the lower
+  p99. Beside it: the client's own event-loop delay (a callback that runs late adds to what it measures) and the
+  servers' CPU per signal.`,
+    run: measureSignalLatency,
   },
 ];
 
