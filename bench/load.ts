@@ -17,8 +17,9 @@ import { join, resolve } from 'node:path';
 import {
   GUESTS_PER_SESSION, JOIN_SECONDS, JOIN_SOCKETS_PER_ADDRESS, JOINS, measureGuestJoins, WARMUP_JOINS,
 } from './load/guest-joins.js';
-import { measureIdleHosts } from './load/idle-hosts.js';
+import { CREATE_CONCURRENCY, measureIdleHosts } from './load/idle-hosts.js';
 import { raisedFdLimit } from './load/process-stats.js';
+import { measureRedisSessions } from './load/redis-sessions.js';
 import {
   measureSignalLatency, PAIRS, SIGNAL_SECONDS, SIGNAL_WARMUP_SECONDS, SIGNALS_PER_SECOND,
 } from './load/signal-latency.js';
@@ -53,6 +54,15 @@ const SCENARIOS: LoadScenario[] = [
   (\`monitorEventLoopDelay\`, 5 ms resolution) and how much of it the main thread waited for a core: on two cores
   shared with the clients (and other work), wall-clock stalls include time the server was ready but not running.`,
     run: measureIdleHosts,
+  },
+  {
+    id: 'redis-sessions',
+    description: `**Session creations on Redis** — as the file store's above (as many, ${CREATE_CONCURRENCY} in flight, from the same
+  addresses), on one server whose store is a Redis the tool starts: Debian's \`redis-server\` on a free loopback port,
+  its append-only file in a temporary directory, \`appendfsync always\` (every write on disk before Redis answers, as the
+  file store syncs its journal before a server answers). CPU per creation, here and below: \`utime + stime\` of the
+  process (\`/proc/<pid>/stat\`, every thread) over what is counted, divided by it.`,
+    run: measureRedisSessions,
   },
   {
     id: 'guest-joins',

@@ -6,9 +6,11 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { ADDRESS_BLOCK } from './addresses.js';
-import { createSessions } from './create-sessions.js';
+import { processCpuMs } from '../proc-cpu.js';
+import { createSessions, type CreationResult } from './create-sessions.js';
 import type { HostClientReport, OpenHosts } from './host-client.js';
 import { raisedFdLimit } from './process-stats.js';
+import type { CommandStats } from './redis-info.js';
 import type { LoadContext, LoadFigure } from './scenario.js';
 import { startLoadServer } from './server-process.js';
 
@@ -21,7 +23,7 @@ const SOCKETS_PER_ADDRESS = 200;
 /** Sockets each client process opens at once. */
 const CLIENT_CONCURRENCY = 64;
 /** Session creations in flight at once. */
-const CREATE_CONCURRENCY = 16;
+export const CREATE_CONCURRENCY = 16;
 /** Creating the sessions, and opening the sockets, each stop after this long. */
 const PHASE_DEADLINE_MS = 300_000;
 /** Quiet time before memory is read, so that what opening left behind is collected. */
@@ -48,20 +50,13 @@ export async function measureIdleHosts(ctx: LoadContext): Promise<LoadFigure[]> 
     if (count < wanted) ctx.log(`the server may open ${server.fdLimit} files: ${count} sockets instead of ${wanted}`);
 
     ctx.log(`creating ${count} sessions through POST /api/sessions…`);
+    const cpuBefore = processCpuMs(server.pid);
     const created = await createSessions(server.url, count, { concurrency: CREATE_CONCURRENCY, deadlineMs: PHASE_DEADLINE_MS });
+    const serverMs = processCpuMs(server.pid) - cpuBefore;
     const perSecond = created.sessions.length / (created.elapsedMs / 1000);
-    ctx.log(`${created.sessions.length} sessions in ${(created.elapsedMs / 1000).toFixed(1)} s (${perSecond.toFixed(0)}/s), ${created.failed} failed`);
-    const latencies = [...created.latenciesMs].sort((a, b) => a - b);
-    const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN) * 10) / 10;
-    const sessionsFigure: LoadFigure = {
-      id: 'session-create',
-      title: 'Session creations per second (HTTP API, file store)',
-      value: `${perSecond.toFixed(0)}/s (p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, ${CREATE_CONCURRENCY} in flight)`,
-      target: 'reported',
-      pass: created.failed === 0 && created.sessions.length > 0 ? true : null,
-      error: created.failed > 0 ? `${created.failed} creations failed, the first: ${created.firstError}` : undefined,
-      data: { created: created.sessions.length, failed: created.failed, elapsedMs: Math.round(created.elapsedMs), concurrency: CREATE_CONCURRENCY },
-    };
+    ctx.log(`${created.sessions.length} sessions in ${(created.elapsedMs / 1000).toFixed(1)} s (${perSecond.toFixed(0)}/s), ${created.failed} failed; `
+      + `server CPU per creation ${(serverMs / Math.max(1, created.sessions.length)).toFixed(2)} ms`);
+    const sessionsFigure = creationFigure('session-create', 'file store', created, { serverMs });
 
     await sleep(SETTLE_MS);
     const before = await server.read(true);
@@ -182,6 +177,30 @@ export async function measureIdleHosts(ctx: LoadContext): Promise<LoadFigure[]> 
     const stopMs = await server.stop();
     ctx.log(`server stopped in ${stopMs} ms`);
   }
+}
+
+/** The row of session creations through the HTTP API on `where`, with the CPU they took (ms, during the creations). */
+export function creationFigure(
+  id: string, where: string, created: CreationResult, cpu: { serverMs: number; redisMs?: number; redisCommands?: CommandStats },
+): LoadFigure {
+  const n = Math.max(1, created.sessions.length);
+  const perSecond = created.sessions.length / (created.elapsedMs / 1000);
+  const latencies = [...created.latenciesMs].sort((a, b) => a - b);
+  const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN) * 10) / 10;
+  const redis = cpu.redisMs === undefined ? '' : `, Redis ${(cpu.redisMs / n).toFixed(2)} ms`;
+  return {
+    id,
+    title: `Session creations per second (HTTP API, ${where})`,
+    value: `${perSecond.toFixed(0)}/s (p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, ${CREATE_CONCURRENCY} in flight; CPU per creation: server ${(cpu.serverMs / n).toFixed(2)} ms${redis})`,
+    target: 'reported',
+    pass: created.failed === 0 && created.sessions.length > 0 ? true : null,
+    error: created.failed > 0 ? `${created.failed} creations failed, the first: ${created.firstError}` : undefined,
+    data: {
+      created: created.sessions.length, failed: created.failed, elapsedMs: Math.round(created.elapsedMs), concurrency: CREATE_CONCURRENCY,
+      cpuMsPerCreation: { server: cpu.serverMs / n, ...(cpu.redisMs === undefined ? {} : { redis: cpu.redisMs / n }) },
+      ...(cpu.redisCommands ? { redisCommandsPerCreation: Object.fromEntries(Object.entries(cpu.redisCommands).map(([k, v]) => [k, v.calls / n])) } : {}),
+    },
+  };
 }
 
 /** ", of which N ms waiting for a core" for the longest stall, when known. */
