@@ -52,17 +52,18 @@ export function loadSection(r: LoadReport): string {
   return `${LOAD_SECTION_START}
 ## Load
 
-\`npm run load\` (about 3–5 minutes) runs one server (\`dist/server/main.js\`, file store) as a process of its
-own on loopback and loads it from other processes (from many addresses of 127.0.0.0/8, as many clients would:
-the server limits socket opens and session creations per address). \`LOAD_SOCKETS\` and \`LOAD_HOLD_SECONDS\`
-change the counts, \`LOAD_ONLY\` picks scenarios; it prints the table below, writes \`bench/results/load.json\`
-and rewrites this section (a partial run writes \`bench/results/load-partial.json\` only).
+\`npm run load\` (about 8–10 minutes) runs the server (\`dist/server/main.js\`) as processes of their own on
+loopback — one on the file store, and one or two sharing a Redis the tool starts — and loads them from other
+processes (from many addresses of 127.0.0.0/8, as many clients would: the server limits socket opens and session
+creations per address). \`LOAD_SOCKETS\`, \`LOAD_HOLD_SECONDS\` and \`LOAD_JOINS_IN_FLIGHT\` change the counts,
+\`LOAD_ONLY\` picks scenarios; it prints the table below, writes \`bench/results/load.json\` and rewrites this section
+(a partial run writes \`bench/results/load-partial.json\` only).
 
 ${r.descriptions.map((d) => `- ${d.description}`).join('\n')}
 
 ${r.date} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node}, ${m.fdLimit.toLocaleString('en')} open files per
 process; the run took ${r.durationSeconds} s; 1-minute load average ${loadText(r)} (start → end). The load's
-clients run on the same two cores as the server.
+clients run on the same two cores as the servers and Redis, and so does the machine's other work.
 
 | figure | value | target | result |
 |---|---|---|---|
