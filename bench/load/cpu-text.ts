@@ -16,3 +16,10 @@ export function waitedText(cpu: CpuSpent, elapsedMs: number, withRedis: boolean)
   const redis = withRedis ? `, Redis ${waited.redis} ms` : '';
   return `waited for a core: server${waited.servers.length > 1 ? 's' : ''} ${waited.servers.join(' + ')} ms${redis}, client ${waited.client} ms of ${(elapsedMs / 1000).toFixed(1)} s`;
 }
+
+/** "bus per join: published 1.0 (0.5 + 0.5), delivered 1.5 (…)": what the servers' buses carried per unit of work. */
+export function busText(cpu: CpuSpent, per: number): string {
+  const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
+  const each = (list: number[]) => (list.length > 1 ? ` (${list.map((n) => (n / per).toFixed(2)).join(' + ')})` : '');
+  return `published ${(sum(cpu.bus.out) / per).toFixed(2)}${each(cpu.bus.out)}, delivered ${(sum(cpu.bus.in) / per).toFixed(2)}${each(cpu.bus.in)}`;
+}

@@ -26,6 +26,8 @@ export interface WatchedProcesses {
   redis: number | null;
   /** Redis' port (null: none), for `INFO commandstats`. */
   redisPort: number | null;
+  /** Each server's `/metrics`, for what its bus carried. */
+  metricsUrls: string[];
 }
 
 export interface LoadDeployment {
@@ -64,7 +66,8 @@ export async function startDeployment(ctx: LoadContext, kind: DeploymentKind, en
       ...env,
     };
     for (let i = 0; i < count; i++) {
-      servers.push(await startLoadServer(ctx.root, ctx.probeFile, shared, { port: i === 0 ? port : undefined, dataDir }));
+      // Without the probe: nothing reads it here, and its timer would add to the CPU measured.
+      servers.push(await startLoadServer(ctx.root, null, shared, { port: i === 0 ? port : undefined, dataDir }));
     }
   } catch (err) {
     await stop();
@@ -73,7 +76,7 @@ export async function startDeployment(ctx: LoadContext, kind: DeploymentKind, en
   ctx.log(`${DEPLOYMENT_LABEL[kind]}: ${servers.map((s) => s.url).join(', ')}${redis ? `, ${redis.url}` : ''}`);
   return {
     kind, servers, redis, origin: new URL(servers[0]!.url).origin,
-    watch: { servers: servers.map((s) => s.pid), redis: redis?.pid ?? null, redisPort: redis?.port ?? null },
+    watch: { servers: servers.map((s) => s.pid), redis: redis?.pid ?? null, redisPort: redis?.port ?? null, metricsUrls: servers.map((s) => `${s.url}/metrics`) },
     stop,
   };
 }

@@ -13,7 +13,7 @@ import { ADDRESS_BLOCK } from './addresses.js';
 import { createSessions } from './create-sessions.js';
 import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
 import type { PeerReport } from './peer-client.js';
-import { commandsText, waitedText } from './cpu-text.js';
+import { busText, commandsText, waitedText } from './cpu-text.js';
 import { startPeerProcess } from './peer-process.js';
 import type { LoadContext, LoadFigure } from './scenario.js';
 
@@ -69,7 +69,7 @@ export async function measureJoins(ctx: LoadContext, kind: DeploymentKind): Prom
     ctx.log(`${DEPLOYMENT_LABEL[kind]}: ${joins.joined} joins in ${(joins.elapsedMs / 1000).toFixed(1)} s (${run.perSecond.toFixed(0)}/s), ${joins.failed} failed${joins.firstError ? ` (${joins.firstError})` : ''}; `
       + `p50 ${joins.latency.p50} ms, p99 ${joins.latency.p99} ms (link p50 ${joins.parts.link.p50}, open ${joins.parts.open.p50}, join ${joins.parts.join.p50}); `
       + `CPU per join: servers ${run.serverMsPerJoin.toFixed(2)} ms (${joins.cpu.servers.map((c) => (c / n).toFixed(2)).join(' + ')}), Redis ${run.redisMsPerJoin.toFixed(2)} ms, client ${run.clientMsPerJoin.toFixed(2)} ms; `
-      + `${waitedText(joins.cpu, joins.elapsedMs, kind !== 'file')}; hosts told ${joins.hostsTold}/${joins.joined}${kind === 'file' ? '' : `; Redis commands per join: ${commandsText(joins.cpu.redisCommands, n)}`}`);
+      + `${waitedText(joins.cpu, joins.elapsedMs, kind !== 'file')}; hosts told ${joins.hostsTold}/${joins.joined}${kind === 'file' ? '' : `; Redis commands per join: ${commandsText(joins.cpu.redisCommands, n)}`}; bus per join: ${busText(joins.cpu, n)}`);
     return run;
   } finally {
     await peer.close();

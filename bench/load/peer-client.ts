@@ -33,6 +33,8 @@ export interface CpuSpent {
    */
   waited: { servers: number[]; redis: number; client: number };
   redisCommands: CommandStats;
+  /** Messages each server published on the bus, and delivered from it to its listeners (`cwmn_bus_messages_total`). */
+  bus: { out: number[]; in: number[] };
 }
 
 export type PeerCommand =
@@ -270,7 +272,7 @@ async function runJoins(command: Extract<PeerCommand, { type: 'joins' }>): Promi
     send({
       type: 'joins', joined: 0, failed: 1, firstError: `warm-up: ${(err as Error).message}`, elapsedMs: 0, inFlight: command.inFlight,
       crossServer: 0, latency: spread([]), parts: { link: spread([]), open: spread([]), join: spread([]) }, hostsTold: 0,
-      cpu: { servers: [], redis: 0, client: 0, waited: { servers: [], redis: 0, client: 0 }, redisCommands: {} },
+      cpu: { servers: [], redis: 0, client: 0, waited: { servers: [], redis: 0, client: 0 }, redisCommands: {}, bus: { out: [], in: [] } },
     });
     return;
   }
@@ -403,6 +405,14 @@ interface CpuReading {
   client: number;
   waited: { servers: number[]; redis: number; client: number };
   commands: CommandStats;
+  bus: Array<{ out: number; in: number }>;
+}
+
+/** What a server's bus carried so far, from its `/metrics` (NaN when it does not say). */
+async function busCounts(metricsUrl: string): Promise<{ out: number; in: number }> {
+  const text = await fetch(metricsUrl).then((r) => r.text(), () => '');
+  const count = (direction: string) => Number(new RegExp(`^cwmn_bus_messages_total\\{direction="${direction}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { out: count('out'), in: count('in') };
 }
 
 /** How long the main thread of `pid` waited for a core so far (the second field of /proc/<pid>/schedstat), ms; NaN when unknown. */
@@ -414,8 +424,14 @@ function waitedMs(pid: number): number {
   }
 }
 
+/** Reads the servers' bus counters and Redis' commands first, the CPU times last; `spentSince` reads them the other way round. */
 async function readCpu(pids: WatchedProcesses): Promise<CpuReading> {
+  const bus = await Promise.all(pids.metricsUrls.map(busCounts));
   const commands = pids.redisPort === null ? {} : await commandStats(pids.redisPort);
+  return { ...readTimes(pids), commands, bus };
+}
+
+function readTimes(pids: WatchedProcesses): Omit<CpuReading, 'commands' | 'bus'> {
   const own = process.cpuUsage();
   return {
     servers: pids.servers.map((pid) => processCpuMs(pid)),
@@ -426,12 +442,14 @@ async function readCpu(pids: WatchedProcesses): Promise<CpuReading> {
       redis: pids.redis === null ? 0 : waitedMs(pids.redis),
       client: waitedMs(process.pid),
     },
-    commands,
   };
 }
 
 async function spentSince(pids: WatchedProcesses, before: CpuReading): Promise<CpuSpent> {
-  const now = await readCpu(pids);
+  const times = readTimes(pids);
+  const commands = pids.redisPort === null ? {} : await commandStats(pids.redisPort);
+  const bus = await Promise.all(pids.metricsUrls.map(busCounts));
+  const now: CpuReading = { ...times, commands, bus };
   return {
     servers: now.servers.map((ms, i) => ms - before.servers[i]!),
     redis: now.redis - before.redis,
@@ -442,6 +460,7 @@ async function spentSince(pids: WatchedProcesses, before: CpuReading): Promise<C
       client: Math.round(now.waited.client - before.waited.client),
     },
     redisCommands: commandsBetween(before.commands, now.commands),
+    bus: { out: now.bus.map((b, i) => b.out - before.bus[i]!.out), in: now.bus.map((b, i) => b.in - before.bus[i]!.in) },
   };
 }
 

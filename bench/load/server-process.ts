@@ -54,9 +54,12 @@ export interface LoadServerPlace {
   dataDir?: string;
 }
 
-/** Starts `dist/server/main.js` of `root` on a loopback port, with `probeFile` (loop-probe.mjs) loaded. */
+/**
+ * Starts `dist/server/main.js` of `root` on a loopback port, with `probeFile` (loop-probe.mjs) loaded; null: without
+ * it (its 5 ms timer costs the server about 1% of a core), and then `read` and `resetDelay` never answer.
+ */
 export async function startLoadServer(
-  root: string, probeFile: string, env: Record<string, string>, place: LoadServerPlace = {},
+  root: string, probeFile: string | null, env: Record<string, string>, place: LoadServerPlace = {},
 ): Promise<LoadServer> {
   const heapSnapshotDir = place.heapSnapshotDir ?? null;
   const ownDataDir = place.dataDir === undefined;
@@ -65,7 +68,7 @@ export async function startLoadServer(
   const { prefix, limit } = raisedFdLimit();
   // LOAD_SERVER_NODE_FLAGS: more Node flags for the server (e.g. --trace-gc, --cpu-prof); heap snapshots, on SIGUSR2.
   const flags = `${process.env.LOAD_SERVER_NODE_FLAGS ?? ''}${heapSnapshotDir ? ' --heapsnapshot-signal=SIGUSR2' : ''}`;
-  const command = `${prefix} exec "${process.execPath}" --expose-gc ${flags} --import "${probeFile}" "${join(root, 'dist/server/main.js')}"`;
+  const command = `${prefix} exec "${process.execPath}" --expose-gc ${flags} ${probeFile === null ? '' : `--import "${probeFile}"`} "${join(root, 'dist/server/main.js')}"`;
   const child: ChildProcess = spawn('sh', ['-c', command], {
     env: {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', CWMN_DATA_DIR: dataDir, CWMN_ROOT: root, CWMN_STUN_PORT: 'off', ...env,

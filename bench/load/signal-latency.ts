@@ -9,7 +9,7 @@
 import { ADDRESS_BLOCK } from './addresses.js';
 import { createSessions } from './create-sessions.js';
 import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
-import { commandsText, waitedText } from './cpu-text.js';
+import { busText, commandsText, waitedText } from './cpu-text.js';
 import type { PeerReport } from './peer-client.js';
 import { startPeerProcess } from './peer-process.js';
 import type { LoadContext, LoadFigure } from './scenario.js';
@@ -65,7 +65,7 @@ async function measureSignals(ctx: LoadContext, kind: DeploymentKind): Promise<S
       + `(host → guest p99 ${signals.hostToGuest.p99}, guest → host p99 ${signals.guestToHost.p99}); client loop delay p99 ${signals.clientLoopDelay.p99} ms, max ${signals.clientLoopDelay.max} ms; `
       + `CPU per signal: servers ${(run.serverMsPerSignal * 1000).toFixed(0)} µs (${signals.cpu.servers.map((c) => ((c / n) * 1000).toFixed(0)).join(' + ')}), Redis ${(run.redisMsPerSignal * 1000).toFixed(0)} µs, client ${((signals.cpu.client / n) * 1000).toFixed(0)} µs`
       + `; ${waitedText(signals.cpu, signals.elapsedMs, kind !== 'file')}`
-      + `${kind === 'file' ? '' : `; Redis commands per signal: ${commandsText(signals.cpu.redisCommands, n)}`}`);
+      + `${kind === 'file' ? '' : `; Redis commands per signal: ${commandsText(signals.cpu.redisCommands, n)}`}; bus per signal: ${busText(signals.cpu, n)}`);
     return run;
   } finally {
     await peer.close();
