@@ -78,7 +78,9 @@ const SCENARIOS: LoadScenario[] = [
   in the order A B C C B A, and keeps its better run (the machine's other work comes and goes). The client, the
   servers and Redis share the machine's two cores: the measured ratio is bounded by them, so beside it is the ratio
   by CPU, 2 × (one server's CPU per join) ÷ (both servers' CPU per join, together): what two servers would do against
-  one with a core each and Redis and the clients elsewhere, were joins bound by the servers' CPU.`,
+  one with a core each and Redis and the clients elsewhere, were joins bound by the servers' CPU. Waited for a core:
+  how long each process's main thread was ready to run but had no core (\`/proc/<pid>/schedstat\`), as a share of the
+  time counted.`,
     run: measureGuestJoins,
   },
   {
@@ -90,8 +92,8 @@ const SCENARIOS: LoadScenario[] = [
   sequence number), host and guest in turn, for ${SIGNAL_WARMUP_SECONDS} s not counted and then ${SIGNAL_SECONDS} s; a signal's latency is from just
   before its send to the \`message\` event at the other end, both ends in one client process (one clock). Lost: not
   arrived 2 s after the last was sent. Each deployment is measured twice (A B C C B A) and keeps its run with the lower
-  p99. Beside it: the client's own event-loop delay (a callback that runs late adds to what it measures) and the
-  servers' CPU per signal.`,
+  p99. Beside it: the client's own event-loop delay (a callback that runs late adds to what it measures), the
+  servers' CPU per signal, and how long each process waited for a core.`,
     run: measureSignalLatency,
   },
 ];

@@ -23,3 +23,11 @@ export function busText(cpu: CpuSpent, per: number): string {
   const each = (list: number[]) => (list.length > 1 ? ` (${list.map((n) => (n / per).toFixed(2)).join(' + ')})` : '');
   return `published ${(sum(cpu.bus.out) / per).toFixed(2)}${each(cpu.bus.out)}, delivered ${(sum(cpu.bus.in) / per).toFixed(2)}${each(cpu.bus.in)}`;
 }
+
+/** "waited for a core: server 28%, Redis 35%, client 32% of the time" (servers: on average). */
+export function waitedShareText(cpu: CpuSpent, elapsedMs: number, withRedis: boolean): string {
+  const { waited } = cpu;
+  const pct = (ms: number) => `${Math.round((ms / elapsedMs) * 100)}%`;
+  const servers = waited.servers.reduce((a, b) => a + b, 0) / Math.max(1, waited.servers.length);
+  return `waited for a core: server${waited.servers.length > 1 ? 's' : ''} ${pct(servers)}${withRedis ? `, Redis ${pct(waited.redis)}` : ''}, client ${pct(waited.client)} of the time`;
+}

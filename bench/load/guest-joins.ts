@@ -13,7 +13,7 @@ import { ADDRESS_BLOCK } from './addresses.js';
 import { createSessions } from './create-sessions.js';
 import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
 import type { PeerReport } from './peer-client.js';
-import { busText, commandsText, waitedText } from './cpu-text.js';
+import { busText, commandsText, waitedShareText, waitedText } from './cpu-text.js';
 import { startPeerProcess } from './peer-process.js';
 import type { LoadContext, LoadFigure } from './scenario.js';
 
@@ -130,7 +130,8 @@ function joinFigure(run: JoinRun, all: JoinRun[]): LoadFigure {
     id: `guest-joins-${run.kind}`,
     title: `Guest joins per second (${DEPLOYMENT_LABEL[run.kind]})`,
     value: `${run.perSecond.toFixed(0)}/s (${all.length > 1 ? `better of ${all.map((r) => r.perSecond.toFixed(0)).join(' and ')}; ` : ''}p50 ${joins.latency.p50} ms, p99 ${joins.latency.p99} ms, ${joins.inFlight} in flight${cross}; `
-      + `CPU per join: server${run.kind === 'redis-2' ? 's' : ''} ${run.serverMsPerJoin.toFixed(2)} ms${redis}, client ${run.clientMsPerJoin.toFixed(2)} ms)`,
+      + `CPU per join: server${run.kind === 'redis-2' ? 's' : ''} ${run.serverMsPerJoin.toFixed(2)} ms${redis}, client ${run.clientMsPerJoin.toFixed(2)} ms; `
+      + `${waitedShareText(joins.cpu, joins.elapsedMs, run.kind !== 'file')})`,
     target: 'reported',
     pass: joins.joined > 0 && joins.failed === 0 && joins.hostsTold === joins.joined ? true : null,
     error: joins.failed > 0 ? `${joins.failed} joins failed, the first: ${joins.firstError}`

@@ -9,7 +9,7 @@
 import { ADDRESS_BLOCK } from './addresses.js';
 import { createSessions } from './create-sessions.js';
 import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
-import { busText, commandsText, waitedText } from './cpu-text.js';
+import { busText, commandsText, waitedShareText, waitedText } from './cpu-text.js';
 import type { PeerReport } from './peer-client.js';
 import { startPeerProcess } from './peer-process.js';
 import type { LoadContext, LoadFigure } from './scenario.js';
@@ -103,7 +103,7 @@ export async function measureSignalLatency(ctx: LoadContext): Promise<LoadFigure
       value: `${signals.all.p50} / ${signals.all.p99} ms (${list.length > 1 ? `better of p99 ${list.map((r) => r.signals.all.p99).join(' and ')}; ` : ''}`
         + `max ${signals.all.max} ms; ${PAIRS} pairs × ${SIGNALS_PER_SECOND}/s for ${SIGNAL_SECONDS} s${lostText}; `
         + `server CPU ${(run.serverMsPerSignal * 1000).toFixed(0)} µs per signal${kind === 'file' ? '' : `, Redis ${(run.redisMsPerSignal * 1000).toFixed(0)} µs`}; `
-        + `client's own loop delay p99 ${signals.clientLoopDelay.p99} ms)`,
+        + `client's own loop delay p99 ${signals.clientLoopDelay.p99} ms; ${waitedShareText(signals.cpu, signals.elapsedMs, kind !== 'file')})`,
       target,
       pass: !measured ? null : signals.lost > 0 ? false : kind === 'redis-2' ? signals.all.p99 <= TARGETS.crossServerP99Ms : true,
       error: signals.lost > 0 ? `${signals.lost} of ${signals.sent} signals did not arrive within 2 s` : undefined,
