@@ -39,6 +39,8 @@ export interface LoadDeployment {
   origin: string;
   /** What a peer client reads at the edges of a measurement (CPU of these processes, Redis' commands). */
   watch: WatchedProcesses;
+  /** Throws when a server exited before `stop()`, saying how (with its last output). */
+  check(): void;
   /** Stops the servers, then Redis; removes what they wrote. */
   stop(): Promise<void>;
 }
@@ -77,6 +79,10 @@ export async function startDeployment(ctx: LoadContext, kind: DeploymentKind, en
   return {
     kind, servers, redis, origin: new URL(servers[0]!.url).origin,
     watch: { servers: servers.map((s) => s.pid), redis: redis?.pid ?? null, redisPort: redis?.port ?? null, metricsUrls: servers.map((s) => `${s.url}/metrics`) },
+    check: () => {
+      const dead = servers.map((s, i) => ({ i, how: s.died() })).find((d) => d.how !== null);
+      if (dead) throw new Error(`server ${dead.i + 1} of ${DEPLOYMENT_LABEL[kind]} (${servers[dead.i]!.url}) exited: ${dead.how}`);
+    },
     stop,
   };
 }

@@ -60,6 +60,7 @@ export async function measureJoins(ctx: LoadContext, kind: DeploymentKind): Prom
       addresses: { block: ADDRESS_BLOCK.guestSockets, firstAddress: 0, perAddress: JOIN_SOCKETS_PER_ADDRESS },
       cpu: deployment.watch,
     }, PHASE_TIMEOUT_MS);
+    deployment.check();
     const n = Math.max(1, joins.joined);
     const serverMs = joins.cpu.servers.reduce((a, b) => a + b, 0);
     const run: JoinRun = {

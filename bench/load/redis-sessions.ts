@@ -26,6 +26,7 @@ export async function measureRedisSessions(ctx: LoadContext): Promise<LoadFigure
     ctx.log(`creating ${count} sessions through POST /api/sessions on one server on Redis…`);
     const before = { server: processCpuMs(server.pid), redis: processCpuMs(redis.pid), commands: await commandStats(redis.port) };
     const created = await createSessions(server.url, count, { concurrency: CREATE_CONCURRENCY, deadlineMs: PHASE_DEADLINE_MS });
+    deployment.check();
     const cpu = { server: processCpuMs(server.pid) - before.server, redis: processCpuMs(redis.pid) - before.redis };
     const commands = commandsBetween(before.commands, await commandStats(redis.port));
     const n = Math.max(1, created.sessions.length);

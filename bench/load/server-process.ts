@@ -40,6 +40,8 @@ export interface LoadServer {
   heapSnapshot(): Promise<void>;
   /** Log lines written so far (stdout and stderr). */
   output(): string;
+  /** null while it runs; once it exited before `stop()`, how ("exit code 1", "signal SIGKILL") and its last output. */
+  died(): string | null;
   /** SIGTERM, then SIGKILL after `graceMs`; removes the data directory. Resolves with how long it took to exit. */
   stop(graceMs?: number): Promise<number>;
 }
@@ -116,6 +118,7 @@ export async function startLoadServer(
     await new Promise((r) => setTimeout(r, 100));
   }
   const pid = child.pid!;
+  let stopping = false;
   return {
     url,
     pid,
@@ -126,6 +129,8 @@ export async function startLoadServer(
     },
     read: async (gc = false) => (await ask({ type: 'read', gc })) as ProbeReading,
     output: () => text,
+    died: () => (stopping || (child.exitCode === null && child.signalCode === null) ? null
+      : `${child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`}; its last output:\n${text.slice(-3000)}`),
     async heapSnapshot() {
       if (!heapSnapshotDir) return;
       const count = () => readdirSync(heapSnapshotDir).filter((f) => f.endsWith('.heapsnapshot')).length;
@@ -134,6 +139,7 @@ export async function startLoadServer(
       for (let i = 0; i < 600 && count() === before; i++) await new Promise((r) => setTimeout(r, 100));
     },
     async stop(graceMs = 20_000) {
+      stopping = true;
       const started = Date.now();
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -54,6 +54,7 @@ async function measureSignals(ctx: LoadContext, kind: DeploymentKind): Promise<S
     const signals = await peer.ask({
       type: 'signals', perSecond: SIGNALS_PER_SECOND, seconds: SIGNAL_SECONDS, warmupSeconds: SIGNAL_WARMUP_SECONDS, cpu: deployment.watch,
     }, PHASE_TIMEOUT_MS);
+    deployment.check();
     const n = Math.max(1, signals.sent);
     const run: SignalRun = {
       kind, signals,
