@@ -11,3 +11,19 @@ export function loopbackAddress(block: number, index: number): string {
 
 /** Address blocks of the load tool's clients. */
 export const ADDRESS_BLOCK = { sessions: 2, hostSockets: 3, guestSockets: 4 } as const;
+
+/**
+ * Where the client's sockets come from: `addresses` addresses of a block from its first, taken in turn (sockets
+ * opened at once come from different addresses, as from many clients), as many as keep each under the server's 240
+ * socket opens per minute per address (see `addressPlan`).
+ */
+export interface AddressPlan {
+  block: number;
+  firstAddress: number;
+  addresses: number;
+}
+
+/** The addresses of `block` for `sockets` sockets, `perAddress` at most from each. */
+export function addressPlan(block: number, sockets: number, perAddress: number): AddressPlan {
+  return { block, firstAddress: 0, addresses: Math.max(1, Math.ceil(sockets / perAddress)) };
+}

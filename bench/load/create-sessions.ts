@@ -1,7 +1,10 @@
 // Session creations through the HTTP API (`POST /api/sessions`), as fast as
 // the server answers them: `concurrency` requests in flight, over keep-alive
-// connections, each source address used for at most `perAddress` creations
-// (the server allows 120 a minute per address).
+// connections, each source address used for at most `SESSIONS_PER_ADDRESS`
+// creations (the server allows 120 a minute per address), the addresses taken
+// in turn: requests in flight come from different addresses, as from many
+// clients (a server on Redis counts each address's creations in Redis, one
+// after the other for one address).
 
 import { Agent, request } from 'node:http';
 import { ADDRESS_BLOCK, loopbackAddress } from './addresses.js';
@@ -30,7 +33,7 @@ export async function createSessions(
   const origin = new URL(url).origin;
   const agents = new Map<number, Agent>();
   const agentFor = (i: number) => {
-    const slot = Math.floor(i / SESSIONS_PER_ADDRESS);
+    const slot = i % Math.max(1, Math.ceil(count / SESSIONS_PER_ADDRESS));
     let agent = agents.get(slot);
     if (!agent) {
       agent = new Agent({ keepAlive: true, maxSockets: options.concurrency, localAddress: loopbackAddress(ADDRESS_BLOCK.sessions, slot) } as ConstructorParameters<typeof Agent>[0]);

@@ -9,7 +9,7 @@
 // servers' and Redis' CPU per join (from /proc) is the figure that does not
 // depend on who else holds the machine's cores.
 
-import { ADDRESS_BLOCK } from './addresses.js';
+import { ADDRESS_BLOCK, addressPlan } from './addresses.js';
 import { createSessions } from './create-sessions.js';
 import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
 import type { PeerReport } from './peer-client.js';
@@ -51,13 +51,13 @@ export async function measureJoins(ctx: LoadContext, kind: DeploymentKind): Prom
     const wsUrls = deployment.servers.map((s) => `${s.url.replace(/^http/, 'ws')}/ws`);
     const hosts = await peer.ask({
       type: 'hosts', wsUrls, origin: deployment.origin, hosts: created.sessions,
-      addresses: { block: ADDRESS_BLOCK.hostSockets, firstAddress: 0, perAddress: JOIN_SOCKETS_PER_ADDRESS }, concurrency: 32,
+      addresses: addressPlan(ADDRESS_BLOCK.hostSockets, created.sessions.length, JOIN_SOCKETS_PER_ADDRESS), concurrency: 32,
     }, PHASE_TIMEOUT_MS);
     if (hosts.failed > 0) throw new Error(`${hosts.failed} host sockets not welcomed: ${hosts.firstError}`);
     ctx.log(`${DEPLOYMENT_LABEL[kind]}: ${created.sessions.length} sessions, their hosts welcomed in ${(hosts.elapsedMs / 1000).toFixed(1)} s; guests joining…`);
     const joins = await peer.ask({
       type: 'joins', wsUrls, origin: deployment.origin, maxJoins: JOINS, warmup: WARMUP_JOINS, seconds: JOIN_SECONDS, inFlight: ctx.options.joinsInFlight,
-      addresses: { block: ADDRESS_BLOCK.guestSockets, firstAddress: 0, perAddress: JOIN_SOCKETS_PER_ADDRESS },
+      addresses: addressPlan(ADDRESS_BLOCK.guestSockets, WARMUP_JOINS + JOINS, JOIN_SOCKETS_PER_ADDRESS),
       cpu: deployment.watch,
     }, PHASE_TIMEOUT_MS);
     deployment.check();

@@ -10,17 +10,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { processCpuMs } from '../proc-cpu.js';
-import { loopbackAddress } from './addresses.js';
+import { loopbackAddress, type AddressPlan } from './addresses.js';
 import type { WatchedProcesses } from './deployment.js';
 import { commandsBetween, commandStats, type CommandStats } from './redis-info.js';
-
-/** Where the client's sockets come from: an address block, its first address, sockets per address. */
-export interface AddressPlan {
-  block: number;
-  firstAddress: number;
-  /** Under the server's 240 socket opens per minute per address. */
-  perAddress: number;
-}
 
 /** CPU time spent during a measurement, ms; the commands Redis ran meanwhile. */
 export interface CpuSpent {
@@ -112,7 +104,7 @@ function send(report: PeerReport): void {
 }
 
 function addressOf(plan: AddressPlan, index: number): string {
-  return loopbackAddress(plan.block, plan.firstAddress + Math.floor(index / plan.perAddress));
+  return loopbackAddress(plan.block, plan.firstAddress + (index % plan.addresses));
 }
 
 /** Opens a socket, sends `hello` once open, resolves with the first message (or rejects). */

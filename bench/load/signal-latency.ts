@@ -6,7 +6,7 @@
 // host is on the first and the guest on the second, so every signal crosses
 // from one server to the other through Redis pub/sub.
 
-import { ADDRESS_BLOCK } from './addresses.js';
+import { ADDRESS_BLOCK, addressPlan } from './addresses.js';
 import { createSessions } from './create-sessions.js';
 import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
 import { busText, commandsText, waitedShareText, waitedText } from './cpu-text.js';
@@ -42,12 +42,12 @@ async function measureSignals(ctx: LoadContext, kind: DeploymentKind): Promise<S
     const ws = (url: string) => `${url.replace(/^http/, 'ws')}/ws`;
     const hosts = await peer.ask({
       type: 'hosts', wsUrls: [ws(first.url)], origin: deployment.origin, hosts: created.sessions,
-      addresses: { block: ADDRESS_BLOCK.hostSockets, firstAddress: 0, perAddress: SOCKETS_PER_ADDRESS }, concurrency: 16,
+      addresses: addressPlan(ADDRESS_BLOCK.hostSockets, PAIRS, SOCKETS_PER_ADDRESS), concurrency: 16,
     }, PHASE_TIMEOUT_MS);
     if (hosts.failed > 0) throw new Error(`${hosts.failed} host sockets not welcomed: ${hosts.firstError}`);
     const pairs = await peer.ask({
       type: 'pairs', wsUrl: ws(other.url), origin: deployment.origin, pairs: PAIRS,
-      addresses: { block: ADDRESS_BLOCK.guestSockets, firstAddress: 0, perAddress: SOCKETS_PER_ADDRESS }, concurrency: 16,
+      addresses: addressPlan(ADDRESS_BLOCK.guestSockets, PAIRS, SOCKETS_PER_ADDRESS), concurrency: 16,
     }, PHASE_TIMEOUT_MS);
     if (pairs.failed > 0) throw new Error(`${pairs.failed} guests did not join: ${pairs.firstError}`);
     ctx.log(`${DEPLOYMENT_LABEL[kind]}: ${pairs.paired} host ↔ guest pairs${kind === 'redis-2' ? ' (hosts on the first server, guests on the second)' : ''}; signalling…`);
