@@ -52,7 +52,7 @@ export function loadSection(r: LoadReport): string {
   return `${LOAD_SECTION_START}
 ## Load
 
-\`npm run load\` (about 8–10 minutes) runs the server (\`dist/server/main.js\`) as processes of their own on
+\`npm run load\` (about 5–7 minutes) runs the server (\`dist/server/main.js\`) as processes of their own on
 loopback — one on the file store, and one or two sharing a Redis the tool starts — and loads them from other
 processes (from many addresses of 127.0.0.0/8, as many clients would: the server limits socket opens and session
 creations per address). \`LOAD_SOCKETS\`, \`LOAD_HOLD_SECONDS\` and \`LOAD_JOINS_IN_FLIGHT\` change the counts,
