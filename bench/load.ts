@@ -69,8 +69,8 @@ const SCENARIOS: LoadScenario[] = [
     description: `**Guest joins** — on three deployments in turn: one server on the file store, one server on Redis, and two
   servers on one Redis sharing one data directory, each server a process of its own whose public URL is the first
   one's. ${Math.ceil((WARMUP_JOINS + JOINS) / GUESTS_PER_SESSION).toLocaleString('en')} sessions are created and each host says \`host-hello\` on a socket; then guests join, N in flight
-  (\`LOAD_JOINS_IN_FLIGHT\`): the host sends \`create-link\`, a new guest socket (from the next of many 127.x addresses,
-  ${JOIN_SOCKETS_PER_ADDRESS} per address) sends \`guest-join\` with the link's token, and the join is done at \`joined\`; a session gets at most
+  (\`LOAD_JOINS_IN_FLIGHT\`): the host sends \`create-link\`, a new guest socket (from one of many 127.x addresses taken in
+  turn, ${JOIN_SOCKETS_PER_ADDRESS} at most from each) sends \`guest-join\` with the link's token, and the join is done at \`joined\`; a session gets at most
   ${GUESTS_PER_SESSION} guests, whose sockets stay open, and each host must have been told of each (\`guest-joined\`). ${WARMUP_JOINS} joins warm
   up, then joins are counted for ${JOIN_SECONDS} s or ${JOINS.toLocaleString('en')} joins, whichever ends first. On two servers session s's host is on
   server s mod 2 and its k-th guest on server (s + k) mod 2: both servers take hosts and guests, as a round-robin
