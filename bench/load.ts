@@ -74,8 +74,8 @@ const SCENARIOS: LoadScenario[] = [
   ${GUESTS_PER_SESSION} guests, whose sockets stay open, and each host must have been told of each (\`guest-joined\`). ${WARMUP_JOINS} joins warm
   up, then joins are counted for ${JOIN_SECONDS} s or ${JOINS.toLocaleString('en')} joins, whichever ends first. On two servers session s's host is on
   server s mod 2 and its k-th guest on server (s + k) mod 2: both servers take hosts and guests, as a round-robin
-  balancer would place them, and half the joins cross from one server to the other. Each deployment is measured twice,
-  in the order A B C C B A, and keeps its better run (the machine's other work comes and goes). The client, the
+  balancer would place them, and a session's guests k = 1 and 3 (2 of its 5) join on the other server than its host's.
+  Each deployment is measured twice, in the order A B C C B A, and keeps its better run (the machine's other work comes and goes). The client, the
   servers and Redis share the machine's two cores: the measured ratio is bounded by them, so beside it is the ratio
   by CPU, 2 × (one server's CPU per join) ÷ (both servers' CPU per join, together): what two servers would do against
   one with a core each and Redis and the clients elsewhere, were joins bound by the servers' CPU. Waited for a core:

@@ -2,12 +2,12 @@
 // one server on Redis, two servers on one Redis. Sessions are created, each
 // host says hello on a socket, then guests join through one-time links
 // (create-link by the host → guest-join with its token → joined), a bounded
-// number in flight, each from the next of many loopback addresses. On two
+// number in flight, from many loopback addresses taken in turn. On two
 // servers, session s's host is on server s mod 2 and its k-th guest on server
 // (s + k) mod 2, as a round-robin balancer would place them: the servers share
-// the work, and half the joins cross from one server to the other. The
-// servers' and Redis' CPU per join (from /proc) is the figure that does not
-// depend on who else holds the machine's cores.
+// the work, and a session's guests 1 and 3 (2 of its 5) join on the other
+// server than its host's. The servers' and Redis' CPU per join (from /proc) is
+// the figure that does not depend on who else holds the machine's cores.
 
 import { ADDRESS_BLOCK, addressPlan } from './addresses.js';
 import { createSessions } from './create-sessions.js';
