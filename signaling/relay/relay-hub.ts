@@ -19,7 +19,7 @@ import type { OriginPolicy } from '../origins.js';
 import { SOCKET_OPEN_LIMIT, TokenBucket, type RateLimiter, type RateLimiterFactory } from '../rate-limit.js';
 import type { SessionService } from '../sessions.js';
 import { Heartbeat } from '../ws/heartbeat.js';
-import { rejectUpgrade } from '../ws/socket-hub.js';
+import { ignoreSocketError, rejectUpgrade } from '../ws/socket-hub.js';
 import { RelaySwitch, sendControl } from './relay-switch.js';
 
 /** Bytes per second one relay socket may send (bursts: 64 MiB), well above a page's snapshots. */
@@ -61,7 +61,7 @@ export class RelayHub {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {});
+    socket.on('error', ignoreSocketError); // See SocketHub.handleUpgrade.
     const ip = req.socket.remoteAddress ?? '';
     if (this.closing) return rejectUpgrade(socket, 503);
     void this.openLimiter.take(ip).then((allowed) => {

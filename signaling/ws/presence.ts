@@ -156,16 +156,17 @@ export class Presence {
   }
 
   /**
-   * Server `serverId` stopped without a word (its lease ran out): the hosts and
-   * guests its sockets held are away from now on, with their graces to come back
-   * (to any server). Their places stay as they are: a server that was only cut
-   * off renews its lease, and its sockets keep their places.
+   * Server `serverId` is gone: it stopped (handing its lease over), or stopped
+   * without a word (its lease ran out). The hosts and guests its sockets held
+   * are away from now on, with their graces to come back (to any server).
+   * Their places stay as they are: a server that was only cut off renews its
+   * lease, and its sockets keep their places.
    */
   async serverGone(serverId: string): Promise<void> {
     if (serverId === this.options.serverId) return; // This one runs: its lease was late, it is renewed.
     const places = await this.options.store.placesHeldBy(serverId);
     await Promise.all(places.map((place) => (place.role === 'host' ? this.hostAway(place.sessionId) : this.guestAway(place.guestId))));
-    this.options.log(`server ${serverId} stopped without a word: ${places.length} host(s) and guest(s) it held are away`, { level: 'warn' });
+    this.options.log(`server ${serverId} is gone (stopped, or its lease ran out): ${places.length} host(s) and guest(s) it held are away`, { level: places.length > 0 ? 'warn' : 'info' });
   }
 
   /** True when `holder` is a socket of a server that runs (this one, or one whose lease has not run out). */

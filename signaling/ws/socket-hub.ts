@@ -51,7 +51,9 @@ export class SocketHub {
 
   /** Handles an HTTP upgrade request (the http server's `upgrade` event). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {}); // A reset during the handshake must not become an uncaught error.
+    // A reset during the handshake must not become an uncaught error. The listener is one function for
+    // all sockets: a closure made here would keep this request alive as long as the socket.
+    socket.on('error', ignoreSocketError);
     const url = requestUrl(req);
     const ip = req.socket.remoteAddress ?? '';
     if (this.closing) return rejectUpgrade(socket, 503);
@@ -103,6 +105,9 @@ export class SocketHub {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }
+
+/** The error listener of an upgrading socket (a reset during the handshake): one function, holding nothing. */
+export function ignoreSocketError(): void {}
 
 /** Answers an upgrade request with a plain HTTP error and closes it. */
 export function rejectUpgrade(socket: Duplex, status: number): void {

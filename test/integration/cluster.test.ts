@@ -109,7 +109,7 @@ describe('two servers on one Redis', () => {
     expect(await host.socket.expect('guest-left', LEASE_MS + 10_000)).toEqual({ type: 'guest-left', guestId });
     // Not before its server's lease (renewed every few seconds) could run out, and its grace after that.
     expect(Date.now() - killed).toBeGreaterThan(LEASE_MS - LEASE_RENEW_MS + 1000);
-    expect(d.output()).toMatch(/stopped without a word: 1 host\(s\) and guest\(s\) it held are away/);
+    expect(d.output()).toMatch(/is gone \(stopped, or its lease ran out\): 1 host\(s\) and guest\(s\) it held are away/);
   }, 60_000);
 
   it('drains on SIGTERM: sockets are told to go elsewhere (1001), the process exits in time, the session goes on', async () => {
