@@ -32,6 +32,7 @@ export default defineConfig({
             'test/integration/render-workers.test.ts',
           ],
           env: { CWMN_TEST_DEPLOYMENT: 'redis' },
+          globalSetup: ['test/integration/support/redis-deployment.ts'],
         },
       },
     ],

@@ -15,8 +15,6 @@ export interface TestRedis {
   restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the server and removes its directory. Idempotent. */
   stop(): Promise<void>;
-  /** Kills the server at once, without waiting (for a process that is exiting). */
-  kill(): void;
 }
 
 /** Starts redis-server (Debian's package); resolves once it answers. */
@@ -36,10 +34,6 @@ export async function startRedis(): Promise<TestRedis> {
       } finally {
         running = await launch(port, dir);
       }
-    },
-    kill: () => {
-      running.child.kill('SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
     },
     stop: () => (stopped ??= (async () => {
       running.child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ServerConfig } from '../../../signaling/config.js';
 import { startServer, type RunningServer } from '../../../signaling/server.js';
-import { startRedis, type TestRedis } from './redis.js';
+import { inject } from 'vitest';
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -48,7 +48,6 @@ export function endpointAt(port: number, origin: string): Endpoint {
 
 const running = new Set<TestServer>();
 const tempDirs = new Set<string>();
-let redis: Promise<TestRedis> | null = null;
 
 /** A new empty temporary directory, removed by `stopServers()`. */
 export function tempDir(prefix = 'cwmn-test-'): string {
@@ -57,13 +56,9 @@ export function tempDir(prefix = 'cwmn-test-'): string {
   return dir;
 }
 
-/** The Redis of this test process's servers (started once, stopped when the process exits). */
-export function testRedis(): Promise<TestRedis> {
-  redis ??= startRedis().then((started) => {
-    process.once('exit', () => started.kill());
-    return started;
-  });
-  return redis;
+/** The Redis of the run on Redis (started by its global setup: see `redis-deployment.ts`). */
+export function testRedisUrl(): string {
+  return inject('testRedisUrl');
 }
 
 /** The Redis prefix of the deployment whose data dir is `dataDir`: servers started again on it find their state. */
@@ -84,7 +79,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     ...overrides,
   };
   const config = TEST_DEPLOYMENT === 'redis' && overrides.redisUrl === undefined
-    ? { ...base, redisUrl: (await testRedis()).url, redisPrefix: redisPrefixOf(base.dataDir) }
+    ? { ...base, redisUrl: testRedisUrl(), redisPrefix: redisPrefixOf(base.dataDir) }
     : base;
   const server = await startServer(config);
   const second = config.redisUrl === null ? null : await startSecond(config, server);

@@ -8,7 +8,7 @@ import { readPersistedState, stateFiles } from '../../../signaling/state/file-st
 import type { LinkRecord, SessionRecord, StoreSnapshot } from '../../../signaling/state/records.js';
 import { STATE_VERSION } from '../../../signaling/state/records.js';
 import { openRedisStore } from '../../../signaling/state/redis-store.js';
-import { redisPrefixOf, TEST_DEPLOYMENT, testRedis, type TestServer } from './server.js';
+import { redisPrefixOf, TEST_DEPLOYMENT, testRedisUrl, type TestServer } from './server.js';
 
 /** The server's state as stored now (`state.json` with the journal replayed over it, or what Redis holds). */
 export async function readState(server: TestServer): Promise<StoreSnapshot> {
@@ -30,7 +30,7 @@ export async function storedStateText(dataDir: string): Promise<string> {
       .map((file) => fs.readFileSync(file, 'utf8'))
       .join('\n');
   }
-  const redis = new Redis((await testRedis()).url);
+  const redis = new Redis(testRedisUrl());
   try {
     const parts: string[] = [];
     for (const key of await redis.keys(`${redisPrefixOf(dataDir)}:*`)) {
