@@ -86,3 +86,24 @@ export async function startDeployment(ctx: LoadContext, kind: DeploymentKind, en
     stop,
   };
 }
+
+/**
+ * Measures each deployment twice, in the order A B C C B A (the machine's
+ * other work comes and goes): the runs of each kind, and the error of a kind
+ * that failed (it is not measured again).
+ */
+export async function measureEachTwice<R>(
+  kinds: readonly DeploymentKind[], measure: (kind: DeploymentKind) => Promise<R>,
+): Promise<{ runs: Map<DeploymentKind, R[]>; errors: Map<DeploymentKind, string> }> {
+  const runs = new Map<DeploymentKind, R[]>();
+  const errors = new Map<DeploymentKind, string>();
+  for (const kind of [...kinds, ...[...kinds].reverse()]) {
+    if (errors.has(kind)) continue;
+    try {
+      runs.set(kind, [...(runs.get(kind) ?? []), await measure(kind)]);
+    } catch (err) {
+      errors.set(kind, (err as Error).stack ?? String(err));
+    }
+  }
+  return { runs, errors };
+}

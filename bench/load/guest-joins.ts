@@ -11,7 +11,7 @@
 
 import { ADDRESS_BLOCK, addressPlan } from './addresses.js';
 import { createSessions } from './create-sessions.js';
-import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
+import { DEPLOYMENT_LABEL, measureEachTwice, startDeployment, type DeploymentKind } from './deployment.js';
 import type { PeerReport } from './peer-client.js';
 import { busText, commandsText, waitedShareText, waitedText } from './cpu-text.js';
 import { startPeerProcess } from './peer-process.js';
@@ -80,18 +80,8 @@ export async function measureJoins(ctx: LoadContext, kind: DeploymentKind): Prom
 
 export async function measureGuestJoins(ctx: LoadContext): Promise<LoadFigure[]> {
   const kinds = ctx.options.deployments;
-  // Each deployment twice, in the order A B C C B A: the machine's other work comes and goes, and each keeps its better run.
-  const order = [...kinds, ...[...kinds].reverse()];
-  const runs = new Map<DeploymentKind, JoinRun[]>();
-  const errors = new Map<DeploymentKind, string>();
-  for (const kind of order) {
-    if (errors.has(kind)) continue;
-    try {
-      runs.set(kind, [...(runs.get(kind) ?? []), await measureJoins(ctx, kind)]);
-    } catch (err) {
-      errors.set(kind, (err as Error).stack ?? String(err));
-    }
-  }
+  // Each keeps its better run.
+  const { runs, errors } = await measureEachTwice(kinds, (kind) => measureJoins(ctx, kind));
   const best = new Map([...runs].map(([kind, list]) => [kind, list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a))]));
   const figures: LoadFigure[] = kinds.map((kind) => {
     const run = best.get(kind);

@@ -8,7 +8,7 @@
 
 import { ADDRESS_BLOCK, addressPlan } from './addresses.js';
 import { createSessions } from './create-sessions.js';
-import { DEPLOYMENT_LABEL, startDeployment, type DeploymentKind } from './deployment.js';
+import { DEPLOYMENT_LABEL, measureEachTwice, startDeployment, type DeploymentKind } from './deployment.js';
 import { busText, commandsText, waitedShareText, waitedText } from './cpu-text.js';
 import type { PeerReport } from './peer-client.js';
 import { startPeerProcess } from './peer-process.js';
@@ -76,18 +76,8 @@ async function measureSignals(ctx: LoadContext, kind: DeploymentKind): Promise<S
 
 export async function measureSignalLatency(ctx: LoadContext): Promise<LoadFigure[]> {
   const kinds = ctx.options.deployments;
-  // Each deployment twice, in the order A B C C B A (the machine's other work comes and goes); each keeps its lower p99.
-  const order = [...kinds, ...[...kinds].reverse()];
-  const runs = new Map<DeploymentKind, SignalRun[]>();
-  const errors = new Map<DeploymentKind, string>();
-  for (const kind of order) {
-    if (errors.has(kind)) continue;
-    try {
-      runs.set(kind, [...(runs.get(kind) ?? []), await measureSignals(ctx, kind)]);
-    } catch (err) {
-      errors.set(kind, (err as Error).stack ?? String(err));
-    }
-  }
+  // Each keeps its lower p99.
+  const { runs, errors } = await measureEachTwice(kinds, (kind) => measureSignals(ctx, kind));
   return kinds.map((kind): LoadFigure => {
     const list = runs.get(kind) ?? [];
     const title = `Signal latency host ↔ guest, p50 / p99 (${kind === 'redis-2' ? 'across two servers on Redis' : `within ${DEPLOYMENT_LABEL[kind]}`})`;
